@@ -1,0 +1,3 @@
+from daima.cli import main
+
+raise SystemExit(main())

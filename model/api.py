@@ -1,0 +1,105 @@
+"""The small engine interface that completion/ sees. Plain Python: importing it never imports torch.
+
+An engine turns a prompt into a stream of text deltas. It owns tokenization, the KV prefix cache and
+the device; callers own prompt building and post-processing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+class CancelToken:
+    """Set from any thread to stop a generation between two decode steps."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineInfo:
+    """What completion/ needs to know about the model behind an engine."""
+
+    name: str  # e.g. "qwen2.5-coder-0.5b" or a path / remote model id
+    model_type: str = ""  # config.model_type, e.g. "qwen2"; "" when unknown (remote engines)
+    context_length: int = 4096
+    special_tokens: frozenset[str] = frozenset()  # special token strings the vocabulary has
+    device: str = "cpu"
+    supports_forced_prefix: bool = True  # token healing is honoured by this engine
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenerationRequest:
+    """One generation. `prompt` is text (tokenized by the engine) or token ids."""
+
+    prompt: str | Sequence[int]
+    max_tokens: int = 64
+    stop: tuple[str, ...] = ()  # stop strings; the text from the first one on is not returned
+    stop_token_ids: tuple[int, ...] = ()  # tokens that end the generation (not returned)
+    deadline: float | None = None  # time.monotonic() after which the engine stops and returns what it has
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0
+    seed: int | None = None
+    # Token healing: the generated text must start with this text (the part of the prompt the caller
+    # backed off to a token boundary). The engine constrains the first tokens to reproduce it; the
+    # returned stream starts with it.
+    forced_prefix: str = ""
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+
+@dataclass(kw_only=True)
+class GenerationStats:
+    """Filled in by the engine while a stream runs; complete once the stream is exhausted."""
+
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens whose KV came from the prefix cache
+    generated_tokens: int = 0
+    time_to_first_token_s: float | None = None
+    total_s: float = 0.0
+    finish_reason: str = ""  # "stop", "length", "cancelled", "deadline", "error"
+
+
+@dataclass(kw_only=True)
+class TextStream:
+    """An iterator of text deltas (never splitting a UTF-8 character) with its stats beside it."""
+
+    deltas: Iterator[str]
+    stats: GenerationStats = field(default_factory=GenerationStats)
+
+    def __iter__(self) -> Iterator[str]:
+        return self.deltas
+
+    def text(self) -> str:
+        """Drain the stream and return the whole text."""
+        return "".join(self.deltas)
+
+
+class EngineError(RuntimeError):
+    """A generation failed in a way the caller should show (engine down, out of memory, bad output)."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What completion/ needs from a model: tokenize, and stream text for a prompt."""
+
+    @property
+    def info(self) -> EngineInfo: ...
+
+    def tokenize(self, text: str) -> list[int]: ...
+
+    def detokenize(self, ids: Sequence[int]) -> str: ...
+
+    def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> TextStream: ...
