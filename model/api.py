@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -55,6 +55,9 @@ class GenerationRequest:
     # backed off to a token boundary). The engine constrains the first tokens to reproduce it; the
     # returned stream starts with it.
     forced_prefix: str = ""
+    # Added to the logits of these token ids at every step (OpenAI `logit_bias` semantics), e.g. to
+    # favour the first tokens of identifiers that are in scope at the cursor.
+    logit_bias: Mapping[int, float] | None = None
 
     def expired(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
