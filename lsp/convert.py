@@ -1,0 +1,102 @@
+"""The one place where lsprotocol types meet daima's plain dataclasses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls import uris
+
+from daima.indexer import Symbol
+from daima.text import Position, PositionEncoding, Range, TextDocument
+
+from .documents import ContentChange
+
+_ENCODINGS = {
+    lsp.PositionEncodingKind.Utf8: PositionEncoding.UTF8,
+    lsp.PositionEncodingKind.Utf16: PositionEncoding.UTF16,
+    lsp.PositionEncodingKind.Utf32: PositionEncoding.UTF32,
+}
+
+_SYMBOL_KINDS = {
+    "function": lsp.SymbolKind.Function,
+    "method": lsp.SymbolKind.Method,
+    "class": lsp.SymbolKind.Class,
+    "struct": lsp.SymbolKind.Struct,
+    "interface": lsp.SymbolKind.Interface,
+    "enum": lsp.SymbolKind.Enum,
+    "constant": lsp.SymbolKind.Constant,
+    "variable": lsp.SymbolKind.Variable,
+    "module": lsp.SymbolKind.Module,
+    "type": lsp.SymbolKind.TypeParameter,
+    "field": lsp.SymbolKind.Field,
+    "macro": lsp.SymbolKind.Function,
+}
+
+
+def encoding(kind: str | lsp.PositionEncodingKind | None) -> PositionEncoding:
+    return _ENCODINGS.get(kind, PositionEncoding.UTF16)  # type: ignore[arg-type]
+
+
+def position(p: lsp.Position) -> Position:
+    return Position(p.line, p.character)
+
+
+def range_(r: lsp.Range) -> Range:
+    return Range(position(r.start), position(r.end))
+
+
+def to_lsp_position(p: Position) -> lsp.Position:
+    return lsp.Position(line=p.line, character=p.character)
+
+
+def to_lsp_range(r: Range) -> lsp.Range:
+    return lsp.Range(start=to_lsp_position(r.start), end=to_lsp_position(r.end))
+
+
+def content_change(change: lsp.TextDocumentContentChangeEvent) -> ContentChange:
+    if isinstance(change, lsp.TextDocumentContentChangePartial):
+        return ContentChange(change.text, range_(change.range))
+    return ContentChange(change.text)
+
+
+def offsets_to_lsp_range(
+    document: TextDocument, start: int, end: int, enc: PositionEncoding
+) -> lsp.Range:
+    return to_lsp_range(document.range_at(start, end, enc))
+
+
+def uri_to_path(uri: str) -> Path | None:
+    path = uris.to_fs_path(uri)
+    return Path(path) if path else None
+
+
+def path_to_uri(path: Path) -> str:
+    return uris.from_fs_path(str(path)) or path.as_uri()
+
+
+def symbol_location(symbol: Symbol, enc: PositionEncoding) -> lsp.Location:
+    """Location of a symbol's name; columns are re-counted in the negotiated encoding."""
+    start = symbol_position(symbol, enc)
+    return lsp.Location(uri=path_to_uri(symbol.path), range=lsp.Range(start=start, end=start))
+
+
+def symbol_position(symbol: Symbol, enc: PositionEncoding) -> lsp.Position:
+    if enc is PositionEncoding.UTF16:
+        return lsp.Position(line=symbol.line, character=symbol.column)
+    try:
+        text = symbol.path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return lsp.Position(line=symbol.line, character=symbol.column)
+    document = TextDocument(path_to_uri(symbol.path), text)
+    offset = document.offset_at(Position(symbol.line, symbol.column), PositionEncoding.UTF16, strict=False)
+    return to_lsp_position(document.position_at(offset, enc))
+
+
+def symbol_information(symbol: Symbol, enc: PositionEncoding) -> lsp.WorkspaceSymbol:
+    return lsp.WorkspaceSymbol(
+        name=symbol.name,
+        kind=_SYMBOL_KINDS.get(symbol.kind, lsp.SymbolKind.Variable),
+        location=symbol_location(symbol, enc),
+        container_name=symbol.scope or None,
+    )

@@ -1,0 +1,113 @@
+"""Owns the engine's life: loads it off the event loop, reports status, swaps it on a config change.
+
+Until a model is ready (or when it fails to load, or when the model is "none") completions still work,
+from the identifier completer; the status says which.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from daima.config import ModelOptions
+from daima.model.api import Engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """What clients show in their status bar (`daima/status`)."""
+
+    state: str  # "loading" | "ready" | "error" | "disabled"
+    model: str = ""
+    device: str = ""
+    message: str = ""
+    last_latency_ms: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        return {
+            "state": data["state"],
+            "model": data["model"],
+            "device": data["device"],
+            "message": data["message"],
+            "lastLatencyMs": data["last_latency_ms"],
+        }
+
+
+class EngineHost:
+    """Loads the configured engine in a background thread and hands it to completions when ready."""
+
+    def __init__(self, on_status: Callable[[EngineStatus], None]) -> None:
+        self._on_status = on_status
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._options: ModelOptions | None = None
+        self._generation = 0  # bumps on every (re)load so a slow old load cannot win
+        self.status = EngineStatus("disabled", message="not started")
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    def load(self, options: ModelOptions) -> threading.Thread | None:
+        """Start loading `options`' model unless it is already the one loaded or loading."""
+        with self._lock:
+            if options == self._options:
+                return None
+            self._options = options
+            self._generation += 1
+            generation = self._generation
+            self._engine = None
+        if options.name == "none" and not options.remote_url:
+            self._set_status(EngineStatus("disabled", model="none", message="identifier completion only"))
+            return None
+        self._set_status(EngineStatus("loading", model=options.remote_url or options.name))
+        thread = threading.Thread(target=self._load, args=(options, generation), name="daima-load", daemon=True)
+        thread.start()
+        return thread
+
+    def _load(self, options: ModelOptions, generation: int) -> None:
+        started = time.monotonic()
+        try:
+            from daima.model.loader import load_engine
+
+            engine = load_engine(options)
+        except Exception as error:  # noqa: BLE001 - any load failure leaves the server up, with a message
+            log.exception("model failed to load")
+            with self._lock:
+                if generation != self._generation:
+                    return
+            self._set_status(
+                EngineStatus(
+                    "error",
+                    model=options.name,
+                    message=f"the model failed to load ({error}); using identifier completion",
+                )
+            )
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._engine = engine
+        info = engine.info
+        log.info("model %s ready on %s in %.1f s", info.name, info.device, time.monotonic() - started)
+        self._set_status(EngineStatus("ready", model=info.name, device=info.device))
+
+    def record_latency(self, milliseconds: float) -> None:
+        status = self.status
+        if status.state == "ready":
+            self._set_status(
+                EngineStatus(status.state, status.model, status.device, status.message, round(milliseconds, 1))
+            )
+
+    def _set_status(self, status: EngineStatus) -> None:
+        self.status = status
+        try:
+            self._on_status(status)
+        except Exception:  # noqa: BLE001 - a client that went away must not break loading
+            log.exception("could not report engine status")

@@ -1,0 +1,179 @@
+"""The workspace index seen from the server: opened and filled off the event loop, with progress.
+
+If the index cannot be opened or fails, the server goes on without it (completion only loses
+cross-file context; workspace/symbol and definition return nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from daima.config import IndexOptions
+from daima.indexer import WorkspaceIndex
+from daima.text import PositionError
+
+from . import convert
+
+if TYPE_CHECKING:
+    from .server import DaimaServer
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+
+
+class IndexHost:
+    """Owns the server's `WorkspaceIndex` and the one thread that writes to it."""
+
+    def __init__(self, server: DaimaServer) -> None:
+        self._server = server
+        self._root: Path | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daima-index")
+        self._ready = threading.Event()
+        self.index: WorkspaceIndex | None = None
+
+    def set_root(self, params: lsp.InitializeParams) -> None:
+        uri = None
+        if params.workspace_folders:
+            uri = params.workspace_folders[0].uri
+        elif params.root_uri:
+            uri = params.root_uri
+        elif params.root_path:
+            self._root = Path(params.root_path)
+            return
+        self._root = convert.uri_to_path(uri) if uri else None
+
+    def start(self, options: IndexOptions) -> None:
+        if self._root is None or not options.enabled:
+            log.info("no workspace folder or index disabled: running without an index")
+            return
+        self._executor.submit(self._open_and_fill, self._root, options)
+
+    def _open_and_fill(self, root: Path, options: IndexOptions) -> None:
+        progress = _Progress(self._server, "daima: indexing")
+        try:
+            index = WorkspaceIndex.open(root, options)
+            report = index.index_all(progress=progress.report)
+            self.index = index
+            if options.watch:
+                index.start_watching()
+            log.info("index ready: %s", report)
+        except Exception:  # noqa: BLE001 - no index is a degraded mode, not a crash
+            log.exception("indexing %s failed; going on without an index", root)
+        finally:
+            progress.end()
+            self._ready.set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
+
+    def document_changed(self, uri: str) -> None:
+        """Re-index an open document's current text (off the loop; edits coalesce in the queue)."""
+        document = self._server.documents.get(uri)
+        path = convert.uri_to_path(uri)
+        if document is None or path is None:
+            return
+        text = document.text
+
+        def update() -> None:
+            index = self.index
+            if index is None:
+                return
+            current = self._server.documents.get(uri)
+            if current is not None and current.text != text:
+                return  # a newer edit is queued behind this one
+            try:
+                index.update_document(path, text)
+            except Exception:  # noqa: BLE001
+                log.exception("could not re-index %s", path)
+
+        self._executor.submit(update)
+
+    async def workspace_symbols(self, query: str) -> list[lsp.WorkspaceSymbol] | None:
+        index = self.index
+        if index is None:
+            return None
+        symbols = await asyncio.to_thread(index.search_symbols, query, 100)
+        return [convert.symbol_information(symbol, self._server.encoding) for symbol in symbols]
+
+    async def definition(self, uri: str, position: lsp.Position) -> list[lsp.Location] | None:
+        index, document = self.index, self._server.documents.get(uri)
+        if index is None or document is None:
+            return None
+        try:
+            offset = document.offset_at(convert.position(position), self._server.encoding)
+        except PositionError as error:
+            log.warning("definition position rejected: %s", error)
+            return None
+        name = _word_at(document.text, offset)
+        if not name:
+            return None
+        symbols = await asyncio.to_thread(index.definitions, name)
+        return [convert.symbol_location(symbol, self._server.encoding) for symbol in symbols] or None
+
+    def stop(self) -> None:
+        if self.index is not None:
+            try:
+                self.index.stop_watching()
+                self.index.close()
+            except Exception:  # noqa: BLE001
+                log.exception("closing the index failed")
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _word_at(text: str, offset: int) -> str:
+    """The identifier touching `offset` (Chinese identifiers are words too)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+    for match in _WORD.finditer(text, line_start, line_end):
+        if match.start() <= offset <= match.end():
+            return match.group()
+    return ""
+
+
+class _Progress:
+    """LSP work-done progress for the first index; silent when the client does not support it."""
+
+    def __init__(self, server: DaimaServer, title: str) -> None:
+        self._server = server
+        self._token = f"daima-index-{uuid.uuid4()}"
+        self._title = title
+        self._begun = False
+        self._last_percent = -1
+        caps = server.client_capabilities.window
+        self._enabled = bool(caps and caps.work_done_progress)
+        if self._enabled:
+            self._call(lambda: server.work_done_progress.create(self._token))
+
+    def _call(self, fn) -> None:
+        loop = self._server.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(fn)
+
+    def report(self, done: int, total: int) -> None:
+        if not self._enabled:
+            return
+        percent = int(100 * done / total) if total else 100
+        if not self._begun:
+            self._begun = True
+            begin = lsp.WorkDoneProgressBegin(title=self._title, percentage=0, cancellable=False)
+            self._call(lambda: self._server.work_done_progress.begin(self._token, begin))
+        if percent != self._last_percent:
+            self._last_percent = percent
+            report = lsp.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percent)
+            self._call(lambda: self._server.work_done_progress.report(self._token, report))
+
+    def end(self) -> None:
+        if self._enabled and self._begun:
+            end = lsp.WorkDoneProgressEnd(message="index ready")
+            self._call(lambda: self._server.work_done_progress.end(self._token, end))

@@ -1,0 +1,62 @@
+"""Runs completions on one worker thread, so the event loop only schedules and cancels.
+
+A newer request for the same document cancels the older one (the user has moved on), as does
+`$/cancelRequest`. A cancelled job that has not started is skipped; one that has started stops between
+two decode steps through its `CancelToken`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from daima.model.api import CancelToken
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class CompletionScheduler:
+    """One worker thread; at most one live request per document."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daima-worker")
+        self._latest: dict[str, CancelToken] = {}
+
+    async def run(self, key: str, job: Callable[[CancelToken], T]) -> T | None:
+        """Run `job(cancel)` on the worker; returns None when it was superseded or cancelled."""
+        cancel = CancelToken()
+        previous = self._latest.get(key)
+        if previous is not None:
+            previous.cancel()
+        self._latest[key] = cancel
+
+        def guarded() -> T | None:
+            if cancel.cancelled:
+                return None
+            return job(cancel)
+
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self._executor, guarded)
+        except asyncio.CancelledError:
+            cancel.cancel()
+            raise
+        finally:
+            if self._latest.get(key) is cancel:
+                del self._latest[key]
+        return None if cancel.cancelled else result
+
+    def cancel(self, key: str) -> None:
+        token = self._latest.pop(key, None)
+        if token is not None:
+            token.cancel()
+
+    def shutdown(self) -> None:
+        for token in self._latest.values():
+            token.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,171 @@
+"""The language server: thin handlers that read state, call pure functions and convert the result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from daima import __version__
+from daima.config import Options, options_to_json, parse_options
+
+from . import completion_feature, convert, index_feature
+from .documents import DocumentError, DocumentStore
+from .engine_host import EngineHost, EngineStatus
+from .scheduler import CompletionScheduler
+
+log = logging.getLogger(__name__)
+
+STATUS = "daima/status"
+COMPLETION_PROGRESS = "daima/completionProgress"
+RESYNC = "daima/resync"  # asks daima's clients to send a document's full text again
+
+
+class DaimaProtocol(LanguageServerProtocol):
+    """pygls' protocol without its own copy of the documents: `DocumentStore` is the only one."""
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):  # type: ignore[override]
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):  # type: ignore[override]
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):  # type: ignore[override]
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class DaimaServer(LanguageServer):
+    """Server state: documents, options, the engine, the index and the completion worker."""
+
+    def __init__(self) -> None:
+        super().__init__("daima", __version__, protocol_cls=DaimaProtocol)
+        self.documents = DocumentStore()
+        self.options = Options()
+        self.option_problems: list[str] = []
+        self.engine_host = EngineHost(self._publish_status)
+        self.scheduler = CompletionScheduler()
+        self.index = index_feature.IndexHost(self)
+        self.recent_edits = completion_feature.new_recent_edits()
+        self.loop: asyncio.AbstractEventLoop | None = None  # set at initialize; worker threads post to it
+
+    @property
+    def encoding(self):
+        return convert.encoding(self.workspace.position_encoding)
+
+    def notify_threadsafe(self, method: str, params: Any) -> None:
+        """Send a notification from any thread (worker threads never touch the transport directly)."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self.protocol.notify, method, params)
+
+    def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Warning) -> None:
+        log.warning("%s", message)
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=f"daima: {message}"))
+
+    def _publish_status(self, status: EngineStatus) -> None:
+        self.notify_threadsafe(STATUS, status.to_json())
+
+    def apply_options(self, raw: Any) -> None:
+        options, problems = parse_options(raw, self.options)
+        self.options = options
+        for problem in problems:
+            self.show(problem)
+        logging.getLogger("daima").setLevel(options.log_level.upper() if options.log_level else "INFO")
+
+
+def create_server() -> DaimaServer:
+    server = DaimaServer()
+
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: DaimaServer, params: lsp.InitializeParams) -> None:
+        ls.loop = asyncio.get_running_loop()
+        options, ls.option_problems = parse_options(params.initialization_options)
+        ls.options = options
+        ls.index.set_root(params)
+
+    @server.feature(lsp.INITIALIZED)
+    def initialized(ls: DaimaServer, params: lsp.InitializedParams) -> None:
+        for problem in ls.option_problems:
+            ls.show(problem)
+        ls.engine_host.load(ls.options.model)
+        ls.index.start(ls.options.index)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: DaimaServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        ls.documents.open(item.uri, item.text, item.version, item.language_id)
+        ls.index.document_changed(item.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: DaimaServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        uri, version = params.text_document.uri, params.text_document.version
+        changes = [convert.content_change(change) for change in params.content_changes]
+        try:
+            edits = ls.documents.change(uri, version, changes, ls.encoding)
+        except DocumentError as error:
+            log.error("%s", error)
+            ls.scheduler.cancel(uri)
+            if uri in ls.documents:
+                ls.protocol.notify(RESYNC, {"uri": uri})
+            return
+        ls.scheduler.cancel(uri)
+        document = ls.documents.get(uri)
+        if document is not None:
+            ls.recent_edits.record(uri, document, edits)
+        ls.index.document_changed(uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: DaimaServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.scheduler.cancel(params.text_document.uri)
+        ls.documents.close(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: DaimaServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        ls.index.document_changed(params.text_document.uri)
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: DaimaServer, params: lsp.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        raw = settings.get("daima", settings) if isinstance(settings, dict) else settings
+        ls.apply_options(raw)
+        ls.engine_host.load(ls.options.model)
+
+    @server.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())
+    async def inline_completion(
+        ls: DaimaServer, params: lsp.InlineCompletionParams
+    ) -> lsp.InlineCompletionList | None:
+        return await completion_feature.inline_completion(ls, params)
+
+    @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", "(", " "]))
+    async def completion(ls: DaimaServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        return await completion_feature.completion(ls, params)
+
+    @server.feature(lsp.WORKSPACE_SYMBOL)
+    async def workspace_symbol(ls: DaimaServer, params: lsp.WorkspaceSymbolParams):
+        return await ls.index.workspace_symbols(params.query)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+    async def definition(ls: DaimaServer, params: lsp.DefinitionParams):
+        return await ls.index.definition(params.text_document.uri, params.position)
+
+    @server.feature(STATUS)
+    def status(ls: DaimaServer, params: Any) -> dict[str, Any]:
+        return {**ls.engine_host.status.to_json(), "options": options_to_json(ls.options)}
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: DaimaServer, params: Any) -> None:
+        ls.scheduler.shutdown()
+        ls.index.stop()
+
+    return server

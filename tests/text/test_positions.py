@@ -1,0 +1,113 @@
+"""Position round trips across encodings, and incremental edits against a plain string."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from daima.text import Position, PositionEncoding, PositionError, Range, TextDocument
+
+# Pieces that break naive offset code: CJK (BMP and extension B), emoji with modifiers and ZWJ,
+# combining marks, and all three line endings.
+PIECES = [
+    "a", "Z", "_", " ", "\t", "(", ")", "def ", "x = 1",
+    "计算", "总价", "商品列表", "𠀀", "𪚥",
+    "😀", "👍🏽", "👨\u200d👩\u200d👧", "🇨🇳",
+    "e\u0301", "\u0308",
+    "\n", "\r\n", "\r",
+]
+texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+encodings = st.sampled_from(list(PositionEncoding))
+
+
+def units(text: str, encoding: PositionEncoding) -> int:
+    """Reference count of code units, written independently of daima.text."""
+    if encoding is PositionEncoding.UTF8:
+        return len(text.encode("utf-8"))
+    if encoding is PositionEncoding.UTF16:
+        return len(text.encode("utf-16-le")) // 2
+    return len(text)
+
+
+def reference_position(text: str, offset: int, encoding: PositionEncoding) -> Position:
+    head = text[:offset]
+    # Split on the three LSP line endings, CRLF first.
+    lines = head.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return Position(len(lines) - 1, units(lines[-1], encoding))
+
+
+def char_boundaries(text: str) -> list[int]:
+    """Offsets that are not between the CR and LF of a CRLF."""
+    return [i for i in range(len(text) + 1) if not (0 < i < len(text) and text[i - 1] == "\r" and text[i] == "\n")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, encodings, st.data())
+def test_position_round_trip(text: str, encoding: PositionEncoding, data: st.DataObject) -> None:
+    document = TextDocument("file:///t", text)
+    offset = data.draw(st.sampled_from(char_boundaries(text)))
+    position = document.position_at(offset, encoding)
+    assert position == reference_position(text, offset, encoding)
+    assert document.offset_at(position, encoding) == offset
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.data())
+def test_bytes_and_points_round_trip(text: str, data: st.DataObject) -> None:
+    document = TextDocument("file:///t", text)
+    offset = data.draw(st.integers(0, len(text)))
+    assert document.byte_offset(offset) == len(text[:offset].encode("utf-8"))
+    assert document.offset_from_byte(document.byte_offset(offset)) == offset
+    row, column = document.point_at(offset)
+    if offset in char_boundaries(text):
+        assert document.offset_from_point((row, column)) == offset
+    assert document.source_bytes == text.encode("utf-8")
+
+
+edits = st.tuples(st.integers(0, 60), st.integers(0, 60), texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, st.lists(edits, max_size=8), encodings)
+def test_incremental_edits_equal_string_edits(
+    text: str, changes: list[tuple[int, int, str]], encoding: PositionEncoding
+) -> None:
+    document = TextDocument("file:///t", text)
+    expected = text
+    for a, b, new_text in changes:
+        bounds = char_boundaries(expected)
+        start, end = sorted((bounds[a % len(bounds)], bounds[b % len(bounds)]))
+        range_ = Range(reference_position(expected, start, encoding), reference_position(expected, end, encoding))
+        edit = document.apply_change(new_text, range_, encoding)
+        expected = expected[:start] + new_text + expected[end:]
+        assert document.text == expected
+        assert edit.new_end_byte == len(expected[: start + len(new_text)].encode("utf-8"))
+    assert document.line_count == len(expected.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def test_surrogate_pair_columns() -> None:
+    document = TextDocument("file:///t", "x = '😀𠀀' # 计算\r\n总价")
+    emoji = document.text.index("😀")
+    after = emoji + 2
+    assert document.position_at(after, PositionEncoding.UTF16) == Position(0, 9)
+    assert document.position_at(after, PositionEncoding.UTF8) == Position(0, 13)
+    assert document.position_at(after, PositionEncoding.UTF32) == Position(0, 7)
+    # A UTF-16 column inside a surrogate pair snaps to the start of the character.
+    assert document.offset_at(Position(0, 6), PositionEncoding.UTF16) == emoji
+    assert document.line_text(1) == "总价"
+
+
+def test_character_past_line_end_means_line_end_and_line_past_end_is_an_error() -> None:
+    document = TextDocument("file:///t", "ab\r\ncd")
+    assert document.offset_at(Position(0, 99)) == 2
+    with pytest.raises(PositionError):
+        document.offset_at(Position(5, 0))
+    assert document.offset_at(Position(5, 0), strict=False) == len(document.text)
+
+
+def test_line_col_for_humans_counts_characters() -> None:
+    document = TextDocument("file:///t", "def 计算总价(商品):\n    return 1\n")
+    assert document.offset_from_line_col(1, 5) == document.text.index("计")
+    with pytest.raises(PositionError):
+        document.offset_from_line_col(2, 50)
