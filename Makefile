@@ -1,0 +1,48 @@
+# One task runner for people and CI. `make help` lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+MODEL  ?= qwen2.5-coder-0.5b
+
+.PHONY: help install editors model test test-fast lint bench eval demo clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/daima: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/daima  ## create .venv and install daima with its test tools
+
+editors:  ## install the editor clients' npm packages
+	@if [ -f editors/vscode/package-lock.json ]; then npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error; fi
+
+model: install  ## download and convert the default model once (cached in the user cache dir)
+	$(BIN)/daima model fetch $(MODEL)
+
+test: install editors model  ## install everything, then run the whole test suite
+	$(BIN)/python -m pytest -ra; status=$$?; if [ $$status -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$status
+
+test-fast: install  ## the tests that need neither the real model nor the editors
+	$(BIN)/python -m pytest -ra -m "not slow"
+
+lint: install  ## ruff and mypy over the Python packages
+	$(BIN)/ruff check daima lsp completion indexer model review tests benchmarks
+	$(BIN)/ruff format --check daima lsp completion indexer model review tests benchmarks
+	$(BIN)/mypy daima lsp completion indexer model review
+
+bench: model  ## the typing-replay benchmark (tiny model on CPU, real shapes on CUDA)
+	$(BIN)/daima bench
+
+eval: model  ## HumanEval single-line infilling: daima's pipeline against the naive baseline
+	$(BIN)/daima eval
+
+demo: install  ## one real completion on the bundled example file
+	$(BIN)/daima complete 'examples/购物车.py:14:5'
+
+clean:  ## remove build outputs (the model cache stays)
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
