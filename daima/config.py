@@ -30,6 +30,8 @@ class ModelOptions:
     remote_model: str = ""  # model name sent to the remote server
     remote_api_key_env: str = "DAIMA_API_KEY"  # environment variable holding the remote API key
     remote_timeout_ms: int = 10000
+    # Local tokenizer (model directory or .gguf file) for a remote server without /tokenize endpoints.
+    remote_tokenizer: str = ""
     cache_budget_mb: int = 2048  # memory the KV prefix cache may keep
     compile: bool = True  # CUDA graphs for decode on CUDA; ignored on CPU
     speculative: bool = False  # prompt-lookup speculative decoding (identical output)
