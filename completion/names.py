@@ -1,0 +1,146 @@
+"""Do the names a completion reads exist? Resolution against what is visible at the cursor.
+
+Visible names are the identifiers of the document around the hole (parameters, locals, enclosing
+scopes, imports: tree-sitter identifier nodes, so words inside strings and comments do not count), the
+language's builtins, and names the workspace index knows. The completion's own bindings (assignment
+targets, loop variables, `as` names, lambda and comprehension variables) count as visible too.
+Attributes (`x.name`) and keyword arguments (`f(name=1)`) are not reads of a variable and are skipped.
+Only Python is checked for now; other languages report nothing unresolved.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import keyword
+import logging
+import tokenize
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .syntax import parser_for
+
+log = logging.getLogger(__name__)
+
+_PY_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+_IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
+_CHECKED = {"python"}
+
+
+def document_names(text: str, language_id: str) -> set[str]:
+    """Identifiers that occur as code (not strings or comments) in `text`."""
+    parser = parser_for(language_id)
+    if parser is None:
+        return set()
+    tree = parser.parse(text.encode("utf-8", "surrogatepass"))
+    names: set[str] = set()
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in _IDENTIFIER_TYPES and node.text is not None:
+            names.add(node.text.decode("utf-8", "replace"))
+        stack.extend(node.children)
+    return names
+
+
+def visible_names(
+    text: str, start: int, end: int, language_id: str, *, index: Any = None, path: Path | None = None
+) -> set[str]:
+    """Names a completion in the hole text[start:end] may read."""
+    names = document_names(text[:start] + "\n" + text[end:], language_id)
+    if language_id == "python":
+        names |= _PY_BUILTINS
+    names |= _index_names(index, path)
+    return names
+
+
+def unresolved_names(completion: str, visible: Iterable[str], language_id: str) -> list[str]:
+    """Names `completion` reads that are neither visible nor bound by the completion itself, in order."""
+    if language_id not in _CHECKED:
+        return []
+    reads, bound = _python_reads(completion)
+    known = set(visible) | bound
+    missing: list[str] = []
+    for name in reads:
+        if name not in known and name not in missing:
+            missing.append(name)
+    return missing
+
+
+def _python_reads(code: str) -> tuple[list[str], set[str]]:
+    """(names read, names bound) in a Python fragment, from its tokens; tolerant of cut-off code."""
+    tokens = _tokens(code)
+    reads: list[str] = []
+    bound: set[str] = set()
+    depth = 0
+    binding = ""  # the keyword whose targets are being read: "for", "as", "lambda", "def", "import"
+    for index, (kind, value) in enumerate(tokens):
+        previous = tokens[index - 1][1] if index else ""
+        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        if kind == tokenize.OP:
+            depth += value in "([{"
+            depth -= value in ")]}"
+            if (value == ":" and binding == "lambda") or (value == "(" and binding == "def"):
+                binding = ""
+            continue
+        if kind != tokenize.NAME:
+            continue
+        if value in ("for", "lambda", "def", "class", "import", "as", "global", "nonlocal"):
+            binding = value
+            continue
+        if value == "in" and binding == "for":
+            binding = ""
+            continue
+        if keyword.iskeyword(value) or previous == ".":
+            continue
+        if binding:
+            bound.add(value)
+            if binding in ("as", "def", "class"):
+                binding = ""
+            continue
+        if following == "=" and depth > 0:
+            continue  # keyword argument
+        if following in ("=", ":=") or (
+            following.endswith("=") and following not in ("==", "<=", ">=", "!=")
+        ):
+            bound.add(value)
+            if following != "=" or depth:
+                reads.append(value)  # `x += 1` reads x too
+            continue
+        if following == "," and depth == 0 and _assigned_later(tokens, index):
+            bound.add(value)  # `a, b = ...`
+            continue
+        reads.append(value)
+    return reads, bound
+
+
+def _assigned_later(tokens: list[tuple[int, str]], index: int) -> bool:
+    for kind, value in tokens[index + 1 :]:
+        if value == "=":
+            return True
+        if kind not in (tokenize.NAME, tokenize.OP) or (value not in (",",) and kind == tokenize.OP):
+            return False
+    return False
+
+
+def _tokens(code: str) -> list[tuple[int, str]]:
+    result: list[tuple[int, str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            result.append((token.type, token.string))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # cut-off code (an open bracket at the end): the tokens so far are what we need
+    return result
+
+
+def _index_names(index: Any, path: Path | None) -> set[str]:
+    """Names the index knows (never raises: the index is optional)."""
+    if index is None:
+        return set()
+    try:
+        lookup = getattr(index, "all_names", None)
+        return set(lookup()) if lookup is not None else set()
+    except Exception:
+        log.exception("index names lookup failed")
+        return set()

@@ -1,0 +1,142 @@
+"""Splice checks with tree-sitter: does inserting a completion keep a parseable file parseable?
+
+The baseline tree is parsed once per request; each candidate is checked with `tree.edit` and an
+incremental re-parse, so trying several candidates or several cut points stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from functools import cache
+from pathlib import Path
+
+import tree_sitter as ts
+
+from daima.text import TextDocument
+
+log = logging.getLogger(__name__)
+
+# language id (LSP) → (grammar module, function returning the language pointer). File extensions map to
+# language ids below. Kept small: the languages daima's indexer covers.
+_GRAMMARS = {
+    "python": ("tree_sitter_python", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "javascriptreact": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "typescriptreact": ("tree_sitter_typescript", "language_tsx"),
+    "java": ("tree_sitter_java", "language"),
+    "go": ("tree_sitter_go", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "c": ("tree_sitter_c", "language"),
+    "cpp": ("tree_sitter_cpp", "language"),
+}
+_EXTENSIONS = {
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascriptreact",
+    ".ts": "typescript",
+    ".tsx": "typescriptreact",
+    ".java": "java",
+    ".go": "go",
+    ".rs": "rust",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
+    ".hh": "cpp",
+}
+_HASH_COMMENT = {"python", "ruby", "shellscript", "perl", "r", "yaml", "toml"}
+
+
+def language_for(language_id: str, path: Path | str | None = None) -> str:
+    """The language id to use: the client's, else one guessed from the file extension ("" if unknown)."""
+    if language_id:
+        return language_id
+    if path is not None:
+        return _EXTENSIONS.get(Path(path).suffix.lower(), "")
+    return ""
+
+
+def comment_marker(language_id: str) -> str:
+    """The line comment marker, for bracket balancing ("#" or "//")."""
+    return "#" if language_id in _HASH_COMMENT or not language_id else "//"
+
+
+@cache
+def _language(language_id: str) -> ts.Language | None:
+    spec = _GRAMMARS.get(language_id)
+    if spec is None:
+        return None
+    try:
+        module = importlib.import_module(spec[0])
+        return ts.Language(getattr(module, spec[1])())
+    except Exception:  # a missing grammar only disables the check
+        log.warning("no tree-sitter grammar for %s", language_id)
+        return None
+
+
+def parser_for(language_id: str) -> ts.Parser | None:
+    """A fresh parser for the language, or None when daima has no grammar for it."""
+    language = _language(language_id)
+    return ts.Parser(language) if language is not None else None
+
+
+class SpliceChecker:
+    """Checks candidates for the hole text[start:end] against the baseline parse of the document."""
+
+    def __init__(self, text: str, start: int, end: int, language_id: str) -> None:
+        self._head, self._tail = text[:start], text[end:]
+        self._parser = parser_for(language_id)
+        baseline = TextDocument("", self._head + self._tail)
+        self._tree = self._parser.parse(baseline.source_bytes) if self._parser else None
+        self._start_byte = baseline.byte_offset(start)
+        self._point = baseline.point_at(start)
+
+    @property
+    def available(self) -> bool:
+        return self._tree is not None
+
+    @property
+    def baseline_valid(self) -> bool:
+        """True when the document with nothing inserted parses without errors."""
+        return self._tree is not None and not self._tree.root_node.has_error
+
+    def parses(self, completion: str) -> bool:
+        """True when the document with `completion` in the hole parses without errors."""
+        if self._tree is None or self._parser is None:
+            return True
+        spliced = TextDocument("", self._head + completion + self._tail)
+        end = len(self._head) + len(completion)
+        tree = self._tree.copy()
+        tree.edit(
+            start_byte=self._start_byte,
+            old_end_byte=self._start_byte,
+            new_end_byte=spliced.byte_offset(end),
+            start_point=self._point,
+            old_end_point=self._point,
+            new_end_point=spliced.point_at(end),
+        )
+        new_tree = self._parser.parse(spliced.source_bytes, tree)
+        return not new_tree.root_node.has_error
+
+    def keeps_validity(self, completion: str) -> bool:
+        """False only when the document parsed before and `completion` breaks it."""
+        return not self.baseline_valid or self.parses(completion)
+
+
+def longest_valid_prefix(checker: SpliceChecker, completion: str) -> str:
+    """The completion, or its longest line-prefix that keeps a valid file valid ("" when none does)."""
+    if checker.keeps_validity(completion):
+        return completion
+    lines = completion.split("\n")
+    for count in range(len(lines) - 1, 0, -1):
+        candidate = "\n".join(lines[:count]).rstrip()
+        if candidate.strip() and checker.parses(candidate):
+            return candidate
+    return ""
