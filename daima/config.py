@@ -45,6 +45,9 @@ class CompletionOptions:
     template: str = "auto"  # FIM template family; "auto" matches the model
     max_tokens: int = 64
     max_lines: int = 8  # line cap in block mode
+    # Further generations (sharing the cached prompt) tried when the greedy one reads names that do not
+    # exist or breaks the file's syntax; 0 keeps only the greedy one.
+    extra_candidates: int = 2
     max_time_ms: int = 2000  # deadline for one suggestion
     prompt_tokens: int = 2048  # exact token budget for prefix + suffix + cross-file context
     suffix_share: float = 0.25
