@@ -1,0 +1,196 @@
+"""Deterministic checks: tree-sitter queries from `rules/*.scm`, predicates from `dataflow.py`.
+
+A finding is reported only when one of its lines (the sink, the checked argument, or the line where the
+dynamic text was built) was added by the change; it is anchored to the first such line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from daima.review.dataflow import SYNTAX, Kind, Syntax, classify
+from daima.review.findings import Finding, Severity
+from daima.review.fixes import make_fix
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
+
+from daima.text import TextDocument
+
+# Grammar module per language; the suffix table says which files each language reviews.
+GRAMMARS = {
+    "python": "tree_sitter_python",
+    "java": "tree_sitter_java",
+    "javascript": "tree_sitter_javascript",
+}
+SUFFIXES = {".py": "python", ".pyi": "python", ".java": "java", ".js": "javascript", ".mjs": "javascript",
+            ".cjs": "javascript", ".jsx": "javascript"}  # fmt: skip
+
+
+def language_of(path: str) -> str | None:
+    """The reviewed language of a path, from its suffix."""
+    dot = path.rfind(".")
+    return SUFFIXES.get(path[dot:].lower()) if dot >= 0 else None
+
+
+@cache
+def rules_table() -> dict[str, Any]:
+    """The rule table (`rules/rules.json`)."""
+    return json.loads(resources.files("daima.review.rules").joinpath("rules.json").read_text("utf-8"))
+
+
+@cache
+def _language(name: str) -> Language:
+    # Cached for the life of the process: a Query must not outlive its Language (tree-sitter crashes).
+    return Language(importlib.import_module(GRAMMARS[name]).language())
+
+
+@cache
+def _query(name: str) -> Query:
+    source = resources.files("daima.review.rules").joinpath(f"{name}.scm").read_text("utf-8")
+    return Query(_language(name), source)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One query match handed to a check."""
+
+    sink: Node
+    arg: Node
+    captures: dict[str, list[Node]]
+    syntax: Syntax
+    source: str  # whole file text, for checks that look at imports
+
+
+def _text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+def _literal_value(node: Node) -> str:
+    """A string literal's content without quotes or prefixes."""
+    text = _text(node)
+    return re.sub(r"^[A-Za-z]*('''|\"\"\"|'|\"|`)", "", text).rstrip("'\"`")
+
+
+def _check_dynamic(m: Match) -> Node | None:
+    verdict = classify(m.arg, m.syntax)
+    return (verdict.evidence or m.arg) if verdict.kind is Kind.DYNAMIC else None
+
+
+def _check_non_literal(m: Match) -> Node | None:
+    verdict = classify(m.arg, m.syntax)
+    return None if verdict.kind is Kind.CONST else (verdict.evidence or m.arg)
+
+
+def _check_any(m: Match) -> Node | None:
+    return m.arg
+
+
+def _check_unsafe_yaml(m: Match) -> Node | None:
+    name = _text(m.captures["_f"][0])
+    if name.startswith("unsafe") or name == "full_load":
+        return m.arg
+    args = m.sink.child_by_field_name("arguments")
+    loader: Node | None = None
+    for index, child in enumerate(args.named_children if args else []):
+        if child.type == "keyword_argument" and _text(child.child_by_field_name("name")) == "Loader":
+            loader = child.child_by_field_name("value")
+        elif index == 1 and child.type != "keyword_argument":
+            loader = child
+    safe = loader is not None and re.search(r"(Safe|CSafe|Base)Loader$", _text(loader))
+    return None if safe else m.arg
+
+
+def _check_secret_assignment(m: Match) -> Node | None:
+    table = rules_table()
+    name = _literal_value(m.captures["_name"][0]).rstrip("_")
+    if not re.search(f"(?:{table['secret_name_pattern']})$", name, re.IGNORECASE):
+        return None
+    if any(child.type in m.syntax.interpolations for child in m.arg.named_children):
+        return None
+    value = _literal_value(m.arg)
+    if len(value) < 6 or value.lower() in table["secret_placeholders"] or re.search(r"[${}<>%]|\s", value):
+        return None
+    if len(set(value)) < 4:  # "******", "xxxxxxxx"
+        return None
+    return m.arg
+
+
+def _check_secret_value(m: Match) -> Node | None:
+    text = _text(m.arg)
+    return m.arg if any(re.search(p, text) for p in rules_table()["secret_value_patterns"]) else None
+
+
+CHECKS: dict[str, Callable[[Match], Node | None]] = {
+    "dynamic": _check_dynamic,
+    "non_literal": _check_non_literal,
+    "any": _check_any,
+    "unsafe_yaml": _check_unsafe_yaml,
+    "secret_assignment": _check_secret_assignment,
+    "secret_value": _check_secret_value,
+}
+
+
+def _sink_label(m: Match) -> str:
+    if "_name" in m.captures:
+        return _literal_value(m.captures["_name"][0])
+    if m.sink.id == m.arg.id:
+        return "a string literal"
+    head = _text(m.sink).split("(", 1)[0].strip()
+    return " ".join(head.split())[:60] or m.sink.type
+
+
+def check_file(
+    path: str, text: str, added_lines: Collection[int], language: str | None = None
+) -> list[Finding]:
+    """Rule findings in `text` (the head version of `path`) on the 1-based `added_lines`."""
+    language = language or language_of(path)
+    if language is None:
+        return []
+    query, syntax = _query(language), SYNTAX[language]
+    document = TextDocument(path, text)
+    tree = Parser(_language(language)).parse(document.source_bytes)
+    table = rules_table()
+    findings: dict[tuple[str, int], Finding] = {}
+    for pattern, captures in QueryCursor(query).matches(tree.root_node):
+        sink_names = [name for name in captures if name.startswith("sink.")]
+        if not sink_names or "arg" not in captures:
+            continue
+        rule_id = sink_names[0].removeprefix("sink.")
+        settings = query.pattern_settings(pattern)
+        match = Match(captures[sink_names[0]][0], captures["arg"][0], captures, syntax, text)
+        evidence = CHECKS[str(settings.get("check", "any"))](match)
+        if evidence is None:
+            continue
+        # Lines are 0-based rows in tree-sitter; findings and diffs count from 1.
+        candidates = [
+            match.sink.start_point[0] + 1,
+            match.arg.start_point[0] + 1,
+            evidence.start_point[0] + 1,
+        ]
+        line = next((c for c in candidates if c in added_lines), None)
+        if line is None:
+            continue
+        rule = table["rules"][rule_id]
+        label = _sink_label(match)
+        anchor = match.sink if line == candidates[0] else (match.arg if line == candidates[1] else evidence)
+        fix_name = settings.get("fix")
+        fix = make_fix(str(fix_name), match.sink, match.arg, document, language) if fix_name else None
+        finding = Finding(
+            path=path,
+            line=line,
+            start=document.offset_from_byte(anchor.start_byte),
+            end=document.offset_from_byte(anchor.end_byte),
+            rule_id=rule_id,
+            severity=Severity.parse(rule["severity"]),
+            message=rule["message"].format(sink=label),
+            message_zh=rule.get("message_zh", "").format(sink=label),
+            fix=fix,
+        )
+        findings.setdefault((rule_id, line), finding)
+    return sorted(findings.values(), key=Finding.sort_key)

@@ -1,0 +1,226 @@
+"""Within-function data flow: is a value a constant string, or built from something that is not?
+
+Deliberately small: it follows assignments to a name inside the enclosing function (or module) that come
+before the use, and classifies expressions by their syntax. Enough to see that `q = f"... {x}"` later
+passed to `execute(q)` is dynamic, while `execute("... %s", (x,))` is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from tree_sitter import Node
+
+MAX_DEPTH = 4
+
+
+class Kind(Enum):
+    CONST = "const"  # a literal, or built only from literals
+    DYNAMIC = "dynamic"  # text built by formatting / concatenation / interpolation with a non-constant part
+    UNKNOWN = "unknown"  # a parameter, call result, attribute...: not a literal, not visibly built here
+
+
+@dataclass(frozen=True, kw_only=True)
+class Syntax:
+    """The node types one grammar uses for what the analysis looks at."""
+
+    scopes: frozenset[str]  # nodes that bound a function's data flow
+    strings: frozenset[str]  # string literals
+    interpolations: frozenset[str]  # children that make a string literal interpolated
+    constants: frozenset[str]  # other literals
+    concat: frozenset[str]  # binary expression nodes (operator in the `operator` field)
+    format_methods: frozenset[str]  # x.NAME(args) builds a string from args
+    assignments: tuple[tuple[str, str, str], ...]  # (node type, target field, value field)
+    augmented: frozenset[str]  # `x += y` node types
+    calls: tuple[str, str, str]  # (call node type, callee field, arguments field)
+    wrappers: frozenset[str]  # nodes whose single named child is the value (parentheses)
+
+
+SYNTAX = {
+    "python": Syntax(
+        scopes=frozenset({"function_definition", "lambda", "module"}),
+        strings=frozenset({"string", "concatenated_string"}),
+        interpolations=frozenset({"interpolation"}),
+        constants=frozenset({"integer", "float", "true", "false", "none"}),
+        concat=frozenset({"binary_operator"}),
+        format_methods=frozenset({"format", "format_map", "join"}),
+        assignments=(("assignment", "left", "right"),),
+        augmented=frozenset({"augmented_assignment"}),
+        calls=("call", "function", "arguments"),
+        wrappers=frozenset({"parenthesized_expression"}),
+    ),
+    "java": Syntax(
+        scopes=frozenset({"method_declaration", "constructor_declaration", "lambda_expression", "program"}),
+        strings=frozenset({"string_literal"}),
+        interpolations=frozenset(),
+        constants=frozenset({"decimal_integer_literal", "true", "false", "null_literal"}),
+        concat=frozenset({"binary_expression"}),
+        format_methods=frozenset({"format", "formatted", "concat", "join", "append", "toString"}),
+        assignments=(("variable_declarator", "name", "value"), ("assignment_expression", "left", "right")),
+        augmented=frozenset(),  # Java's `+=` is an assignment_expression with operator "+="
+        calls=("method_invocation", "name", "arguments"),
+        wrappers=frozenset({"parenthesized_expression"}),
+    ),
+    "javascript": Syntax(
+        scopes=frozenset(
+            {"function_declaration", "function_expression", "arrow_function", "method_definition", "program"}
+        ),
+        strings=frozenset({"string", "template_string"}),
+        interpolations=frozenset({"template_substitution"}),
+        constants=frozenset({"number", "true", "false", "null", "undefined"}),
+        concat=frozenset({"binary_expression"}),
+        format_methods=frozenset({"concat", "join", "format", "replace"}),
+        assignments=(("variable_declarator", "name", "value"), ("assignment_expression", "left", "right")),
+        augmented=frozenset({"augmented_assignment_expression"}),
+        calls=("call_expression", "function", "arguments"),
+        wrappers=frozenset({"parenthesized_expression"}),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A classification plus the node that decided it (where the dynamic text is built)."""
+
+    kind: Kind
+    evidence: Node | None = None
+
+
+def enclosing_scope(node: Node, syntax: Syntax) -> Node:
+    """The innermost function (or the module) containing `node`."""
+    current = node.parent
+    while current is not None and current.type not in syntax.scopes:
+        current = current.parent
+    return current if current is not None else node
+
+
+def classify(node: Node, syntax: Syntax, depth: int = 0) -> Verdict:
+    """Whether `node` evaluates to a constant, to text built from non-constants, or to something else."""
+    if depth > MAX_DEPTH:
+        return Verdict(Kind.UNKNOWN)
+    kind = node.type
+    if kind in syntax.wrappers and node.named_child_count == 1:
+        return classify(node.named_children[0], syntax, depth + 1)
+    if kind in syntax.strings:
+        return _classify_string(node, syntax, depth)
+    if kind in syntax.constants:
+        return Verdict(Kind.CONST)
+    if kind in syntax.concat:
+        return _classify_binary(node, syntax, depth)
+    if kind == syntax.calls[0]:
+        return _classify_call(node, syntax, depth)
+    if kind == "identifier":
+        return _classify_name(node, syntax, depth)
+    return Verdict(Kind.UNKNOWN)
+
+
+def _classify_string(node: Node, syntax: Syntax, depth: int) -> Verdict:
+    if node.type == "concatenated_string":  # Python "a" f"{b}"
+        verdicts = [classify(child, syntax, depth + 1) for child in node.named_children]
+        dynamic = next((v for v in verdicts if v.kind is Kind.DYNAMIC), None)
+        return Verdict(Kind.DYNAMIC, node) if dynamic else Verdict(Kind.CONST)
+    for child in node.named_children:
+        if child.type in syntax.interpolations:
+            inner = [
+                classify(c, syntax, depth + 1) for c in child.named_children if c.type != "format_specifier"
+            ]
+            if any(v.kind is not Kind.CONST for v in inner):
+                return Verdict(Kind.DYNAMIC, node)
+    return Verdict(Kind.CONST)
+
+
+def _classify_binary(node: Node, syntax: Syntax, depth: int) -> Verdict:
+    operator = node.child_by_field_name("operator")
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if operator is None or left is None or right is None:
+        return Verdict(Kind.UNKNOWN)
+    op = operator.type
+    if op not in ("+", "%"):
+        return Verdict(Kind.UNKNOWN)
+    lv, rv = classify(left, syntax, depth + 1), classify(right, syntax, depth + 1)
+    if op == "%" and left.type not in syntax.strings and lv.kind is not Kind.DYNAMIC:
+        return Verdict(Kind.UNKNOWN)  # arithmetic, not Python %-formatting
+    if op == "%" and right.type in ("tuple", "dictionary"):
+        rv = _all_const(right.named_children, syntax, depth)
+    if lv.kind is Kind.CONST and rv.kind is Kind.CONST:
+        return Verdict(Kind.CONST)
+    return Verdict(Kind.DYNAMIC, node)
+
+
+def _all_const(nodes: list[Node], syntax: Syntax, depth: int) -> Verdict:
+    for child in nodes:
+        target = child.child_by_field_name("value") if child.type == "pair" else child
+        if target is not None and classify(target, syntax, depth + 1).kind is not Kind.CONST:
+            return Verdict(Kind.UNKNOWN)
+    return Verdict(Kind.CONST)
+
+
+def _classify_call(node: Node, syntax: Syntax, depth: int) -> Verdict:
+    _, callee_field, args_field = syntax.calls
+    callee = node.child_by_field_name(callee_field)
+    args = node.child_by_field_name(args_field)
+    if callee is None or args is None:
+        return Verdict(Kind.UNKNOWN)
+    name = callee.child_by_field_name("attribute") or callee.child_by_field_name("property") or callee
+    if name.text is None or name.text.decode() not in syntax.format_methods:
+        return Verdict(Kind.UNKNOWN)
+    receiver = node.child_by_field_name("object") or callee.child_by_field_name("object")
+    parts = [_argument_value(c) for c in args.named_children if c.type != "comment"]
+    # The receiver is part of the text (`"a {}".format(x)`, `sql.concat(x)`), unless it names a class
+    # (`String.format`, `String.join`).
+    if receiver is not None and not (receiver.type == "identifier" and (receiver.text or b"a")[:1].isupper()):
+        parts.append(receiver)
+    verdict = _all_const(parts, syntax, depth)
+    return Verdict(Kind.CONST) if verdict.kind is Kind.CONST else Verdict(Kind.DYNAMIC, node)
+
+
+def _argument_value(node: Node) -> Node:
+    """The value of a keyword argument, or the argument itself."""
+    if node.type in ("keyword_argument", "pair"):
+        return node.child_by_field_name("value") or node
+    return node
+
+
+def _classify_name(node: Node, syntax: Syntax, depth: int) -> Verdict:
+    name = node.text
+    scope = enclosing_scope(node, syntax)
+    verdicts: list[Verdict] = []
+    for target, value, augmented in _assignments(scope, syntax):
+        if target.text != name or target.start_byte >= node.start_byte or target.id == node.id:
+            continue
+        if augmented:
+            verdict = classify(value, syntax, depth + 1)
+            verdicts.append(verdict if verdict.kind is Kind.CONST else Verdict(Kind.DYNAMIC, value.parent))
+        else:
+            verdicts.append(classify(value, syntax, depth + 1))
+    if not verdicts:
+        return Verdict(Kind.UNKNOWN)
+    dynamic = [v for v in verdicts if v.kind is Kind.DYNAMIC]
+    if dynamic:
+        return dynamic[-1]
+    if all(v.kind is Kind.CONST for v in verdicts):
+        return Verdict(Kind.CONST)
+    return Verdict(Kind.UNKNOWN)
+
+
+def _assignments(scope: Node, syntax: Syntax) -> list[tuple[Node, Node, bool]]:
+    """(target, value, is_augmented) for simple-name assignments in `scope`, not in nested functions."""
+    found: list[tuple[Node, Node, bool]] = []
+    shapes = {kind: (t, v) for kind, t, v in syntax.assignments}
+    stack = list(reversed(scope.named_children))
+    while stack:
+        node = stack.pop()
+        if node.type in syntax.scopes:
+            continue
+        fields = shapes.get(node.type)
+        if node.type in syntax.augmented:
+            fields = ("left", "right")
+        if fields:
+            target, value = node.child_by_field_name(fields[0]), node.child_by_field_name(fields[1])
+            if target is not None and value is not None and target.type == "identifier":
+                operator = node.child_by_field_name("operator")
+                augmented = node.type in syntax.augmented or (operator is not None and operator.type == "+=")
+                found.append((target, value, augmented))
+        stack.extend(reversed(node.named_children))
+    return found

@@ -1,0 +1,169 @@
+"""Read a pull request's changes with git and a real unified-diff parser.
+
+The repository is data: git runs with external diff drivers, textconv filters and fsmonitor hooks
+switched off, file contents come from git's object store (never from the working tree, so a committed
+symlink cannot make us read a file outside the repository), and every path is checked before use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from unidiff import PatchSet
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 1024 * 1024
+# Config overrides that keep git from running anything a repository's config or attributes name.
+_SAFE_CONFIG = (
+    "-c", "core.fsmonitor=false",
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.quotePath=false",
+    "-c", "diff.external=",
+    "-c", "core.pager=cat",
+)  # fmt: skip
+_REGULAR_MODES = {"100644", "100755"}
+
+
+class GitError(RuntimeError):
+    """git failed or a revision does not exist; the message is one readable sentence."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hunk:
+    """One hunk of the diff, as the head revision sees it."""
+
+    start: int  # first line in the head version (1-based)
+    length: int
+    text: str  # the hunk as unified-diff text, header included
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangedFile:
+    """A file added or modified between base and head, with the head lines the change added."""
+
+    path: str
+    added_lines: frozenset[int]  # 1-based line numbers in the head version
+    hunks: tuple[Hunk, ...]
+
+
+def run_git(repo: Path, *args: str) -> bytes:
+    """Run one git command in `repo` and return its stdout; raises GitError with git's message."""
+    env = {**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    done = subprocess.run(
+        ["git", *_SAFE_CONFIG, *args], cwd=repo, env=env, capture_output=True, check=False, timeout=120
+    )
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git {args[0]} failed with code {done.returncode}")
+    return done.stdout
+
+
+def repo_root(path: Path) -> Path:
+    """The top level of the git work tree containing `path`."""
+    if not path.is_dir():
+        raise GitError(f"{path} is not a directory")
+    return Path(run_git(path, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+
+
+def resolve_commit(repo: Path, rev: str) -> str:
+    """The full commit id of `rev`; refuses revisions that look like options."""
+    if not rev or rev.startswith("-"):
+        raise GitError(f"invalid revision {rev!r}")
+    try:
+        return (
+            run_git(repo, "rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+        )
+    except GitError:
+        raise GitError(f"revision {rev!r} is not a commit in {repo}") from None
+
+
+def safe_relpath(path: str) -> str | None:
+    """`path` when it is a plain relative path inside the repository, else None (logged)."""
+    pure = PurePosixPath(path)
+    if not path or pure.is_absolute() or ".." in pure.parts or "\\" in path or "\0" in path:
+        log.warning("skipping path outside the repository: %r", path)
+        return None
+    return pure.as_posix()
+
+
+def inside_repo(repo: Path, path: str) -> Path | None:
+    """The resolved file path of `path` when it stays inside `repo` after resolving symlinks, else None."""
+    relative = safe_relpath(path)
+    if relative is None:
+        return None
+    root = repo.resolve()
+    resolved = (root / relative).resolve()
+    if not resolved.is_relative_to(root):
+        log.warning("skipping %r: it resolves outside the repository", path)
+        return None
+    return resolved
+
+
+def parse_diff(text: str) -> list[ChangedFile]:
+    """Changed files (added or modified, text only) and their added lines from unified-diff text."""
+    files = []
+    for patched in PatchSet(text):
+        if patched.is_removed_file or patched.is_binary_file:
+            continue
+        path = safe_relpath(patched.path)
+        if path is None:
+            continue
+        added = frozenset(
+            line.target_line_no for hunk in patched for line in hunk if line.is_added and line.target_line_no
+        )
+        hunks = tuple(Hunk(start=h.target_start, length=h.target_length, text=str(h)) for h in patched)
+        if added:
+            files.append(ChangedFile(path=path, added_lines=added, hunks=hunks))
+    return files
+
+
+def changed_files(repo: Path, base: str, head: str) -> list[ChangedFile]:
+    """Files changed on `head` since its merge base with `base` (what a pull request shows)."""
+    raw = run_git(
+        repo, "diff", "--no-ext-diff", "--no-textconv", "--no-color", "--find-renames",
+        "--diff-filter=AMR", "--unified=3", f"{base}...{head}", "--",
+    )  # fmt: skip
+    return parse_diff(raw.decode("utf-8", "replace"))
+
+
+def list_files(repo: Path, rev: str) -> list[str]:
+    """Regular files tracked at `rev` (symlinks and submodules left out)."""
+    raw = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", rev)
+    paths = []
+    for entry in raw.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        mode = meta.split(b" ")[0].decode()
+        path = safe_relpath(name.decode("utf-8", "replace"))
+        if mode in _REGULAR_MODES and path is not None:
+            paths.append(path)
+    return paths
+
+
+def read_blob(repo: Path, rev: str, path: str) -> str | None:
+    """Text of a regular file at `rev` from git's object store; None for symlinks, binaries, big files."""
+    relative = safe_relpath(path)
+    if relative is None:
+        return None
+    listing = run_git(repo, "ls-tree", "-z", "--full-tree", rev, "--", relative).split(b"\0")[0]
+    if not listing:
+        return None
+    meta = listing.partition(b"\t")[0].split(b" ")
+    if meta[0].decode() not in _REGULAR_MODES:
+        log.info("skipping %s: not a regular file at %s", relative, rev[:12])
+        return None
+    size = int(run_git(repo, "cat-file", "-s", meta[2].decode()).strip() or 0)
+    if size > MAX_FILE_BYTES:
+        log.info("skipping %s: %d bytes is over the review limit", relative, size)
+        return None
+    data = run_git(repo, "cat-file", "blob", meta[2].decode())
+    if b"\0" in data:
+        return None
+    return data.decode("utf-8", "replace")

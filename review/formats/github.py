@@ -1,0 +1,45 @@
+"""A GitHub pull request review (the body of POST /repos/{owner}/{repo}/pulls/{n}/reviews).
+
+Comments sit on the RIGHT side (the head version) of lines the change added; a mechanical fix becomes a
+```suggestion block that GitHub can apply with one click. The review event is always COMMENT: approving
+or requesting changes is the workflow's decision (`--fail-on`), never the model's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from daima.review.findings import ReviewResult
+from daima.review.formats.common import Positions, RenderOptions, message
+
+
+def render(result: ReviewResult, options: RenderOptions) -> str:
+    """The review as JSON."""
+    positions = Positions(result)
+    comments: list[dict[str, Any]] = []
+    for finding in result.findings:
+        body = f"**{finding.severity.label}** `{finding.rule_id}`: {message(finding, options)}"
+        comment: dict[str, Any] = {"path": finding.path, "line": finding.line, "side": "RIGHT"}
+        fixed = positions.fixed_lines(finding)
+        if fixed is not None and fixed[0] <= finding.line <= fixed[1]:
+            first, last, text = fixed
+            body += f"\n\n```suggestion\n{text}\n```"
+            comment["line"] = last
+            if first != last:
+                comment["start_line"], comment["start_side"] = first, "RIGHT"
+        comment["body"] = body
+        comments.append(comment)
+    counts = Counter(f.severity.label for f in result.findings)
+    summary = (
+        ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "note") if counts[s]) or "no findings"
+    )
+    review: dict[str, Any] = {
+        "body": f"daima review: {summary} on the changed lines.",
+        "event": "COMMENT",
+        "comments": comments,
+    }
+    if result.head:
+        review["commit_id"] = result.head
+    return json.dumps(review, ensure_ascii=False, indent=2) + "\n"

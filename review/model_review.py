@@ -1,0 +1,162 @@
+"""Model review: changed hunks plus context go to an instruct model; its JSON answer becomes findings.
+
+The model can only add findings: its answer is parsed as data, validated against `finding_schema.json`,
+and each finding must sit on a line the change added and on a line no rule finding already covers.
+Rule findings never pass through the model, so nothing in a diff can suppress them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from daima.model.api import Engine, EngineError, GenerationRequest
+from daima.review.chat import Message, prompts, template_for
+from daima.review.diff import ChangedFile
+from daima.review.findings import MODEL_RULE_ID, Finding, Severity
+
+from daima.text import TextDocument
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelReviewOptions:
+    """How the model is asked."""
+
+    thinking: bool = False  # thinking mode, for model families that have one (Qwen3)
+    max_tokens: int = 384  # per answer; a thinking model needs more
+    context_chars: int = 3000  # budget for context from the repository
+    timeout_s: float = 300.0  # per answer
+
+
+@cache
+def answer_schema() -> dict[str, Any]:
+    """The JSON schema a model answer must satisfy."""
+    return json.loads(resources.files("daima.review").joinpath("finding_schema.json").read_text("utf-8"))
+
+
+def numbered_hunks(changed: ChangedFile, text: str) -> str:
+    """The hunks as head lines, `+` marking added lines, each with its line number."""
+    lines = text.splitlines()
+    out = []
+    for hunk in changed.hunks:
+        out.append(f"@@ lines {hunk.start}-{hunk.start + max(hunk.length, 1) - 1}")
+        for number in range(hunk.start, hunk.start + hunk.length):
+            if 1 <= number <= len(lines):
+                marker = "+" if number in changed.added_lines else " "
+                out.append(f"{marker} {number}| {lines[number - 1]}")
+    return "\n".join(out)
+
+
+def build_messages(changed: ChangedFile, text: str, language: str, context: str) -> list[Message]:
+    """System and user messages for one changed file."""
+    table = prompts()
+    context_block = table["context"].replace("{context}", context) if context else ""
+    user = (
+        table["user"]
+        .replace("{path}", changed.path)
+        .replace("{language}", language)
+        .replace("{context}", context_block)
+        .replace("{hunks}", numbered_hunks(changed, text))
+    )
+    return [Message("system", table["system"]), Message("user", user)]
+
+
+def parse_answer(answer: str) -> list[dict[str, Any]]:
+    """The findings of a model answer; raises ValueError saying why the answer is invalid."""
+    body = re.sub(r"^\s*```(?:json)?\s*|\s*```\s*$", "", answer.strip())
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("no JSON object in the answer")
+    try:
+        data = json.loads(body[start : end + 1])
+    except json.JSONDecodeError as error:
+        raise ValueError(f"invalid JSON: {error.msg}") from None
+    try:
+        jsonschema.validate(data, answer_schema())
+    except jsonschema.ValidationError as error:
+        raise ValueError(f"schema: {error.message[:200]}") from None
+    return list(data["findings"])
+
+
+def _clean(message: str) -> str:
+    # A model message is shown inside review comments: no fences (a ```suggestion block would offer a
+    # change the model made up), no control characters, one paragraph.
+    message = message.replace("```", "'''")
+    message = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", message)
+    return " ".join(message.split())[:500]
+
+
+def _ask(engine: Engine, messages: list[Message], options: ModelReviewOptions) -> str:
+    template = template_for(engine.info)
+    request = GenerationRequest(
+        prompt=template.render(messages, thinking=options.thinking),
+        max_tokens=options.max_tokens,
+        stop=template.stop,
+        deadline=time.monotonic() + options.timeout_s,
+        temperature=0.0,
+    )
+    return template.strip_thinking(engine.stream(request).text())
+
+
+def review_file(
+    engine: Engine,
+    changed: ChangedFile,
+    text: str,
+    language: str,
+    context: str,
+    rule_lines: Collection[int],
+    options: ModelReviewOptions,
+) -> tuple[list[Finding], bool]:
+    """Model findings for one file, and whether the answer was dropped as invalid after one retry."""
+    messages = build_messages(changed, text, language, context)
+    items: list[dict[str, Any]] | None = None
+    for attempt in range(2):
+        try:
+            answer = _ask(engine, messages, options)
+        except EngineError as error:
+            log.warning("model review of %s skipped: the engine failed: %s", changed.path, error)
+            return [], True
+        try:
+            items = parse_answer(answer)
+            break
+        except ValueError as error:
+            log.info("model answer for %s was invalid (attempt %d): %s", changed.path, attempt + 1, error)
+            retry = prompts()["retry"].replace("{error}", str(error))
+            messages = [*messages, Message("assistant", answer[:2000]), Message("user", retry)]
+    if items is None:
+        log.warning(
+            "model review of %s dropped: the answer was not valid JSON findings after a retry", changed.path
+        )
+        return [], True
+    document = TextDocument(changed.path, text)
+    findings: dict[int, Finding] = {}
+    for item in items:
+        line = int(item["line"])
+        if (
+            line not in changed.added_lines
+            or line in rule_lines
+            or line in findings
+            or line > document.line_count
+        ):
+            continue  # only changed lines, never on top of a rule finding, one per line
+        findings[line] = Finding(
+            path=changed.path,
+            line=line,
+            start=document.line_start(line - 1),
+            end=document.line_end(line - 1),
+            rule_id=MODEL_RULE_ID,
+            severity=Severity.parse(item["severity"]),
+            message=_clean(str(item["message"])),
+            source="model",
+        )
+    return list(findings.values()), False

@@ -1,0 +1,1 @@
+"""Review rules kept as data: `rules.json` (ids, severities, messages, fixes) and one `.scm` per language."""

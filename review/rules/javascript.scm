@@ -1,0 +1,53 @@
+; Sinks for daima review (JavaScript). See python.scm for the capture conventions.
+
+; db.query / connection.execute / knex.raw / sequelize.query / pool.query with a built string
+((call_expression
+   function: (member_expression property: (property_identifier) @_m)
+   arguments: (arguments . (_) @arg)) @sink.sql-injection
+ (#any-of? @_m "query" "execute" "raw" "$queryRawUnsafe" "$executeRawUnsafe" "unsafe")
+ (#set! check "dynamic")
+ (#set! fix "parameterize"))
+
+; child_process.exec / execSync with a built command (exec and execSync always use a shell)
+((call_expression
+   function: [(identifier) @_f (member_expression property: (property_identifier) @_f)]
+   arguments: (arguments . (_) @arg)) @sink.shell-injection
+ (#any-of? @_f "exec" "execSync")
+ (#set! check "dynamic"))
+
+; spawn(cmd, {shell: true})
+((call_expression
+   function: [(identifier) @_f (member_expression property: (property_identifier) @_f)]
+   arguments: (arguments . (_) @arg
+     (object (pair key: (property_identifier) @_k value: (true))))) @sink.shell-injection
+ (#any-of? @_f "spawn" "spawnSync" "execFile" "execFileSync")
+ (#eq? @_k "shell")
+ (#set! check "non_literal"))
+
+; eval(x), new Function(x)
+((call_expression function: (identifier) @_f arguments: (arguments . (_) @arg)) @sink.code-injection
+ (#eq? @_f "eval")
+ (#set! check "non_literal"))
+
+((new_expression constructor: (identifier) @_f arguments: (arguments (_) @arg .)) @sink.code-injection
+ (#eq? @_f "Function")
+ (#set! check "non_literal"))
+
+; const apiKey = "literal"
+((variable_declarator name: (identifier) @_name value: (string) @arg) @sink.hardcoded-secret
+ (#set! check "secret_assignment"))
+
+((assignment_expression
+   left: [(identifier) @_name (member_expression property: (property_identifier) @_name)]
+   right: (string) @arg) @sink.hardcoded-secret
+ (#set! check "secret_assignment"))
+
+; {password: "literal"}
+((pair key: [(property_identifier) (string)] @_name value: (string) @arg) @sink.hardcoded-secret
+ (#set! check "secret_assignment"))
+
+((string) @arg @sink.hardcoded-secret
+ (#set! check "secret_value"))
+
+((template_string) @arg @sink.hardcoded-secret
+ (#set! check "secret_value"))
