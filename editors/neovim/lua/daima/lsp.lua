@@ -1,0 +1,131 @@
+-- The language-server side: finding and starting `daima serve`, sending requests, daima/* messages.
+local M = {}
+
+M.NAME = "daima"
+M.status = nil -- last daima/status payload
+M.on_progress = nil -- set by init.lua: function(params)
+
+--- The command that starts the server, and how it was found (for :checkhealth).
+function M.resolve_cmd(config)
+  if config.cmd then
+    return config.cmd, "the `cmd` option"
+  end
+  if vim.fn.executable("daima") == 1 then
+    return { vim.fn.exepath("daima"), "serve" }, "`daima` on $PATH"
+  end
+  local venv = vim.fs.find({ ".venv/bin/daima" }, { upward = true, path = vim.fn.getcwd(), type = "file" })[1]
+  if venv then
+    return { venv, "serve" }, "the project's .venv"
+  end
+  return { "python3", "-m", "daima", "serve" }, "python3 -m daima (daima not found on $PATH)"
+end
+
+local function capabilities(config)
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  caps.general = caps.general or {}
+  caps.general.positionEncodings = config.position_encodings
+  caps.textDocument.inlineCompletion = { dynamicRegistration = false }
+  return caps
+end
+
+local function on_status(_, params)
+  M.status = params
+  vim.schedule(function()
+    vim.api.nvim_exec_autocmds("User", { pattern = "DaimaStatus", modeline = false, data = params })
+  end)
+end
+
+local function on_progress(_, params)
+  if M.on_progress then
+    M.on_progress(params)
+  end
+end
+
+--- Starts (or reuses) the daima client for `bufnr`; returns the client id or nil.
+function M.attach(bufnr, config)
+  local cmd = M.resolve_cmd(config)
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  local root = vim.fs.root(path ~= "" and path or vim.fn.getcwd(), config.root_markers) or vim.fn.getcwd()
+  return vim.lsp.start({
+    name = M.NAME,
+    cmd = cmd,
+    root_dir = root,
+    capabilities = capabilities(config),
+    init_options = config.server,
+    settings = { daima = config.server },
+    -- Changes go out at once: a completion request flushes them anyway, and a late didChange would
+    -- only make the server cancel work it already started.
+    flags = { debounce_text_changes = 0 },
+    handlers = { ["daima/completionProgress"] = on_progress, ["daima/status"] = on_status },
+    on_error = function(code, err)
+      vim.notify(
+        ("daima: the language server failed (%s: %s). Run :checkhealth daima"):format(code, vim.inspect(err)),
+        vim.log.levels.ERROR
+      )
+    end,
+  }, { bufnr = bufnr, reuse_client = function(client, cfg)
+    return client.name == cfg.name and client.config.root_dir == cfg.root_dir
+  end })
+end
+
+--- The daima client attached to `bufnr`, if any.
+function M.client(bufnr)
+  return vim.lsp.get_clients({ bufnr = bufnr, name = M.NAME })[1]
+end
+
+--- Sends textDocument/inlineCompletion at the cursor; returns the pending-request record or nil.
+function M.request(bufnr, handler)
+  local client = M.client(bufnr)
+  if client == nil then
+    return nil
+  end
+  local encoding = client.offset_encoding
+  local params = vim.lsp.util.make_position_params(0, encoding)
+  params.context = { triggerKind = 2 } -- automatic
+  local ok, request_id = client:request("textDocument/inlineCompletion", params, handler, bufnr)
+  if not ok then
+    return nil
+  end
+  return {
+    client = client,
+    request_id = request_id,
+    encoding = encoding,
+    uri = params.textDocument.uri,
+    -- After request(): the didChange flush it does has brought the server to this version.
+    version = vim.lsp.util.buf_versions[bufnr],
+    position = params.position,
+  }
+end
+
+--- Cancels a pending request (the server then stops generating for it).
+function M.cancel(pending)
+  if pending and pending.client and pending.request_id and not pending.client:is_stopped() then
+    pending.client:cancel_request(pending.request_id)
+  end
+end
+
+--- Sends all options again (after setup() was called with new ones).
+function M.notify_settings(config)
+  for _, client in ipairs(vim.lsp.get_clients({ name = M.NAME })) do
+    client.settings = { daima = config.server }
+    client:notify("workspace/didChangeConfiguration", { settings = { daima = config.server } })
+  end
+end
+
+--- Asks the server for daima/status synchronously (used by :checkhealth and :DaimaStatus).
+function M.request_status(bufnr, timeout_ms)
+  local client = bufnr and M.client(bufnr) or vim.lsp.get_clients({ name = M.NAME })[1]
+  if client == nil then
+    return nil, "not attached"
+  end
+  local response, err = client:request_sync("daima/status", vim.empty_dict(), timeout_ms or 2000, bufnr or 0)
+  if response == nil then
+    return nil, err or "timed out"
+  end
+  if response.err then
+    return nil, response.err.message
+  end
+  return response.result
+end
+
+return M

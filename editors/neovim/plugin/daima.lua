@@ -1,0 +1,23 @@
+-- Commands only; nothing starts until require("daima").setup() is called.
+if vim.g.loaded_daima then
+  return
+end
+vim.g.loaded_daima = true
+
+local function daima()
+  return require("daima")
+end
+
+vim.api.nvim_create_user_command("DaimaToggle", function()
+  vim.notify("daima: suggestions " .. (daima().toggle() and "on" or "off"))
+end, { desc = "Turn daima's automatic suggestions on or off" })
+vim.api.nvim_create_user_command("DaimaRestart", function()
+  daima().restart()
+end, { desc = "Restart daima's language server" })
+vim.api.nvim_create_user_command("DaimaStatus", function()
+  local status, err = require("daima.lsp").request_status(nil, 3000)
+  vim.notify("daima: " .. (status and vim.inspect(status) or ("no status: " .. tostring(err))))
+end, { desc = "Show daima's model status" })
+vim.api.nvim_create_user_command("DaimaLog", function()
+  vim.cmd("LspLog")
+end, { desc = "Open the LSP log (daima's server messages)" })

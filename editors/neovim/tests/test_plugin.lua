@@ -1,0 +1,202 @@
+-- Headless tests of the plugin against the real `daima serve` (model "none": deterministic identifier
+-- completion). Run: nvim --headless --clean -u NONE --cmd 'set rtp^=editors/neovim' -c 'luafile
+-- editors/neovim/tests/test_plugin.lua'  with DAIMA_CMD (JSON list) and DAIMA_ENCODING set.
+local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "harness.lua"))
+local test, eq, wait_for = H.test, H.eq, H.wait_for
+
+local encoding = os.getenv("DAIMA_ENCODING") or "utf-16"
+local cmd = vim.json.decode(os.getenv("DAIMA_CMD") or '["daima", "serve"]')
+local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a scratch directory")
+
+local SOURCE = {
+  "def 计算总价(商品列表):",
+  '    """😀 求和: 商品列表 里每个的价格"""',
+  "    return sum(商品列表)",
+  "",
+  "",
+}
+
+vim.o.showmode = false
+local daima = require("daima")
+local ghost = require("daima.ghost")
+local lsp = require("daima.lsp")
+
+local function ghost_marks(bufnr)
+  return vim.api.nvim_buf_get_extmarks(bufnr or 0, ghost.ns, 0, -1, { details = true })
+end
+
+local function ghost_text()
+  local marks = ghost_marks()
+  if #marks == 0 then
+    return nil
+  end
+  local d = marks[1][4]
+  local first = d.virt_text and d.virt_text[1][1] or ""
+  local rest = {}
+  for _, l in ipairs(d.virt_lines or {}) do
+    rest[#rest + 1] = l[1][1]
+  end
+  return first, marks[1][2], marks[1][3], rest
+end
+
+local function open(name, lines)
+  local path = vim.fs.joinpath(workdir, name)
+  vim.fn.writefile(lines, path)
+  vim.cmd("edit! " .. vim.fn.fnameescape(path))
+  wait_for("daima to attach", function()
+    return lsp.client(0) ~= nil and lsp.client(0).initialized
+  end, 15000)
+  return vim.api.nvim_get_current_buf()
+end
+
+local function line(row)
+  return vim.api.nvim_buf_get_lines(0, row, row + 1, false)[1]
+end
+
+test("setup validates its options and says what is wrong", function()
+  local ok, err = pcall(daima.setup, { keymaps = { accept = 5 } })
+  assert(not ok and tostring(err):match("keymaps.accept"), "bad keymap accepted: " .. tostring(err))
+  ok, err = pcall(daima.setup, { server = { completion = { maxTokens = "many" } } })
+  assert(not ok and tostring(err):match("maxTokens"), "bad maxTokens accepted: " .. tostring(err))
+end)
+
+test("setup starts one server and is idempotent", function()
+  local opts = {
+    cmd = cmd,
+    position_encodings = { encoding },
+    server = { model = { name = "none" }, index = { watch = false } },
+  }
+  daima.setup(opts)
+  daima.setup(opts)
+  local bufnr = open("购物车.py", SOURCE)
+  eq(1, #vim.lsp.get_clients({ name = "daima" }), "daima clients")
+  eq(encoding, lsp.client(bufnr).offset_encoding, "negotiated position encoding")
+  local status = lsp.request_status(bufnr, 5000)
+  eq("disabled", status and status.state, "model status with model 'none'")
+end)
+
+test("ghost text is at the right byte column after Chinese text and emoji", function()
+  open("购物车.py", SOURCE)
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  H.type("i    😀 = 计算总")
+  wait_for("ghost text", function()
+    return ghost_text() ~= nil
+  end)
+  local text, row, col = ghost_text()
+  eq("价", text, "ghost text")
+  eq(3, row, "ghost row")
+  eq(#"    😀 = 计算总", col, "ghost byte column")
+  eq(#"    😀 = 计算总", vim.api.nvim_win_get_cursor(0)[2], "cursor byte column")
+end)
+
+test("typing through a suggestion keeps it, without asking again", function()
+  H.type("<Esc>")
+  vim.api.nvim_buf_set_lines(0, 3, 4, false, { "" })
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  H.type("i    x = 😀(商")
+  wait_for("ghost text", function()
+    return ghost_text() == "品列表"
+  end)
+  local sent = daima.stats().send.count
+  H.type("品")
+  local text, _, col = ghost_text()
+  eq("列表", text, "ghost after typing its first character")
+  eq(#"    x = 😀(商品", col, "ghost byte column after typing through")
+  H.sleep(300) -- longer than any debounce: a request would have gone out by now
+  eq(sent, daima.stats().send.count, "requests sent while typing through")
+  eq("列表", (ghost_text()), "ghost still shown")
+end)
+
+test("accept inserts exactly the suggestion and moves the cursor after it", function()
+  H.type("<Tab>")
+  eq("    x = 😀(商品列表", line(3), "line after accept")
+  eq(#"    x = 😀(商品列表", vim.api.nvim_win_get_cursor(0)[2], "cursor after accept")
+  eq(nil, (ghost_text()), "ghost after accept")
+end)
+
+test("a cursor move, leaving insert mode or another buffer clears the ghost", function()
+  H.type(" + 计算")
+  wait_for("ghost text", function()
+    return ghost_text() == "总价"
+  end)
+  H.type("<Left>")
+  eq(nil, (ghost_text()), "ghost after <Left>")
+  H.type("<End>总")
+  wait_for("ghost text", function()
+    return ghost_text() == "价"
+  end)
+  H.type("<Esc>")
+  eq(nil, (ghost_text()), "ghost after <Esc>")
+end)
+
+test("a stale response is never drawn", function()
+  vim.api.nvim_buf_set_lines(0, 3, 4, false, { "    y = 商品" })
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  H.type("A")
+  daima.trigger()
+  -- The request is on its way; the buffer changes before its answer can arrive.
+  -- (After the change there is no word before the cursor, so no answer is valid.)
+  vim.api.nvim_buf_set_lines(0, 3, 4, false, { "    y = 商品 " })
+  vim.api.nvim_win_set_cursor(0, { 4, #"    y = 商品 " })
+  H.sleep(400)
+  eq(nil, (ghost_text()), "ghost drawn from an answer for an older text")
+  -- A progress notification for another version is ignored as well.
+  lsp.on_progress({ uri = vim.uri_from_bufnr(0), version = -1, position = { line = 3, character = 0 }, text = "x" })
+  eq(nil, (ghost_text()), "ghost drawn from a stale progress notification")
+  H.type("<Esc>")
+end)
+
+test("accept word and accept line take parts; multi-line ghost uses virtual lines", function()
+  vim.api.nvim_buf_set_lines(0, 3, 4, false, { "    z = 😀" })
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  H.type("A")
+  local bufnr = vim.api.nvim_get_current_buf()
+  local col = #"    z = 😀"
+  local character = encoding == "utf-8" and col or vim.str_utfindex(line(3), encoding, col)
+  local item = {
+    insertText = " 计算总价(商品列表)\n    return z",
+    range = { start = { line = 3, character = character }, ["end"] = { line = 3, character = character } },
+  }
+  assert(ghost.set(bufnr, { item }, encoding), "ghost.set refused a valid item")
+  local text, row, mcol, rest = ghost_text()
+  eq(" 计算总价(商品列表)", text, "first ghost line")
+  eq({ 3, col }, { row, mcol }, "ghost position")
+  eq({ "    return z" }, rest, "virtual lines")
+  ghost.accept(bufnr, "word")
+  eq("    z = 😀 计算总价", line(3), "after accept word")
+  eq("(商品列表)", (ghost_text()), "ghost after accept word")
+  ghost.accept(bufnr, "line")
+  eq("    z = 😀 计算总价(商品列表)", line(3), "after accept line")
+  ghost.accept(bufnr, "all")
+  eq({ "    z = 😀 计算总价(商品列表)", "    return z" }, vim.api.nvim_buf_get_lines(0, 3, 5, false), "after accept")
+  H.type("<Esc>")
+end)
+
+test("settings changes reach the server", function()
+  daima.setup({
+    cmd = cmd,
+    position_encodings = { encoding },
+    server = { model = { name = "none" }, index = { watch = false }, completion = { maxTokens = 7 } },
+  })
+  wait_for("maxTokens 7 on the server", function()
+    local status = lsp.request_status(0, 2000)
+    return status and status.options and status.options.completion.maxTokens == 7
+  end, 5000)
+end)
+
+test("client-side overhead", function()
+  vim.api.nvim_buf_set_lines(0, 3, -1, false, { "" })
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  for i = 1, 20 do
+    H.type(i == 1 and "o计算" or "<Esc>o计算")
+    wait_for("ghost text", function()
+      return ghost_text() == "总价"
+    end)
+  end
+  H.type("<Esc>")
+  local stats = daima.stats()
+  H.out("STATS " .. vim.json.encode(stats))
+  assert(stats.send.count >= 20 and stats.draw_response.count >= 20, vim.inspect(stats))
+end)
+
+H.run()
