@@ -1,0 +1,203 @@
+"""Facts about one file from its tree-sitter tree: definitions, references, imports and chunks.
+
+Runs in worker processes during the first index, so its result is plain picklable tuples.
+All positions come from `daima.text.TextDocument`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from daima.text import TextDocument
+
+from .languages import Language
+
+CHUNK_LINES = 20  # lines per similarity chunk: about one function, small enough to fit many in a prompt
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Unicode-aware, so Chinese identifiers are tokens too
+_MAX_SIGNATURE = 400
+_MAX_DOC = 300
+# Wrappers whose leading comments document the definition inside them.
+_WRAPPERS = frozenset(
+    {"export_statement", "decorated_definition", "template_declaration", "declaration_list"}
+)
+
+# (name, kind, line, column_utf16, start_byte, end_byte, signature, doc, scope)
+SymbolRow = tuple[str, str, int, int, int, int, str, str, str]
+# (module, name, line, column_utf16)
+ImportRow = tuple[str, str, int, int]
+# (start_line, end_line, space-separated distinct identifier tokens)
+ChunkRow = tuple[int, int, str]
+
+
+@dataclass
+class FileFacts:
+    """Everything the index stores about one file."""
+
+    symbols: list[SymbolRow] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    imports: list[ImportRow] = field(default_factory=list)
+    chunks: list[ChunkRow] = field(default_factory=list)
+
+
+def identifier_tokens(text: str) -> list[str]:
+    """Distinct identifier tokens of `text`, in order of first appearance (similarity search terms)."""
+    return list(dict.fromkeys(_IDENTIFIER.findall(text)))
+
+
+def parse(language: Language, document: TextDocument) -> ts.Tree:
+    """A fresh tree for the document (the caller keeps it for incremental re-parses)."""
+    return language.parser.parse(document.source_bytes)
+
+
+def extract(language: Language, document: TextDocument, tree: ts.Tree | None = None) -> FileFacts:
+    """Definitions, references, imports and chunks of a document (parsing it unless `tree` is given)."""
+    tree = tree or parse(language, document)
+    source = document.source_bytes
+    facts = FileFacts()
+    definitions: dict[int, tuple[ts.Node, ts.Node, str, str | None]] = {}
+    scopes: list[tuple[int, int, str]] = []
+    references: set[str] = set()
+
+    def text_of(node: ts.Node) -> str:
+        return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    for _, captures in ts.QueryCursor(language.query).matches(tree.root_node):
+        explicit_scope = captures.get("name.scope")
+        for capture, nodes in captures.items():
+            if capture.startswith("name.definition."):
+                kind = capture[len("name.definition.") :]
+                outer = captures.get(f"definition.{kind}")
+                for name in nodes:
+                    node = outer[0] if outer else (name.parent or name)
+                    scope = text_of(explicit_scope[0]) if explicit_scope else None
+                    definitions.setdefault(name.start_byte, (name, node, kind, scope))
+            elif capture.startswith("name.reference."):
+                references.update(text_of(node) for node in nodes)
+        if "scope" in captures and explicit_scope:
+            region = captures["scope"][0]
+            scopes.append((region.start_byte, region.end_byte, text_of(explicit_scope[0])))
+        if "import.module" in captures:
+            module = text_of(captures["import.module"][0]).strip("\"'<>")
+            named = captures.get("import.name") or captures["import.module"]
+            for node in named:
+                imported = text_of(node).split(".")[-1].split("::")[-1].split("/")[-1].strip("\"'<>")
+                facts.imports.append((module, imported, *_position(document, node)))
+
+    facts.symbols = _symbols(language, document, definitions, scopes, text_of)
+    facts.references = sorted(references)
+    facts.chunks = chunk_rows(document.text)
+    return facts
+
+
+def chunk_rows(text: str) -> list[ChunkRow]:
+    """Fixed windows of CHUNK_LINES lines with their identifier tokens (windows without any are dropped)."""
+    lines = text.splitlines()
+    rows = []
+    for start in range(0, len(lines), CHUNK_LINES):
+        tokens = identifier_tokens("\n".join(lines[start : start + CHUNK_LINES]))
+        if tokens:
+            rows.append((start, min(start + CHUNK_LINES, len(lines)), " ".join(tokens)))
+    return rows
+
+
+def _position(document: TextDocument, node: ts.Node) -> tuple[int, int]:
+    position = document.position_at(document.offset_from_byte(node.start_byte))
+    return position.line, position.character
+
+
+def _symbols(language, document, definitions, scopes, text_of) -> list[SymbolRow]:
+    # Walk definitions and scope regions in source order with a stack of open containers, so each
+    # definition's scope is the dotted path of the definitions around it.
+    events = [(node.start_byte, -node.end_byte, 0, key) for key, (_, node, _, _) in definitions.items()]
+    events += [(start, -end, 1, index) for index, (start, end, _) in enumerate(scopes)]
+    events.sort()
+    stack: list[tuple[int, str, str]] = []  # (end_byte, name, kind)
+    rows: list[SymbolRow] = []
+    for start, negative_end, is_scope, key in events:
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        if is_scope:
+            stack.append((-negative_end, scopes[key][2], "scope"))
+            continue
+        name_node, node, kind, explicit_scope = definitions[key]
+        name = text_of(name_node)
+        parent_kind = stack[-1][2] if stack else ""
+        if kind == "function" and parent_kind in ("class", "struct", "interface", "scope"):
+            kind = "method"
+        if kind == "variable" and name.isupper():
+            kind = "constant"
+        scope = explicit_scope if explicit_scope is not None else ".".join(entry[1] for entry in stack)
+        line, column = _position(document, name_node)
+        rows.append(
+            (
+                name,
+                kind,
+                line,
+                column,
+                node.start_byte,
+                node.end_byte,
+                _signature(document.source_bytes, node, name_node),
+                _doc(language, node, text_of),
+                scope,
+            )
+        )
+        stack.append((node.end_byte, name, kind))
+    return rows
+
+
+def _signature(source: bytes, node: ts.Node, name_node: ts.Node) -> str:
+    """The definition's head: everything before its body, or its first line."""
+    body = node.child_by_field_name("body")
+    if body is None and name_node.parent is not None:
+        value = name_node.parent.child_by_field_name("value")  # const f = (a) => {...}
+        body = value.child_by_field_name("body") if value is not None else None
+    if body is not None and body.start_byte > node.start_byte:
+        lines = source[node.start_byte : body.start_byte].decode("utf-8", "replace").splitlines()
+        while lines and (not lines[-1].strip() or lines[-1].strip().startswith(("#", "//", "/*", "*"))):
+            lines.pop()  # comments between the head and the body's first statement
+        head = "\n".join(lines).rstrip().removesuffix("{").removesuffix(":").rstrip()
+    else:
+        end = source.find(b"\n", node.start_byte, node.end_byte)
+        head = source[node.start_byte : end if end >= 0 else node.end_byte].decode("utf-8", "replace")
+    lines = [line.rstrip() for line in head.splitlines()]
+    return "\n".join(lines)[:_MAX_SIGNATURE]
+
+
+def _doc(language: Language, node: ts.Node, text_of) -> str:
+    """The head of the definition's docstring (Python) or of the comment right above it."""
+    if language.name == "python":
+        body = node.child_by_field_name("body")
+        first = body.named_children[0] if body is not None and body.named_children else None
+        if first is not None and first.type == "expression_statement" and first.named_children:
+            string = first.named_children[0]
+            if string.type == "string":
+                return _head(text_of(string).strip("\"'rbuRBU \n"))
+    outer = node
+    while outer.parent is not None and outer.parent.type in _WRAPPERS and outer.prev_named_sibling is None:
+        outer = outer.parent
+    comments: list[str] = []
+    sibling, row = outer.prev_named_sibling, outer.start_point.row
+    while sibling is not None and "comment" in sibling.type and sibling.end_point.row >= row - 1:
+        comments.append(text_of(sibling))
+        row = sibling.start_point.row
+        sibling = sibling.prev_named_sibling
+    return _head(_strip_comment("\n".join(reversed(comments)))) if comments else ""
+
+
+def _strip_comment(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        line = line.strip()
+        for marker in ("/**", "/*", "*/", "///", "//!", "//", "#", "*"):
+            line = line.removeprefix(marker) if line.startswith(marker) else line
+        lines.append(line.removesuffix("*/").strip())
+    return "\n".join(lines).strip()
+
+
+def _head(doc: str) -> str:
+    """The first paragraph, trimmed."""
+    paragraph = doc.strip().split("\n\n", 1)[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())[:_MAX_DOC]

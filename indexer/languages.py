@@ -1,0 +1,114 @@
+"""The language registry: which grammar and tags query handle a file.
+
+Adding a language = one row here, one `queries/<name>.scm` file and one fixture. Grammars load
+lazily, so a missing grammar wheel only disables its language.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import tree_sitter as ts
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language: its grammar, tags query and the file names and LSP language ids it covers."""
+
+    name: str  # also the query file name: queries/<name>.scm
+    module: str  # grammar wheel module
+    function: str  # function of `module` returning the grammar pointer
+    extensions: tuple[str, ...]
+    language_ids: tuple[str, ...]
+    _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
+
+    @property
+    def ts_language(self) -> ts.Language:
+        return _ts_language(self.module, self.function)
+
+    @property
+    def query(self) -> ts.Query:
+        """The compiled tags query (cached per process)."""
+        return _query(self.name, self.module, self.function)
+
+    @property
+    def parser(self) -> ts.Parser:
+        """A parser for this language, cached per thread (parsers are not thread-safe)."""
+        parser = getattr(self._local, "parser", None)
+        if parser is None:
+            parser = ts.Parser(self.ts_language)
+            self._local.parser = parser
+        return parser
+
+
+LANGUAGES: tuple[Language, ...] = (
+    Language("python", "tree_sitter_python", "language", (".py", ".pyi"), ("python",)),
+    Language(
+        "javascript",
+        "tree_sitter_javascript",
+        "language",
+        (".js", ".jsx", ".mjs", ".cjs"),
+        ("javascript", "javascriptreact"),
+    ),
+    Language(
+        "typescript",
+        "tree_sitter_typescript",
+        "language_typescript",
+        (".ts", ".mts", ".cts"),
+        ("typescript",),
+    ),
+    Language("tsx", "tree_sitter_typescript", "language_tsx", (".tsx",), ("typescriptreact",)),
+    Language("java", "tree_sitter_java", "language", (".java",), ("java",)),
+    Language("go", "tree_sitter_go", "language", (".go",), ("go",)),
+    Language("rust", "tree_sitter_rust", "language", (".rs",), ("rust",)),
+    Language("c", "tree_sitter_c", "language", (".c", ".h"), ("c",)),
+    Language(
+        "cpp",
+        "tree_sitter_cpp",
+        "language",
+        (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"),
+        ("cpp", "cuda-cpp"),
+    ),
+)
+
+_BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
+_BY_ID = {lid: lang for lang in LANGUAGES for lid in lang.language_ids} | {
+    lang.name: lang for lang in LANGUAGES
+}
+_BY_NAME = {lang.name: lang for lang in LANGUAGES}
+
+
+def language_for_path(path: Path | str) -> Language | None:
+    """The language of a file by its extension, or None when daima does not index it."""
+    return _BY_EXTENSION.get(Path(path).suffix.lower())
+
+
+def language_for_id(language_id: str) -> Language | None:
+    """The language for an LSP languageId (or a registry name), or None."""
+    return _BY_ID.get(language_id)
+
+
+def language_named(name: str) -> Language:
+    """The language with this registry name (KeyError when unknown)."""
+    return _BY_NAME[name]
+
+
+def indexed_extensions() -> frozenset[str]:
+    """Every file extension some language handles."""
+    return frozenset(_BY_EXTENSION)
+
+
+@cache
+def _ts_language(module: str, function: str) -> ts.Language:
+    return ts.Language(getattr(importlib.import_module(module), function)())
+
+
+@cache
+def _query(name: str, module: str, function: str) -> ts.Query:
+    source = resources.files("daima.indexer.queries").joinpath(f"{name}.scm").read_text(encoding="utf-8")
+    return ts.Query(_ts_language(module, function), source)

@@ -1,0 +1,166 @@
+"""The index's read side: the queries completion and the server ask."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from daima.text import TextDocument
+
+from .extract import extract, identifier_tokens
+from .languages import language_for_path
+from .model import Chunk, Symbol
+from .modules import normalize_imports, normalize_query_module
+
+if TYPE_CHECKING:
+    from .workspace import WorkspaceIndex
+
+_SYMBOL_COLUMNS = (
+    "s.name, s.kind, f.path, s.line, s.col, s.start_byte, s.end_byte, s.signature, s.doc, s.scope"
+)
+_FROM = "FROM symbols s JOIN files f ON f.id = s.file_id"
+_MAX_QUERY_TOKENS = 64  # enough to characterize a code window; bounds the FTS query size
+_FUZZY_CANDIDATES = 5000
+
+
+def _symbol(index: WorkspaceIndex, row: tuple) -> Symbol:
+    name, kind, rel, line, col, start, end, signature, doc, scope = row
+    return Symbol(name, kind, index.root / rel, line, col, start, end, signature, doc, scope)
+
+
+def definitions(index: WorkspaceIndex, name: str) -> list[Symbol]:
+    rows = index.store.query(
+        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name = ? ORDER BY f.path, s.line", (name,)
+    )
+    return [_symbol(index, row) for row in rows]
+
+
+def definitions_with_prefix(index: WorkspaceIndex, prefix: str, limit: int = 50) -> list[Symbol]:
+    if not prefix:
+        return []
+    rows = index.store.query(
+        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name >= ? AND s.name < ? "
+        "ORDER BY length(s.name), s.name, f.path LIMIT ?",
+        (prefix, prefix + "\U0010ffff", limit),
+    )
+    return [_symbol(index, row) for row in rows]
+
+
+def search_symbols(index: WorkspaceIndex, query: str, limit: int = 100) -> list[Symbol]:
+    query = query.strip()
+    if not query:
+        rows = index.store.query(f"SELECT {_SYMBOL_COLUMNS} {_FROM} ORDER BY s.name LIMIT ?", (limit,))
+        return [_symbol(index, row) for row in rows]
+    escaped = [ch.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for ch in query]
+    pattern = "%" + "%".join(escaped) + "%"  # subsequence; SQLite LIKE ignores ASCII case
+    rows = index.store.query(
+        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name LIKE ? ESCAPE '\\' LIMIT ?",
+        (pattern, _FUZZY_CANDIDATES),
+    )
+    lowered = query.lower()
+    ranked = sorted(rows, key=lambda row: (_fuzzy_rank(row[0], query, lowered), len(row[0]), row[0], row[2]))
+    return [_symbol(index, row) for row in ranked[:limit]]
+
+
+def _fuzzy_rank(name: str, query: str, lowered: str) -> int:
+    """0 exact, 1 exact ignoring case, 2 prefix, 3 substring, 4 subsequence only."""
+    if name == query:
+        return 0
+    low = name.lower()
+    if low == lowered:
+        return 1
+    if low.startswith(lowered):
+        return 2
+    return 3 if lowered in low else 4
+
+
+def importers(index: WorkspaceIndex, module: str) -> list[Path]:
+    exact = normalize_query_module(module)
+    separator = "/" if "/" in exact else "."
+    rows = index.store.query(
+        "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id = i.file_id "
+        "WHERE i.module = ? OR i.module LIKE ? ESCAPE '\\' OR i.module LIKE ? ESCAPE '\\' ORDER BY f.path",
+        (exact, _like_escape(exact + separator) + "%", "%" + _like_escape(separator + exact)),
+    )
+    return [index.root / rel for (rel,) in rows]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def similar_chunks(index: WorkspaceIndex, text: str, k: int = 4, exclude: Path | None = None) -> list[Chunk]:
+    tokens = [token for token in identifier_tokens(text) if len(token) > 1][:_MAX_QUERY_TOKENS]
+    if not tokens or k <= 0:
+        return []
+    match = " OR ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+    excluded = index.relative(exclude) if exclude is not None else None
+    rows = index.store.query(
+        "SELECT f.path, c.start_line, c.end_line, bm25(chunks_fts) AS rank FROM chunks_fts "
+        "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
+        "WHERE chunks_fts MATCH ? AND f.path IS NOT ? ORDER BY rank LIMIT ?",
+        (match, excluded, k),
+    )
+    chunks = []
+    for rel, start, end, rank in rows:
+        lines = _file_lines(index, rel)
+        if lines is None:
+            continue
+        chunks.append(Chunk(index.root / rel, start, end, "\n".join(lines[start:end]), -rank))
+    return chunks
+
+
+def _file_lines(index: WorkspaceIndex, rel: str) -> list[str] | None:
+    text = index.document_text(rel)
+    if text is None:
+        try:
+            text = (index.root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    return text.splitlines()
+
+
+def visible_names(index: WorkspaceIndex, path: Path, text: str, byte_offset: int) -> list[Symbol]:
+    language = language_for_path(path)
+    if language is None:
+        return []
+    document = TextDocument(path.as_uri(), text)
+    facts = extract(language, document)
+    rel = index.relative(path) or path.name
+    here = [Symbol(row[0], row[1], path, *row[2:]) for row in facts.symbols]
+    enclosing = [s for s in here if s.start_byte <= byte_offset < s.end_byte]
+    scopes = {""} | {_join(s.scope, s.name) for s in enclosing}
+    visible = [s for s in here if s.scope in scopes]
+    seen = {(s.path, s.start_byte) for s in visible}
+    for module, name, line, column in normalize_imports(language.name, rel, facts.imports):
+        found = [s for s in definitions(index, name) if _from_module(index, s, module)] or definitions(
+            index, name
+        )
+        if not found:
+            found = [Symbol(name, "module", path, line, column, 0, 0, f"import {module}", "", "")]
+        for symbol in found:
+            if (symbol.path, symbol.start_byte) not in seen:
+                seen.add((symbol.path, symbol.start_byte))
+                visible.append(symbol)
+    return visible
+
+
+def _join(scope: str, name: str) -> str:
+    return f"{scope}.{name}" if scope else name
+
+
+def _from_module(index: WorkspaceIndex, symbol: Symbol, module: str) -> bool:
+    """Whether a symbol's file plausibly is `module` (pkg.mod -> pkg/mod.py, src/x -> src/x.js)."""
+    rel = index.relative(symbol.path) or ""
+    stem = re.sub(r"\.[^./]+$", "", rel).removesuffix("/__init__")
+    dotted = stem.replace("/", ".")
+    return stem == module or dotted == module or dotted.endswith("." + module) or stem.endswith("/" + module)
+
+
+def definition_at(index: WorkspaceIndex, path: Path, text: str, byte_offset: int, name: str) -> list[Symbol]:
+    """Where `name`, used at `byte_offset` of `path`, is defined: local scopes and imports first."""
+    visible = [
+        s for s in visible_names(index, path, text, byte_offset) if s.name == name and s.kind != "module"
+    ]
+    return visible or definitions(index, name)

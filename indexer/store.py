@@ -1,0 +1,206 @@
+"""The SQLite store behind the index: one database per workspace, WAL mode, schema-versioned.
+
+Every file's facts are replaced in one transaction, so two processes indexing the same workspace
+(two editors, an editor and `daima index`) leave it consistent: WAL lets readers go on while one
+writer holds the lock, and writers wait for each other (busy timeout) instead of failing.
+A database that is corrupt or from another schema version is deleted and rebuilt with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import platformdirs
+
+from .extract import FileFacts
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3  # bump on any change below; older databases are rebuilt
+_BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,          -- POSIX path relative to the workspace root
+    language TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,          -- -1 for text that came from the editor, not the disk
+    size INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS symbols (
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
+    start_byte INTEGER NOT NULL, end_byte INTEGER NOT NULL,
+    signature TEXT NOT NULL, doc TEXT NOT NULL, scope TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS symbols_file ON symbols(file_id);
+CREATE TABLE IF NOT EXISTS refs (
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (file_id, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS imports (
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    module TEXT NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS imports_module ON imports(module);
+CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+-- BM25 over identifier tokens: '_' is part of a token, every Unicode letter (Chinese too) is a token char.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, tokenize = "unicode61 tokenchars '_'");
+"""
+
+
+def default_db_path(root: Path) -> Path:
+    """Where the workspace's database lives: the user cache dir, keyed by the resolved root."""
+    resolved = str(root.resolve())
+    key = hashlib.sha1(resolved.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("daima")) / "index" / f"{root.resolve().name}-{key}.sqlite3"
+
+
+class Store:
+    """A connection to one workspace database, safe to share between threads (one lock)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.rebuilt_reason = ""
+        try:
+            self.db = self._connect_checked()
+        except sqlite3.DatabaseError as error:
+            self.rebuilt_reason = f"unreadable index database ({error})"
+            log.warning("index database %s is unreadable (%s); rebuilding it", path, error)
+            self._delete_files()
+            self.db = self._connect_checked()
+
+    # -- opening ------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path, timeout=_BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+        )
+        db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable enough for a cache, much faster
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def _connect_checked(self) -> sqlite3.Connection:
+        db = self._connect()
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version != SCHEMA_VERSION and tables:
+            log.warning(
+                "index database %s has schema %s, expected %s; rebuilding it",
+                self.path,
+                version,
+                SCHEMA_VERSION,
+            )
+            self.rebuilt_reason = f"schema {version} replaced by {SCHEMA_VERSION}"
+            db.close()
+            self._delete_files()
+            db = self._connect()
+        with _immediate(db):
+            for statement in _SCHEMA.split(";"):  # idempotent: IF NOT EXISTS everywhere
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("SELECT count(*) FROM files").fetchone()  # touches the pages: a corrupt file fails here
+        return db
+
+    def _delete_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: waits for another process's writer, then locks)."""
+        with self.lock, _immediate(self.db):
+            yield self.db
+
+    def file_states(self) -> dict[str, tuple[int, int, str]]:
+        """path -> (mtime_ns, size, hash) of every stored file."""
+        with self.lock:
+            rows = self.db.execute("SELECT path, mtime_ns, size, hash FROM files").fetchall()
+        return {path: (mtime, size, digest) for path, mtime, size, digest in rows}
+
+    @staticmethod
+    def put_file(
+        db: sqlite3.Connection,
+        path: str,
+        language: str,
+        mtime_ns: int,
+        size: int,
+        digest: str,
+        facts: FileFacts,
+    ) -> None:
+        """Replace one file's facts (call inside `transaction()`)."""
+        Store.delete_file(db, path)
+        file_id = db.execute(
+            "INSERT INTO files (path, language, mtime_ns, size, hash) VALUES (?, ?, ?, ?, ?)",
+            (path, language, mtime_ns, size, digest),
+        ).lastrowid
+        db.executemany(
+            "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(file_id, *row) for row in facts.symbols],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO refs VALUES (?, ?)", [(file_id, name) for name in facts.references]
+        )
+        db.executemany(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [(file_id, *row) for row in facts.imports]
+        )
+        for start, end, tokens in facts.chunks:
+            chunk_id = db.execute(
+                "INSERT INTO chunks (file_id, start_line, end_line) VALUES (?, ?, ?)", (file_id, start, end)
+            ).lastrowid
+            db.execute("INSERT INTO chunks_fts (rowid, tokens) VALUES (?, ?)", (chunk_id, tokens))
+
+    @staticmethod
+    def touch_file(db: sqlite3.Connection, path: str, mtime_ns: int, size: int) -> None:
+        """Record a new mtime for a file whose content hash did not change."""
+        db.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?", (mtime_ns, size, path))
+
+    @staticmethod
+    def delete_file(db: sqlite3.Connection, path: str) -> bool:
+        row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return False
+        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)", row)
+        db.execute("DELETE FROM files WHERE id = ?", row)  # cascades to symbols, refs, imports, chunks
+        return True
+
+    # -- reading ------------------------------------------------------------------------------
+    def query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+        with self.lock:
+            return self.db.execute(sql, tuple(params)).fetchall()
+
+
+@contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -1,0 +1,162 @@
+"""Which files of a workspace are indexed, and how a file's bytes become text.
+
+Rules: `.gitignore` files (root and nested, real gitignore semantics via pathspec) and the
+`index.exclude` option; vendored/generated folders; symlinks are not followed (a link to a file
+inside the workspace would index it twice, one outside leaves the workspace); only extensions a
+language handles. Reading: over `max_file_kb` → skipped; a NUL byte in the first 8 KiB → binary,
+skipped; minified (average line over 400 bytes) → skipped; text is UTF-8 (a BOM is dropped), or
+UTF-16 when it starts with a UTF-16 BOM; anything else is skipped with a log line. Positions are
+then counted in the UTF-8 re-encoding of that text, which is what an editor holding it sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from .languages import indexed_extensions
+
+# Folders that hold other people's code or build output; never worth indexing.
+VENDORED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "bower_components",
+        "vendor",
+        "third_party",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        "dist",
+        "build",
+        "target",
+        ".next",
+        ".gradle",
+        ".idea",
+        ".vscode",
+        "Pods",
+    }
+)
+GENERATED_SUFFIXES = (".min.js", ".min.mjs", ".bundle.js", "_pb2.py", "_pb2_grpc.py", ".pb.go", ".d.ts.map")
+_BINARY_PROBE = 8192
+_MINIFIED_LINE_BYTES = 400
+
+
+class SkipFile(Exception):
+    """A file the index leaves out; the message says why."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file the walk found: its POSIX path relative to the root, and its stat."""
+
+    rel: str
+    mtime_ns: int
+    size: int
+
+
+class IgnoreRules:
+    """gitignore-style rules for one workspace: nested .gitignore files plus extra patterns."""
+
+    def __init__(self, root: Path, extra: list[str] | None = None) -> None:
+        self.root = root
+        self._specs: list[tuple[str, pathspec.PathSpec]] = []  # (directory prefix, spec)
+        if extra:
+            self._specs.append(("", pathspec.GitIgnoreSpec.from_lines(extra)))
+
+    def add_gitignore(self, directory_rel: str, path: Path) -> None:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        prefix = f"{directory_rel}/" if directory_rel else ""
+        self._specs.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        """Whether a path (relative, POSIX) is ignored by a rule from its own or a parent folder."""
+        target = f"{rel}/" if is_dir else rel
+        for prefix, spec in self._specs:
+            if target.startswith(prefix) and spec.match_file(target[len(prefix) :]):
+                return True
+        return False
+
+
+def excluded_name(name: str, is_dir: bool) -> bool:
+    """Vendored folders and generated files, by name alone."""
+    return name in VENDORED_DIRS if is_dir else name.endswith(GENERATED_SUFFIXES)
+
+
+def walk(root: Path, rules: IgnoreRules, skipped: list[str] | None = None) -> Iterator[Candidate]:
+    """Indexable files under `root`, pruning ignored folders without entering them."""
+    extensions = indexed_extensions()
+    stack = [""]
+    while stack:
+        directory = stack.pop()
+        absolute = root / directory if directory else root
+        try:
+            entries = list(os.scandir(absolute))
+        except OSError as error:  # permission denied, deleted meanwhile
+            if skipped is not None:
+                skipped.append(f"{directory or '.'}: {error.strerror or error}")
+            continue
+        if any(entry.name == ".gitignore" for entry in entries):
+            rules.add_gitignore(directory, absolute / ".gitignore")
+        for entry in entries:
+            rel = f"{directory}/{entry.name}" if directory else entry.name
+            try:
+                if entry.is_symlink():
+                    if skipped is not None and Path(entry.name).suffix in extensions:
+                        skipped.append(f"{rel}: symlink not followed")
+                    continue
+                is_dir = entry.is_dir(follow_symlinks=False)
+                if excluded_name(entry.name, is_dir) or rules.ignored(rel, is_dir):
+                    continue
+                if is_dir:
+                    stack.append(rel)
+                    continue
+                if os.path.splitext(entry.name)[1].lower() not in extensions:
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue  # vanished between listing and stat
+            if stat.S_ISREG(info.st_mode):
+                yield Candidate(rel, info.st_mtime_ns, info.st_size)
+
+
+def content_hash(data: bytes) -> str:
+    """The content part of the (mtime, size, hash) change key."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def decode_source(data: bytes, max_bytes: int) -> str:
+    """The text of a source file, or SkipFile saying why it is left out (rules in the module doc)."""
+    if len(data) > max_bytes:
+        raise SkipFile(f"larger than {max_bytes // 1024} KiB")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise SkipFile(f"invalid UTF-16 ({error.reason})") from None
+    if b"\0" in data[:_BINARY_PROBE]:
+        raise SkipFile("binary")
+    head = data[:65536]
+    if len(head) > 4 * _MINIFIED_LINE_BYTES and len(head) / (head.count(b"\n") + 1) > _MINIFIED_LINE_BYTES:
+        raise SkipFile("minified or generated (very long lines)")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise SkipFile(f"not UTF-8 (byte {error.start})") from None
