@@ -179,6 +179,8 @@ def check_file(
         rule = table["rules"][rule_id]
         label = _sink_label(match)
         anchor = match.sink if line == candidates[0] else (match.arg if line == candidates[1] else evidence)
+        if settings.get("anchor") == "arg" and line == candidates[1]:
+            anchor = match.arg  # e.g. the secret literal rather than the whole assignment
         fix_name = settings.get("fix")
         fix = make_fix(str(fix_name), match.sink, match.arg, document, language) if fix_name else None
         finding = Finding(

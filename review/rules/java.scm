@@ -35,12 +35,14 @@
 
 ; String password = "literal";
 ((variable_declarator name: (identifier) @_name value: (string_literal) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ((assignment_expression
    left: [(identifier) @_name (field_access field: (identifier) @_name)]
    right: (string_literal) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ((string_literal) @arg @sink.hardcoded-secret
  (#set! check "secret_value"))

@@ -35,16 +35,19 @@
 
 ; const apiKey = "literal"
 ((variable_declarator name: (identifier) @_name value: (string) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ((assignment_expression
    left: [(identifier) @_name (member_expression property: (property_identifier) @_name)]
    right: (string) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ; {password: "literal"}
 ((pair key: [(property_identifier) (string)] @_name value: (string) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ((string) @arg @sink.hardcoded-secret
  (#set! check "secret_value"))

@@ -70,15 +70,18 @@
 ((assignment
    left: [(identifier) @_name (attribute attribute: (identifier) @_name)]
    right: (string) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ; f(password="literal")
 ((keyword_argument name: (identifier) @_name value: (string) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ; {"password": "literal"}
 ((pair key: (string) @_name value: (string) @arg) @sink.hardcoded-secret
- (#set! check "secret_assignment"))
+ (#set! check "secret_assignment")
+ (#set! anchor "arg"))
 
 ; any string that looks like a known key format
 ((string) @arg @sink.hardcoded-secret
