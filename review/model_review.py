@@ -57,17 +57,28 @@ def numbered_hunks(changed: ChangedFile, text: str) -> str:
     return "\n".join(out)
 
 
+def quote_untrusted(text: str) -> str:
+    """Untrusted text made unable to open chat turns or close the blocks it is quoted in."""
+    # "<|im_end|>" typed in a diff would be tokenized as the real special token and start a new turn.
+    text = text.replace("<|", "<\u200b|").replace("|>", "|\u200b>")
+    for marker in ("<<<DIFF", "DIFF>>>", "<<<CONTEXT", "CONTEXT>>>"):
+        text = text.replace(marker, marker.replace("<<<", "<\u200b<<").replace(">>>", ">>\u200b>"))
+    return text
+
+
 def build_messages(changed: ChangedFile, text: str, language: str, context: str) -> list[Message]:
     """System and user messages for one changed file."""
     table = prompts()
+    context = quote_untrusted(context)
     context_block = table["context"].replace("{context}", context) if context else ""
-    user = (
-        table["user"]
-        .replace("{path}", changed.path)
-        .replace("{language}", language)
-        .replace("{context}", context_block)
-        .replace("{hunks}", numbered_hunks(changed, text))
-    )
+    values = {
+        "path": quote_untrusted(changed.path),
+        "language": language,
+        "context": context_block,
+        "hunks": quote_untrusted(numbered_hunks(changed, text)),
+    }
+    # One pass, so text from the change can never be taken for another placeholder.
+    user = re.sub(r"\{(path|language|context|hunks)\}", lambda m: values[m.group(1)], table["user"])
     return [Message("system", table["system"]), Message("user", user)]
 
 
@@ -132,7 +143,11 @@ def review_file(
         except ValueError as error:
             log.info("model answer for %s was invalid (attempt %d): %s", changed.path, attempt + 1, error)
             retry = prompts()["retry"].replace("{error}", str(error))
-            messages = [*messages, Message("assistant", answer[:2000]), Message("user", retry)]
+            messages = [
+                *messages,
+                Message("assistant", quote_untrusted(answer[:2000])),
+                Message("user", retry),
+            ]
     if items is None:
         log.warning(
             "model review of %s dropped: the answer was not valid JSON findings after a retry", changed.path
