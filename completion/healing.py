@@ -45,14 +45,33 @@ def heal(
     ids = tokenize(tail)
     if len(ids) <= 1:
         # One token from the line start: the line start is the boundary.
-        return _limited(text, window_start, cursor) if window_start == line_start else Healing(cursor, "")
-    # The largest boundary k (tokens ids[:k]) that decodes cleanly to a prefix of the tail and lies at or
-    # before `target`. Decoding a prefix that ends inside a UTF-8 character yields U+FFFD: not a boundary.
+        whole = window_start == line_start and cursor - window_start <= MAX_HEAL_CHARS
+        return Healing(window_start, tail) if whole else Healing(cursor, "")
+    healing = _back_off(text, tail, window_start, cursor, ids, target, detokenize)
+    if healing is None:
+        # The word is longer than we are willing to force: heal only its last token.
+        healing = _back_off(text, tail, window_start, cursor, ids, len(tail), detokenize)
+    return healing or Healing(cursor, "")
+
+
+def _back_off(
+    text: str,
+    tail: str,
+    window_start: int,
+    cursor: int,
+    ids: list[int],
+    target: int,
+    detokenize: Callable[[Sequence[int]], str],
+) -> Healing | None:
+    """Cut at the largest token boundary at or before `target`; None when that forces too much."""
+    # The largest k whose tokens ids[:k] decode cleanly to a prefix of the tail, at or before `target`.
+    # Decoding a prefix that ends inside a UTF-8 character yields U+FFFD: that is not a boundary.
     for k in range(len(ids) - 1, -1, -1):
         head = detokenize(ids[:k]) if k else ""
         if len(head) <= target and tail.startswith(head) and not head.endswith("\ufffd"):
-            return _limited(text, window_start + len(head), cursor)
-    return Healing(cursor, "")
+            cut = window_start + len(head)
+            return Healing(cut, text[cut:cursor]) if cursor - cut <= MAX_HEAL_CHARS else None
+    return None
 
 
 def _target(tail: str) -> int:
@@ -66,9 +85,3 @@ def _target(tail: str) -> int:
     if space:
         return space.start()
     return len(tail)  # punctuation: the last token alone is backed off by the boundary search
-
-
-def _limited(text: str, cut: int, cursor: int) -> Healing:
-    if cursor - cut > MAX_HEAL_CHARS:
-        return Healing(cursor, "")
-    return Healing(cut, text[cut:cursor])

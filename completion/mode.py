@@ -104,11 +104,7 @@ def _enclosing_expression(document: TextDocument, offset: int, tree: Any, rules:
     node = tree.root_node.descendant_for_byte_range(byte, byte)
     while node is not None:
         # Strictly inside: the cursor right after `)` is not inside the call any more.
-        if (
-            node.type in rules.expression_nodes
-            and node.start_byte < byte < node.end_byte
-            and not node.has_error
-        ):
+        if node.type in rules.expression_nodes and node.start_byte < byte < node.end_byte:
             return str(node.type)
         node = node.parent
     return ""
