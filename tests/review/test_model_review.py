@@ -196,7 +196,7 @@ def test_real_model_review_keeps_format_and_rule_findings(tmp_path: Path) -> Non
     result = run_review(repo, base, head, engine=engine, options=options)
     rule = [(f.path, f.line, f.rule_id) for f in result.findings if f.source == "rule"]
     assert rule == RULE_LINES
-    added = set(range(8, 19))
+    added = set(range(6, 19))
     for finding in result.findings:
         if finding.source == "model":
             assert finding.line in added and finding.line not in {15, 17}
