@@ -17,6 +17,16 @@ from .languages import Language
 
 CHUNK_LINES = 20  # lines per similarity chunk: about one function, small enough to fit many in a prompt
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Unicode-aware, so Chinese identifiers are tokens too
+# Keywords of the indexed languages say nothing about what a chunk is about; leaving them out keeps the
+# similarity index smaller and its scores sharper.
+_KEYWORD_TEXT = (
+    "self this def return if else elif for while in is not and or None True False import from as class "
+    "pass with try except finally raise lambda yield async await const let var function new null undefined "
+    "true false public private protected static void int final package extends implements interface "
+    "func go type struct fn pub impl mut use mod match loop include define typedef unsigned char return "
+    "break continue switch case default do enum sizeof auto namespace template typename std"
+)
+_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
 _MAX_SIGNATURE = 400
 _MAX_DOC = 300
 # Wrappers whose leading comments document the definition inside them.
@@ -43,8 +53,8 @@ class FileFacts:
 
 
 def identifier_tokens(text: str) -> list[str]:
-    """Distinct identifier tokens of `text`, in order of first appearance (similarity search terms)."""
-    return list(dict.fromkeys(_IDENTIFIER.findall(text)))
+    """Distinct identifier tokens of `text`, first-seen order, keywords left out (similarity terms)."""
+    return [token for token in dict.fromkeys(_IDENTIFIER.findall(text)) if token not in _KEYWORDS]
 
 
 def parse(language: Language, document: TextDocument) -> ts.Tree:
@@ -59,7 +69,7 @@ def extract(language: Language, document: TextDocument, tree: ts.Tree | None = N
     facts = FileFacts()
     definitions: dict[int, tuple[ts.Node, ts.Node, str, str | None]] = {}
     scopes: list[tuple[int, int, str]] = []
-    references: set[str] = set()
+    references: set[bytes] = set()
 
     def text_of(node: ts.Node) -> str:
         return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -74,8 +84,6 @@ def extract(language: Language, document: TextDocument, tree: ts.Tree | None = N
                     node = outer[0] if outer else (name.parent or name)
                     scope = text_of(explicit_scope[0]) if explicit_scope else None
                     definitions.setdefault(name.start_byte, (name, node, kind, scope))
-            elif capture.startswith("name.reference."):
-                references.update(text_of(node) for node in nodes)
         if "scope" in captures and explicit_scope:
             region = captures["scope"][0]
             scopes.append((region.start_byte, region.end_byte, text_of(explicit_scope[0])))
@@ -86,8 +94,11 @@ def extract(language: Language, document: TextDocument, tree: ts.Tree | None = N
                 imported = text_of(node).split(".")[-1].split("::")[-1].split("/")[-1].strip("\"'<>")
                 facts.imports.append((module, imported, *_position(document, node)))
 
+    for capture, nodes in ts.QueryCursor(language.references_query).captures(tree.root_node).items():
+        if capture.startswith("name.reference."):
+            references.update(source[node.start_byte : node.end_byte] for node in nodes)
     facts.symbols = _symbols(language, document, definitions, scopes, text_of)
-    facts.references = sorted(references)
+    facts.references = sorted(name.decode("utf-8", "replace") for name in references)
     facts.chunks = chunk_rows(document.text)
     return facts
 
@@ -104,7 +115,7 @@ def chunk_rows(text: str) -> list[ChunkRow]:
 
 
 def _position(document: TextDocument, node: ts.Node) -> tuple[int, int]:
-    position = document.position_at(document.offset_from_byte(node.start_byte))
+    position = document.position_at(document.offset_from_point(node.start_point))
     return position.line, position.character
 
 

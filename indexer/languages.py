@@ -33,8 +33,13 @@ class Language:
 
     @property
     def query(self) -> ts.Query:
-        """The compiled tags query (cached per process)."""
-        return _query(self.name, self.module, self.function)
+        """The tags query without its reference patterns: definitions, scopes and imports (per match)."""
+        return _query(self.name, self.module, self.function, references=False)
+
+    @property
+    def references_query(self) -> ts.Query:
+        """Only the reference patterns of the tags query (read as one flat list of captures: cheaper)."""
+        return _query(self.name, self.module, self.function, references=True)
 
     @property
     def parser(self) -> ts.Parser:
@@ -109,6 +114,13 @@ def _ts_language(module: str, function: str) -> ts.Language:
 
 
 @cache
-def _query(name: str, module: str, function: str) -> ts.Query:
+def _query(name: str, module: str, function: str, references: bool) -> ts.Query:
     source = resources.files("daima.indexer.queries").joinpath(f"{name}.scm").read_text(encoding="utf-8")
-    return ts.Query(_ts_language(module, function), source)
+    query = ts.Query(_ts_language(module, function), source)
+    data = source.encode("utf-8")
+    for index in range(query.pattern_count):
+        text = data[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
+        is_reference = b"@name.reference." in text and b"@name.definition." not in text
+        if is_reference != references:
+            query.disable_pattern(index)
+    return query

@@ -12,6 +12,7 @@ from .extract import extract, identifier_tokens
 from .languages import language_for_path
 from .model import Chunk, Symbol
 from .modules import normalize_imports, normalize_query_module
+from .store import CHUNK_ID_BITS
 
 if TYPE_CHECKING:
     from .workspace import WorkspaceIndex
@@ -97,8 +98,8 @@ def similar_chunks(index: WorkspaceIndex, text: str, k: int = 4, exclude: Path |
     match = " OR ".join('"' + token.replace('"', '""') + '"' for token in tokens)
     excluded = index.relative(exclude) if exclude is not None else None
     rows = index.store.query(
-        "SELECT f.path, c.start_line, c.end_line, bm25(chunks_fts) AS rank FROM chunks_fts "
-        "JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id "
+        "SELECT f.path, chunks_fts.start_line, chunks_fts.end_line, bm25(chunks_fts) AS rank FROM chunks_fts "
+        f"JOIN files f ON f.id = (chunks_fts.rowid >> {CHUNK_ID_BITS}) "
         "WHERE chunks_fts MATCH ? AND f.path IS NOT ? ORDER BY rank LIMIT ?",
         (match, excluded, k),
     )

@@ -22,8 +22,9 @@ from .extract import FileFacts
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # bump on any change below; older databases are rebuilt
+SCHEMA_VERSION = 4  # bump on any change below; older databases are rebuilt
 _BUSY_TIMEOUT_MS = 30_000
+CHUNK_ID_BITS = 20  # up to a million chunks per file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS files (
     language TEXT NOT NULL,
     mtime_ns INTEGER NOT NULL,          -- -1 for text that came from the editor, not the disk
     size INTEGER NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    refs TEXT NOT NULL DEFAULT ''      -- distinct referenced names, space-separated (one row, not thousands)
 );
 CREATE TABLE IF NOT EXISTS symbols (
     file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
@@ -43,25 +45,17 @@ CREATE TABLE IF NOT EXISTS symbols (
 );
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
 CREATE INDEX IF NOT EXISTS symbols_file ON symbols(file_id);
-CREATE TABLE IF NOT EXISTS refs (
-    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    PRIMARY KEY (file_id, name)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS imports (
     file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
     module TEXT NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS imports_module ON imports(module);
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 -- BM25 over identifier tokens: '_' is part of a token, every Unicode letter (Chinese too) is a token char.
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, tokenize = "unicode61 tokenchars '_'");
+-- rowid = file id << 20 | chunk number, so one file's chunks are a rowid range (cheap to delete).
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    tokens, start_line UNINDEXED, end_line UNINDEXED, tokenize = "unicode61 tokenchars '_'"
+);
 """
 
 
@@ -156,24 +150,22 @@ class Store:
         """Replace one file's facts (call inside `transaction()`)."""
         Store.delete_file(db, path)
         file_id = db.execute(
-            "INSERT INTO files (path, language, mtime_ns, size, hash) VALUES (?, ?, ?, ?, ?)",
-            (path, language, mtime_ns, size, digest),
+            "INSERT INTO files (path, language, mtime_ns, size, hash, refs) VALUES (?, ?, ?, ?, ?, ?)",
+            (path, language, mtime_ns, size, digest, " ".join(facts.references)),
         ).lastrowid
+        assert file_id is not None
         db.executemany(
             "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(file_id, *row) for row in facts.symbols],
         )
         db.executemany(
-            "INSERT OR IGNORE INTO refs VALUES (?, ?)", [(file_id, name) for name in facts.references]
-        )
-        db.executemany(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [(file_id, *row) for row in facts.imports]
         )
-        for start, end, tokens in facts.chunks:
-            chunk_id = db.execute(
-                "INSERT INTO chunks (file_id, start_line, end_line) VALUES (?, ?, ?)", (file_id, start, end)
-            ).lastrowid
-            db.execute("INSERT INTO chunks_fts (rowid, tokens) VALUES (?, ?)", (chunk_id, tokens))
+        first = file_id << CHUNK_ID_BITS
+        db.executemany(
+            "INSERT INTO chunks_fts (rowid, tokens, start_line, end_line) VALUES (?, ?, ?, ?)",
+            [(first + i, tokens, start, end) for i, (start, end, tokens) in enumerate(facts.chunks)],
+        )
 
     @staticmethod
     def touch_file(db: sqlite3.Connection, path: str, mtime_ns: int, size: int) -> None:
@@ -185,8 +177,11 @@ class Store:
         row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
         if row is None:
             return False
-        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)", row)
-        db.execute("DELETE FROM files WHERE id = ?", row)  # cascades to symbols, refs, imports, chunks
+        first = row[0] << CHUNK_ID_BITS
+        db.execute(
+            "DELETE FROM chunks_fts WHERE rowid >= ? AND rowid < ?", (first, first + (1 << CHUNK_ID_BITS))
+        )
+        db.execute("DELETE FROM files WHERE id = ?", row)  # cascades to symbols and imports
         return True
 
     # -- reading ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -121,16 +122,25 @@ class WorkspaceIndex:
                 yield index_file(root, rel, known, self.max_bytes)
             return
         batches = [todo[i : i + _BATCH] for i in range(0, len(todo), _BATCH)]
-        # forkserver: forking a process that runs server threads could copy a held lock.
-        workers = max(1, os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-            futures = [pool.submit(index_files, root, batch, self.max_bytes) for batch in batches]
-            for future in futures:
-                yield from future.result()
+        # fork is cheapest, but forking a process that runs other threads (the server) could copy a
+        # held lock into the child, so then the workers come from a clean forkserver.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        finished = 0
+        try:
+            with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context(method)) as pool:
+                futures = [pool.submit(index_files, root, batch, self.max_bytes) for batch in batches]
+                for future in futures:
+                    yield from future.result()
+                    finished += 1
+        except (BrokenProcessPool, OSError, RuntimeError) as error:
+            log.warning("parallel indexing failed (%s); going on in this process", error)
+            for batch in batches[finished:]:
+                yield from index_files(root, batch, self.max_bytes)
 
     def _write(self, results: list[Result], report: IndexReport, skipped: list[str]) -> None:
         if not results:
             return
+        began = time.perf_counter()
         with self.store.transaction() as db:
             for result in results:
                 status, rel = result[0], result[1]
@@ -151,6 +161,7 @@ class WorkspaceIndex:
                     log.warning("cannot read %s: %s", rel, result[2])
                 else:  # gone: deleted or renamed mid-index
                     report.files_removed += int(Store.delete_file(db, rel))
+        report.timings["store"] = report.timings.get("store", 0.0) + time.perf_counter() - began
 
     # -- single files ------------------------------------------------------------------------------
     def refresh_paths(self, paths: list[Path]) -> None:
