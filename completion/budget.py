@@ -151,7 +151,13 @@ class Boundaries:
         first = document.byte_offset(start + len(text) - len(stripped))
         node = self._root.descendant_for_byte_range(first, first)
         # Climb to the outermost node that starts here: that is the statement this line opens.
-        while node is not None and node.parent is not None and node.parent.start_byte == first:
+        # (A block starts at its first statement, so stop below containers.)
+        while (
+            node is not None
+            and node.parent is not None
+            and node.parent.start_byte == first
+            and node.parent.type not in _CONTAINERS
+        ):
             node = node.parent
         if node is None or node.start_byte != first or node.parent is None:
             return SAFE

@@ -186,13 +186,23 @@ def _describe(symbol: Any, path: str) -> str:
         line.strip() for line in (getattr(symbol, "doc", "") or "").strip().splitlines() if line.strip()
     ]
     doc = doc_lines[:DOC_LINES]
+    if path.endswith((".py", ".pyi")):
+        # Written as valid Python (header, colon, docstring body) so the model reads it as code.
+        header = (
+            signature
+            if signature.endswith(":") or not signature.startswith(("def ", "class ", "async def "))
+            else signature + ":"
+        )
+        indent = re.match(r"\s*", signature)
+        pad = (indent.group() if indent else "") + "    "
+        if not doc:
+            return f"{header}\n{pad}..." if header.endswith(":") else header
+        if len(doc) == 1:
+            return f'{header}\n{pad}"""{doc[0]}"""'
+        quoted = "\n".join(pad + line for line in doc)
+        return f'{header}\n{pad}"""\n{quoted}\n{pad}"""'
     if not doc:
         return signature
-    if path.endswith((".py", ".pyi")):
-        indent = re.match(r"\s*", signature.splitlines()[0] if signature else "")
-        pad = (indent.group() if indent else "") + "    "
-        quoted = "\n".join(pad + line for line in doc)
-        return f'{signature}\n{pad}"""\n{quoted}\n{pad}"""'
     comment = "".join(f"// {line}\n" for line in doc)
     return comment + signature
 

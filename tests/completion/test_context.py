@@ -1,0 +1,150 @@
+"""Cross-file context from a real workspace index (Chinese file names and identifiers), recent edits,
+and graceful degradation with no index or a failing one."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from daima.completion.context import RecentEdits, gather_context, imported_names, names_near, stable_order
+from daima.completion.templates import Snippet
+from daima.indexer import WorkspaceIndex
+
+from daima.config import IndexOptions
+from daima.text import TextDocument
+
+PRICES = '''def 计算总价(商品列表: list) -> float:
+    """返回所有商品的总价。
+
+    第二行说明。
+    """
+    return sum(商品.价格 for 商品 in 商品列表)
+
+
+class 商品:
+    """一个商品 🎉"""
+
+    def __init__(self, 名称: str, 价格: float):
+        self.名称 = 名称
+        self.价格 = 价格
+'''
+TOOLS = "def 打折(总价, 折扣):\n    return 总价 * 折扣\n"
+MAIN = """from 商店.价格 import 计算总价, 商品
+
+购物车 = [商品("苹果🍎", 3.0)]
+总价 = 计算总价(购物车)
+结果 = 打折(总价, 0.9)
+"""
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> WorkspaceIndex:
+    root = tmp_path_factory.mktemp("ws")
+    (root / "商店").mkdir()
+    (root / "商店" / "价格.py").write_text(PRICES, encoding="utf-8")
+    (root / "商店" / "工具.py").write_text(TOOLS, encoding="utf-8")
+    (root / "主程序.py").write_text(MAIN, encoding="utf-8")
+    index = WorkspaceIndex.open(root, IndexOptions(watch=False), db_path=root / ".daima-test.sqlite")
+    index.index_all()
+    yield index
+    index.close()
+
+
+def _main_document(index: WorkspaceIndex) -> tuple[TextDocument, Path]:
+    path = index.root / "主程序.py"
+    return TextDocument(path.as_uri(), MAIN, language_id="python"), path
+
+
+def test_definitions_of_imported_and_nearby_names(workspace: WorkspaceIndex) -> None:
+    document, path = _main_document(workspace)
+    snippets = gather_context(document, len(MAIN), index=workspace, path=path, root=workspace.root)
+    by_kind = {(s.kind, s.path): s.text for s in snippets}
+    # Imported names first, labelled with their workspace-relative path, as valid Python headers.
+    assert snippets[0].kind == "import" and snippets[0].path == "商店/价格.py"
+    assert by_kind[("import", "商店/价格.py")] == (
+        'def 计算总价(商品列表: list) -> float:\n    """返回所有商品的总价。"""\n'
+        'class 商品:\n    """一个商品 🎉"""'
+    )
+    # A name used near the cursor but not imported still gets its definition.
+    assert by_kind[("definition", "商店/工具.py")] == "def 打折(总价, 折扣):\n    ..."
+    # Similar chunks come from other files only.
+    similar = [s for s in snippets if s.kind == "similar"]
+    assert similar and all(s.path != "主程序.py" for s in similar)
+
+
+def test_no_index_and_failing_index_degrade(
+    workspace: WorkspaceIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    document, path = _main_document(workspace)
+    assert gather_context(document, 10, index=None, path=path) == []
+
+    class FailingIndex:
+        root = workspace.root
+
+        def definitions(self, name: str) -> list:
+            raise RuntimeError("database is locked")
+
+        def similar_chunks(self, text: str, k: int = 4, exclude: Path | None = None) -> list:
+            return workspace.similar_chunks(text, k, exclude)
+
+    with caplog.at_level(logging.ERROR):
+        snippets = gather_context(document, len(MAIN), index=FailingIndex(), path=path, root=workspace.root)
+    assert "definitions for the completion context failed" in caplog.text
+    assert snippets and all(s.kind == "similar" for s in snippets)  # the part that works is still used
+
+
+def test_recent_edits_are_merged_bounded_and_exclude_the_current_file() -> None:
+    edits = RecentEdits(max_entries=2, context_lines=1)
+    other = TextDocument("file:///w/其他.py", "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n")
+    edit = other.replace(other.line_start(2), other.line_start(2), "x")  # type at line 2
+    edits.record("/w/其他.py", other, edit)
+    edit = other.replace(other.line_start(2) + 1, other.line_start(2) + 1, "y")  # keep typing there
+    edits.record("/w/其他.py", other, edit)
+    recent = edits.recent()
+    assert len(recent) == 1  # one range, not one per keystroke
+    assert (recent[0].start_line, recent[0].end_line, recent[0].text) == (1, 4, "b = 2\nxyc = 3\nd = 4")
+    current = TextDocument("file:///w/主.py", "总价 = 1\n")
+    edits.record("/w/主.py", current, current.replace(0, 0, "#"))
+    assert [e.path for e in edits.recent()] == ["/w/主.py", "/w/其他.py"]
+    assert [e.path for e in edits.recent(exclude_path="/w/主.py")] == ["/w/其他.py"]
+    third = TextDocument("file:///w/三.py", "😀 = 1\n")
+    edits.record("/w/三.py", third, third.replace(0, 0, " "))
+    assert len(edits.recent(limit=10)) == 2  # bounded: the oldest went
+
+
+def test_recent_edits_become_snippets(workspace: WorkspaceIndex) -> None:
+    document, path = _main_document(workspace)
+    edits = RecentEdits()
+    tools = TextDocument((workspace.root / "商店" / "工具.py").as_uri(), TOOLS)
+    edits.record(workspace.root / "商店" / "工具.py", tools, tools.replace(0, 0, ""))
+    snippets = gather_context(document, 5, index=None, path=path, recent_edits=edits, root=workspace.root)
+    assert snippets == [Snippet(path="商店/工具.py", text=TOOLS, kind="recent")]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from 商店.价格 import 计算总价, 商品\nimport os\n", ["计算总价", "商品", "os"]),
+        ("import { 总价, 打折 } from './工具.js';\n", ["总价", "打折"]),
+        ("import java.util.列表;\n", ["列表"]),
+        ("use crate::工具::打折;\n", ["打折"]),
+        ("x = 1  # import 不是\n", []),
+    ],
+)
+def test_imported_names(source: str, expected: list[str]) -> None:
+    assert imported_names(TextDocument("file:///t", source)) == expected
+
+
+def test_names_near_are_nearest_first_without_keywords() -> None:
+    source = "def 远():\n    pass\n\n总价 = 单价 * 数量 + 😀\n"
+    names = names_near(TextDocument("file:///t", source), len(source))
+    assert names[:3] == ["数量", "单价", "总价"] and "def" not in names and "pass" not in names
+
+
+def test_stable_order_is_independent_of_priority() -> None:
+    a = Snippet(path="b.py", text="x", kind="definition")
+    b = Snippet(path="a.py", text="y", kind="recent")
+    c = Snippet(path="a.py", text="z", kind="import")
+    d = Snippet(path="a.py", text="w", kind="similar")
+    assert stable_order([a, b, c, d]) == stable_order([d, c, b, a]) == [c, a, d, b]
