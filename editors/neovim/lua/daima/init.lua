@@ -112,7 +112,8 @@ local function on_progress(params)
   if params.position.line ~= p.position.line or params.position.character ~= p.position.character then
     return
   end
-  if not still_current(p) or params.text == nil or params.text == "" then
+  -- The final text comes with the response (with its real replace range); only partials are drawn here.
+  if params.done or not still_current(p) or params.text == nil or params.text == "" then
     return
   end
   if ghost.set(p.bufnr, { { insertText = params.text, range = params.range } }, p.encoding) then

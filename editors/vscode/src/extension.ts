@@ -1,0 +1,135 @@
+// daima for VS Code: starts `daima serve`, shows its suggestions as inline completions (streamed),
+// keeps its settings in sync and shows the model's state in the status bar. No telemetry.
+import * as vscode from "vscode";
+import { LanguageClient, State } from "vscode-languageclient/node";
+import { AdaptiveDebounce } from "./debounce";
+import { InlineCompletions, ProgressParams } from "./inline";
+import { createClient, resolveCommand, ServerNotFound } from "./server";
+import { enabledFor, readOptions, readServerSettings } from "./settings";
+import { DaimaStatus, StatusItem } from "./status";
+
+const MAX_DEBOUNCE_MS = 250;
+
+/** What activate() returns: the live parts, for other extensions and for the tests. */
+export interface DaimaApi {
+  client(): LanguageClient | undefined;
+  inline: InlineCompletions;
+  status: StatusItem;
+  restart(): Promise<void>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<DaimaApi> {
+  const output = vscode.window.createOutputChannel("daima");
+  const status = new StatusItem();
+  const debounceMs = () => vscode.workspace.getConfiguration("daima").get<number>("completion.debounceMs", 75);
+  const debounce = new AdaptiveDebounce(debounceMs(), MAX_DEBOUNCE_MS);
+  let client: LanguageClient | undefined;
+  const inline = new InlineCompletions(
+    {
+      sendRequest: (method, params, token) =>
+        client ? client.sendRequest(method, params, token) : Promise.reject(new Error("daima is not running")),
+    },
+    debounce,
+    enabledFor,
+  );
+
+  async function start(): Promise<void> {
+    status.update({ state: "starting" });
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath);
+    let command: { command: string; args: string[] };
+    try {
+      command = resolveCommand(readServerSettings(), folders);
+    } catch (error) {
+      const message = error instanceof ServerNotFound ? error.message : String(error);
+      status.update({ state: "error", message });
+      void showStartError(message);
+      return;
+    }
+    output.appendLine(`starting ${command.command} ${command.args.join(" ")}`);
+    const provide = inline.provide.bind(inline);
+    client = createClient(command, readOptions(), { provideInlineCompletionItems: provide }, output);
+    client.onDidChangeState((event) => {
+      if (event.newState === State.Stopped) {
+        status.update({ state: "stopped", message: "the server stopped; it restarts on its own or with 'daima: Restart Server'" });
+      }
+    });
+    client.onNotification("daima/status", (params: DaimaStatus) => status.update(params));
+    client.onNotification("daima/completionProgress", (params: ProgressParams) => inline.onProgress(params));
+    try {
+      await client.start();
+      status.update(await client.sendRequest<DaimaStatus>("daima/status", {}));
+    } catch (error) {
+      const message =
+        `daima's server (${command.command} ${command.args.join(" ")}) could not start: ${String(error)}. ` +
+        "Run it in a terminal to see why, check `daima.server.path`, or reinstall daima (`pip install -e .`).";
+      status.update({ state: "error", message });
+      void showStartError(message);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    inline.reset();
+    const running = client;
+    client = undefined;
+    if (running) {
+      try {
+        await running.stop(2000);
+      } catch (error) {
+        output.appendLine(`stopping the server: ${String(error)}`);
+      }
+    }
+  }
+
+  async function showStartError(message: string): Promise<void> {
+    output.appendLine(message);
+    const choice = await vscode.window.showErrorMessage(message, "Open Settings", "Show Log");
+    if (choice === "Open Settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "daima.server");
+    } else if (choice === "Show Log") {
+      output.show();
+    }
+  }
+
+  const restart = async () => {
+    await stop();
+    await start();
+  };
+
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.commands.registerCommand("daima.restartServer", restart),
+    vscode.commands.registerCommand("daima.toggle", () => {
+      inline.enabled = !inline.enabled;
+      inline.reset();
+      status.setEnabled(inline.enabled);
+      void vscode.window.showInformationMessage(`daima: suggestions ${inline.enabled ? "on" : "off"}`);
+    }),
+    vscode.commands.registerCommand("daima.showLog", () => output.show()),
+    vscode.commands.registerCommand("daima.acceptNextWord", () =>
+      vscode.commands.executeCommand("editor.action.inlineSuggest.acceptNextWord"),
+    ),
+    vscode.commands.registerCommand("daima.acceptNextLine", () =>
+      vscode.commands.executeCommand("editor.action.inlineSuggest.acceptNextLine"),
+    ),
+    vscode.commands.registerCommand("daima.accepted", () => inline.reset()),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration("daima")) {
+        return;
+      }
+      debounce.minMs = debounceMs();
+      if (event.affectsConfiguration("daima.server")) {
+        await restart();
+      } else if (client?.isRunning()) {
+        await client.sendNotification("workspace/didChangeConfiguration", { settings: { daima: readOptions() } });
+      }
+    }),
+    { dispose: () => void stop() },
+  );
+  await start();
+  return { client: () => client, inline, status, restart };
+}
+
+export function deactivate(): void {
+  // The subscriptions (disposed by VS Code) stop the server.
+}

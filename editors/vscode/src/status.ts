@@ -1,0 +1,65 @@
+// The status bar item: model loading / ready (with the last latency) / error / off.
+import * as vscode from "vscode";
+
+export interface DaimaStatus {
+  state: "loading" | "ready" | "error" | "disabled" | "stopped" | "starting";
+  model?: string;
+  device?: string;
+  message?: string;
+  lastLatencyMs?: number | null;
+}
+
+const ICONS: Record<DaimaStatus["state"], string> = {
+  starting: "$(loading~spin)",
+  loading: "$(loading~spin)",
+  ready: "$(sparkle)",
+  disabled: "$(symbol-text)",
+  error: "$(error)",
+  stopped: "$(debug-stop)",
+};
+
+export class StatusItem {
+  readonly item: vscode.StatusBarItem;
+  last: DaimaStatus = { state: "starting" };
+  enabled = true;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+    this.item.command = "daima.showLog";
+    this.update(this.last);
+    this.item.show();
+  }
+
+  /** Shows `status` (as sent in `daima/status`). */
+  update(status: DaimaStatus): void {
+    this.last = status;
+    const latency = status.lastLatencyMs != null ? ` ${Math.round(status.lastLatencyMs)} ms` : "";
+    const what =
+      status.state === "ready"
+        ? `${status.model ?? ""}${latency}`
+        : status.state === "disabled"
+          ? "no model"
+          : status.state;
+    this.item.text = `${ICONS[status.state] ?? ""} daima${this.enabled ? "" : " (off)"}: ${what}`.trim();
+    this.item.tooltip = [
+      `daima: ${status.state}`,
+      status.model ? `model: ${status.model}` : "",
+      status.device ? `device: ${status.device}` : "",
+      status.message ?? "",
+      "Click to show the log.",
+    ]
+      .filter(Boolean)
+      .join("\n");
+    this.item.backgroundColor =
+      status.state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.update(this.last);
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
