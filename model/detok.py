@@ -1,0 +1,113 @@
+"""From token ids to text deltas: token bytes, UTF-8-safe streaming, stop strings and forced prefixes.
+
+Byte-level BPE tokens are byte strings; a token can end in the middle of a UTF-8 character (Qwen
+splits `计` across two tokens). The stream decodes incrementally and holds back incomplete bytes, and
+holds back a tail that could still become a stop string, so a delta never has to be taken back.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+from collections.abc import Sequence
+from typing import Any
+
+
+def _byte_decoder() -> dict[str, int]:
+    # GPT-2's byte <-> printable-unicode table, used by every byte-level BPE vocabulary.
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
+    printable += list(range(ord("®"), ord("ÿ") + 1))
+    codes = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            codes.append(256 + extra)
+            extra += 1
+    return {chr(code): byte for byte, code in zip(printable, codes, strict=True)}
+
+
+class TokenBytes:
+    """The bytes of every token id, and a sorted index for prefix queries (token healing)."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        to_byte = {ord(ch): chr(byte) for ch, byte in _byte_decoder().items()}
+        vocab: dict[str, int] = tokenizer.get_vocab()
+        special = set(tokenizer.all_special_ids) | {
+            i
+            for i, t in getattr(tokenizer, "added_tokens_decoder", {}).items()
+            if getattr(t, "special", False)
+        }
+        self.table: list[bytes] = [b""] * (max(vocab.values()) + 1)
+        self.special: set[int] = special
+        for piece, index in vocab.items():
+            if index in special:
+                self.table[index] = piece.encode("utf-8")  # special tokens are their literal text
+                continue
+            try:
+                self.table[index] = piece.translate(to_byte).encode("latin-1")
+            except UnicodeEncodeError:  # an added token written as plain text
+                self.table[index] = piece.encode("utf-8")
+        ordinary = sorted((b, i) for i, b in enumerate(self.table) if b and i not in special)
+        self._sorted = [b for b, _ in ordinary]
+        self._ids = [i for _, i in ordinary]
+        self._by_bytes = {b: i for b, i in ordinary}
+
+    def __getitem__(self, token: int) -> bytes:
+        return self.table[token] if 0 <= token < len(self.table) else b""
+
+    def allowed_for(self, remaining: bytes) -> list[int]:
+        """Tokens that keep the output on the forced bytes: a prefix of `remaining`, or starting with it."""
+        allowed = [
+            self._by_bytes[remaining[:n]] for n in range(1, len(remaining)) if remaining[:n] in self._by_bytes
+        ]
+        low = bisect.bisect_left(self._sorted, remaining)
+        high = low
+        while high < len(self._sorted) and self._sorted[high].startswith(remaining):
+            high += 1
+        allowed.extend(self._ids[low:high])
+        return allowed
+
+
+class DeltaStream:
+    """Turns generated token bytes into text deltas that never split a character or a stop string."""
+
+    def __init__(self, stop: Sequence[str] = ()) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._stop = tuple(s for s in stop if s)
+        self._pending = ""  # decoded text not yet released (could start a stop string)
+        self.stopped = False
+
+    def push(self, data: bytes) -> str:
+        """Add one token's bytes; returns the text that is now safe to release."""
+        if self.stopped:
+            return ""
+        self._pending += self._decoder.decode(data)
+        return self._release(final=False)
+
+    def finish(self) -> str:
+        """Flush at the end of generation (an incomplete trailing character becomes U+FFFD)."""
+        if self.stopped:
+            return ""
+        self._pending += self._decoder.decode(b"", final=True)
+        return self._release(final=True)
+
+    def _release(self, final: bool) -> str:
+        cut = min((i for i in (self._pending.find(s) for s in self._stop) if i >= 0), default=-1)
+        if cut >= 0:
+            out, self._pending, self.stopped = self._pending[:cut], "", True
+            return out
+        hold = 0 if final else self._held_tail()
+        out = self._pending[: len(self._pending) - hold]
+        self._pending = self._pending[len(self._pending) - hold :]
+        return out
+
+    def _held_tail(self) -> int:
+        # The longest suffix of the pending text that is a proper prefix of some stop string.
+        best = 0
+        for stop in self._stop:
+            for size in range(min(len(stop) - 1, len(self._pending)), best, -1):
+                if self._pending.endswith(stop[:size]):
+                    best = size
+                    break
+        return best

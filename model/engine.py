@@ -1,0 +1,312 @@
+"""The local engine: tokenizer, KV prefix reuse, prefill of the uncached tail, and the decode loop.
+
+`stream()` may be called from any thread and returns at once: the generation runs on the engine's one
+worker thread (`worker.py`), which owns the device. Reuse comes from two places, checked in order of
+cost: the sequence still resident in the static KV buffer (the previous keystroke's prompt, so typing
+costs only the changed tail), and the block prefix cache (other documents, earlier prompts).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import torch
+from daima.model.api import (
+    CancelToken,
+    EngineError,
+    EngineInfo,
+    GenerationRequest,
+    GenerationStats,
+    TextStream,
+)
+from daima.model.detok import TokenBytes
+from daima.model.prefix_cache import PrefixCache
+from daima.model.sampling import PromptLookup, bias_vector, restrict, sample
+from daima.model.transformer import DecoderLM
+from daima.model.worker import EngineWorker
+
+log = logging.getLogger(__name__)
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the longest common prefix of two token lists."""
+    size = min(len(a), len(b))
+    for index in range(size):
+        if a[index] != b[index]:
+            return index
+    return size
+
+
+class LocalEngine:
+    """An `Engine` over a local model: one worker thread, a static KV buffer and a prefix cache."""
+
+    def __init__(
+        self,
+        hf_model: Any,
+        tokenizer: Any,
+        *,
+        name: str,
+        max_seq_len: int = 8192,
+        cache_budget_mb: int = 2048,
+        block_size: int = 16,
+        use_graphs: bool = False,
+        speculative: bool = False,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.lm = DecoderLM(hf_model, max_seq_len)
+        self.token_bytes = TokenBytes(tokenizer)
+        self.speculative = speculative
+        block_bytes = self.lm.kv_bytes_per_token * block_size
+        self.cache = PrefixCache(block_size, max(1, cache_budget_mb * 2**20 // block_bytes))
+        self._resident: list[int] = []  # tokens whose KV is valid at positions 0..len-1 of the buffer
+        config = hf_model.config
+        self.eos_ids = _eos_ids(hf_model, tokenizer)
+        specials = frozenset(str(t) for t in tokenizer.all_special_tokens) | frozenset(
+            str(t) for t in getattr(tokenizer, "added_tokens_encoder", {})
+        )
+        self._info = EngineInfo(
+            name=name,
+            model_type=config.model_type,
+            context_length=min(max_seq_len, getattr(config, "max_position_embeddings", max_seq_len)),
+            special_tokens=specials,
+            device=str(self.lm.device),
+        )
+        self.graphs: Any = None
+        self.warmup_s = 0.0
+        self.worker = EngineWorker()
+        if use_graphs and self.lm.device.type == "cuda":
+            from daima.model.cuda_graphs import GraphRunner
+
+            self.graphs = GraphRunner(self.lm)
+            self.warmup_s = float(self.worker.call(self.graphs.capture_all))
+
+    @property
+    def info(self) -> EngineInfo:
+        return self._info
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of `text`; special-token text such as <|fim_prefix|> becomes the special token."""
+        return list(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        """Text of `ids` (bytes joined first, so split characters come out whole)."""
+        return b"".join(self.token_bytes[i] for i in ids).decode("utf-8", errors="replace")
+
+    def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> TextStream:
+        """Queue a generation on the worker; the returned stream yields text deltas as they come."""
+        stats = GenerationStats()
+        deltas = self.worker.submit(lambda cancelled: self._generate(request, cancelled, stats), cancel)
+        return TextStream(deltas=deltas, stats=stats)
+
+    def clear_cache(self) -> None:
+        """Forget every cached prefix (runs on the worker)."""
+
+        def clear() -> None:
+            self.cache.clear()
+            self._resident = []
+
+        self.worker.call(clear)
+
+    def close(self) -> None:
+        """Stop the worker thread."""
+        self.worker.close()
+
+    # --- everything below runs on the worker thread ---
+
+    def _generate(
+        self, request: GenerationRequest, cancelled: Callable[[], bool], stats: GenerationStats
+    ) -> Iterator[str]:
+        began = time.monotonic()
+        ids: list[int] = []
+        try:
+            if cancelled() or request.expired():
+                stats.finish_reason = "cancelled" if cancelled() else "deadline"
+                return
+            ids = self._prompt_ids(request)
+            stats.prompt_tokens = len(ids)
+            logits = self._device(self._prefill, ids, stats)
+            yield from self._decode(ids, logits, request, cancelled, stats, began)
+        except EngineError:
+            stats.finish_reason = "error"
+            raise
+        finally:
+            stats.total_s = time.monotonic() - began
+            self._remember(ids)
+
+    def _prompt_ids(self, request: GenerationRequest) -> list[int]:
+        ids = self.tokenize(request.prompt) if isinstance(request.prompt, str) else list(request.prompt)
+        if not ids:
+            ids = [self.eos_ids[0] if self.eos_ids else 0]  # an empty prompt still needs one position
+        room = self.lm.max_seq_len - max(1, request.max_tokens) - 1
+        if len(ids) > room:
+            # The prompt builder keeps to its budget; if it did not, keep the text nearest the cursor.
+            log.warning(
+                "prompt of %d tokens exceeds the %d-token context; keeping the last %d", len(ids), room, room
+            )
+            ids = ids[len(ids) - room :]
+        return ids
+
+    def _prefill(self, ids: list[int], stats: GenerationStats) -> torch.Tensor:
+        limit = len(ids) - 1  # at least one token is computed: its logits start the generation
+        reuse = min(common_prefix(self._resident, ids), limit)
+        blocks = self.cache.match(ids, limit)
+        try:
+            size = self.cache.block_size
+            if len(blocks) * size > reuse:
+                first = reuse // size
+                stop = len(blocks) * size
+                self.lm.k_cache[:, :, first * size : stop] = torch.cat(
+                    [b.payload[0] for b in blocks[first:]], dim=2
+                )
+                self.lm.v_cache[:, :, first * size : stop] = torch.cat(
+                    [b.payload[1] for b in blocks[first:]], dim=2
+                )
+                reuse = stop
+        finally:
+            self.cache.release(blocks)
+        self._resident = ids[:reuse]
+        stats.cached_tokens = reuse
+        self.cache.stats.reused_tokens += reuse
+        self.cache.stats.computed_tokens += len(ids) - reuse
+        if reuse:
+            self.cache.stats.hits += 1
+        else:
+            self.cache.stats.misses += 1
+        logits = self._run(ids[reuse:], reuse, all_rows=False)[-1]
+        self._resident = list(ids)
+        return logits
+
+    def _run(self, tokens: list[int], start: int, all_rows: bool) -> torch.Tensor:
+        """Logits [n or 1, V] for `tokens` at `start`, through a CUDA graph when one fits."""
+        if self.graphs is not None:
+            out = self.graphs.run(tokens, start, all_rows)
+            if out is not None:
+                return out
+        batch = torch.tensor(tokens, dtype=torch.long, device=self.lm.device)
+        return self.lm.forward(batch, start, start + len(tokens), last_only=not all_rows)
+
+    def _device(self, work: Callable[..., torch.Tensor], *args: Any) -> torch.Tensor:
+        """Run device work; on out-of-memory evict the prefix cache and retry once, then explain."""
+        try:
+            return work(*args)
+        except torch.OutOfMemoryError:
+            log.warning("out of memory; evicting the prefix cache and retrying")
+            self.cache.clear()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            try:
+                return work(*args)
+            except torch.OutOfMemoryError as error:
+                raise EngineError(
+                    f"the model ran out of memory on {self.lm.device} even after the prefix cache was "
+                    "evicted; use a smaller model, a shorter prompt budget or a smaller cacheBudgetMb"
+                ) from error
+
+    def _remember(self, ids: list[int]) -> None:
+        valid = common_prefix(self._resident, ids)
+        if valid < self.cache.block_size:
+            return
+        size = self.cache.block_size
+        k_cache, v_cache = self.lm.k_cache, self.lm.v_cache
+
+        def payload(index: int) -> tuple[torch.Tensor, torch.Tensor]:
+            window = slice(index * size, (index + 1) * size)
+            return k_cache[:, :, window].clone(), v_cache[:, :, window].clone()  # [L, Hkv, B, D] each
+
+        try:
+            self.cache.insert(ids[:valid], payload)
+        except torch.OutOfMemoryError:
+            log.warning("out of memory while caching a prompt; evicting the prefix cache")
+            self.cache.clear()
+
+    def _decode(
+        self,
+        ids: list[int],
+        logits: torch.Tensor,
+        request: GenerationRequest,
+        cancelled: Callable[[], bool],
+        stats: GenerationStats,
+        began: float,
+    ) -> Iterator[str]:
+        from daima.model.decode import DecodeState
+
+        state = DecodeState(self, ids, request)
+        bias = bias_vector(request.logit_bias, logits.shape[-1], logits.device)
+        generator = None
+        if request.temperature > 0:
+            generator = torch.Generator(device=logits.device)
+            generator.manual_seed(
+                request.seed if request.seed is not None else int(time.time_ns()) & 0xFFFFFFFF
+            )
+        lookup = PromptLookup(ids) if self.speculative and request.temperature <= 0 else None
+        pos = len(ids)
+        while True:
+            if bias is not None:
+                logits = logits + bias
+            if state.forced:
+                logits = restrict(
+                    logits, self.token_bytes.allowed_for(state.forced) or range(logits.shape[-1])
+                )
+            token = int(sample(logits, request.temperature, request.top_p, generator).item())
+            if stats.time_to_first_token_s is None:
+                stats.time_to_first_token_s = time.monotonic() - began
+            delta, done = state.emit(token, pos)
+            if delta:
+                yield delta
+            if done or self._interrupted(state, request, cancelled):
+                break
+            draft: list[int] = []
+            if lookup is not None:
+                lookup.extend([token])
+                draft = lookup.draft() if not state.forced else []
+            draft = draft[: max(0, min(len(draft), self.lm.max_seq_len - pos - 2))]
+            if not draft:
+                logits = self._device(self._run, [token], pos, False)[0]
+                self._resident.append(token)
+                pos += 1
+                continue
+            rows = self._device(self._run, [token, *draft], pos, True)  # [1+d, V]
+            predicted = (rows if bias is None else rows + bias).argmax(-1).tolist()
+            accepted = common_prefix(predicted, draft)
+            self._resident.extend([token, *draft[:accepted]])
+            pos += 1 + accepted
+            assert lookup is not None
+            lookup.extend(draft[:accepted])
+            for extra in draft[:accepted]:
+                delta, done = state.emit(extra, pos)
+                if delta:
+                    yield delta
+                if done or self._interrupted(state, request, cancelled):
+                    break
+            if state.finish_reason:
+                break
+            logits = rows[accepted]
+        tail = state.stream.finish() if state.finish_reason != "stop" else ""
+        if tail:
+            yield tail
+        stats.generated_tokens = state.generated
+        stats.finish_reason = state.finish_reason
+
+    def _interrupted(self, state: Any, request: GenerationRequest, cancelled: Callable[[], bool]) -> bool:
+        if state.finish_reason:
+            return True
+        if cancelled():
+            state.finish_reason = "cancelled"
+        elif request.expired():
+            state.finish_reason = "deadline"
+        return bool(state.finish_reason)
+
+
+def _eos_ids(hf_model: Any, tokenizer: Any) -> list[int]:
+    found: list[int] = []
+    for source in (getattr(hf_model, "generation_config", None), hf_model.config):
+        value = getattr(source, "eos_token_id", None)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, int) and item not in found:
+                found.append(item)
+    if isinstance(tokenizer.eos_token_id, int) and tokenizer.eos_token_id not in found:
+        found.append(tokenizer.eos_token_id)
+    return found

@@ -1,0 +1,136 @@
+"""`load_engine(options)`: resolve a model name to weights, pick device and dtype, build the engine.
+
+Names: a built-in alias (fetched on first use), a local model directory, a local `.gguf` file, a Hugging
+Face model id (hub cache; `HF_ENDPOINT` is honoured by huggingface_hub), or "auto" (the 0.5B alias on CPU,
+the 1.5B alias on CUDA). With `remote_url` set the remote OpenAI-compatible engine is returned instead.
+Every failure is an `EngineError` with one sentence the editor can show.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from daima.model.api import Engine, EngineError
+
+if TYPE_CHECKING:
+    from daima.config import ModelOptions
+
+log = logging.getLogger(__name__)
+
+_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16"}
+_DTYPES |= {"float16": "float16", "fp16": "float16", "half": "float16"}
+
+
+def pick_device(device: str) -> str:
+    """'auto' → 'cuda' when CUDA is available, else 'cpu'; anything else is checked and returned."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise EngineError(f"device '{device}' was requested but this torch build or machine has no CUDA")
+    return device
+
+
+def pick_dtype(dtype: str, device: str) -> Any:
+    """'auto' → bfloat16 on CUDA, float32 elsewhere; a named dtype otherwise."""
+    import torch
+
+    if dtype == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    if dtype not in _DTYPES:
+        raise EngineError(f"unknown dtype '{dtype}' (use auto, float32, bfloat16 or float16)")
+    return getattr(torch, _DTYPES[dtype])
+
+
+def resolve_name(name: str, device: str) -> str:
+    """The concrete model name behind 'auto'."""
+    if name in ("", "auto"):
+        return "qwen2.5-coder-1.5b" if device.startswith("cuda") else "qwen2.5-coder-0.5b"
+    return name
+
+
+def load_engine(options: ModelOptions) -> Engine:
+    """Build the engine the options describe (local or remote); raises EngineError on failure."""
+    if options.remote_url:
+        from daima.model.remote import RemoteEngine
+
+        return RemoteEngine(options)
+    if options.name == "none":
+        raise EngineError("no model is configured (model.name is 'none')")
+    device = pick_device(options.device)
+    dtype = pick_dtype(options.dtype, device)
+    name = resolve_name(options.name, device)
+    began = time.monotonic()
+    model, tokenizer = load_weights(name, device, dtype)
+    from daima.model.engine import LocalEngine
+
+    max_seq_len = min(
+        getattr(options, "context_tokens", 8192), getattr(model.config, "max_position_embeddings", 8192)
+    )
+    try:
+        engine = LocalEngine(
+            model,
+            tokenizer,
+            name=name,
+            max_seq_len=max_seq_len,
+            cache_budget_mb=options.cache_budget_mb,
+            use_graphs=options.compile and device.startswith("cuda"),
+            speculative=options.speculative,
+        )
+    except RuntimeError as error:
+        if isinstance(error, EngineError):
+            raise
+        raise EngineError(
+            f"the model '{name}' loaded but could not be prepared on {device}: {error}"
+        ) from error
+    log.info("loaded %s on %s (%s) in %.1f s", name, device, dtype, time.monotonic() - began)
+    return engine
+
+
+def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
+    """(model, tokenizer) for an alias, directory, .gguf file or hub id, on `device` in `dtype`."""
+    from daima.model.fetch import aliases, ensure_model
+
+    path = Path(name).expanduser()
+    gguf_file: str | None = None
+    if name in aliases():
+        source: str | Path = ensure_model(name)
+    elif path.suffix == ".gguf":
+        if not path.is_file():
+            raise EngineError(f"the GGUF file {path} does not exist")
+        source, gguf_file = path.parent, path.name
+    elif path.is_dir():
+        if not (path / "config.json").is_file():
+            raise EngineError(f"{path} is not a model directory (it has no config.json)")
+        source = path
+    elif path.exists() or name.startswith((".", "/", "~")):
+        raise EngineError(f"{path} is neither a model directory nor a .gguf file")
+    else:
+        source = name  # a hub id; from_pretrained uses the hub cache and HF_ENDPOINT
+    try:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        extra = {"gguf_file": gguf_file} if gguf_file else {}
+        tokenizer: Any = AutoTokenizer.from_pretrained(source, **extra)
+        model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra)
+    except EngineError:
+        raise
+    except OSError as error:
+        raise EngineError(f"could not load model '{name}': {_first_line(error)}") from error
+    except (ValueError, KeyError, ImportError) as error:
+        raise EngineError(f"could not load model '{name}': {_first_line(error)}") from error
+    try:
+        model = model.to(device=device, dtype=dtype)
+        model.eval()
+    except RuntimeError as error:
+        raise EngineError(f"could not move model '{name}' to {device}: {_first_line(error)}") from error
+    return model, tokenizer
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,70 @@
+"""Test helpers other teams may use: a tiny random-weight Qwen2 model with the real Qwen tokenizer.
+
+The tiny model produces nonsense but is deterministic and loads in well under a second, so tests of
+anything that streams from an engine run fast on CPU. Its vocabulary and tokenizer are the real 0.5B's
+(fetched with `ensure_model`), so token ids, special tokens and UTF-8 splits are the real ones.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
+REAL_ALIAS = "qwen2.5-coder-0.5b"
+
+
+def tiny_model_dir(directory: Path | str, *, seed: int = 0, layers: int = 2, hidden: int = 64) -> Path:
+    """Write a tiny random-weight Qwen2 model (real Qwen tokenizer) into `directory`; returns it."""
+    import torch
+    from daima.model.fetch import ensure_model
+    from safetensors.torch import save_file
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    directory = Path(directory)
+    if (directory / "config.json").is_file():
+        return directory
+    source = ensure_model(REAL_ALIAS)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copy(source / name, directory / name)
+    config = Qwen2Config(
+        vocab_size=151936,
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        bos_token_id=151643,
+        eos_token_id=151645,
+        # A larger init spreads the logits so greedy output varies from token to token.
+        initializer_range=0.2,
+    )
+    torch.manual_seed(seed)
+    model = Qwen2ForCausalLM(config)
+    state = {k: v.contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    save_file(state, str(directory / "model.safetensors"), metadata={"format": "pt"})
+    config.architectures = ["Qwen2ForCausalLM"]
+    config.save_pretrained(directory)
+    return directory
+
+
+_TINY_DIR: Path | None = None
+
+
+def tiny_engine(**options: Any) -> Any:
+    """A LocalEngine over the tiny model on CPU (the model directory is made once per process)."""
+    global _TINY_DIR
+    from daima.model.loader import load_engine
+
+    from daima.config import ModelOptions
+
+    if _TINY_DIR is None:
+        _TINY_DIR = tiny_model_dir(Path(tempfile.mkdtemp(prefix="daima-tiny-")) / "tiny")
+    settings = {"device": "cpu", "dtype": "float32", **options}
+    return load_engine(ModelOptions(name=str(_TINY_DIR), **settings))
