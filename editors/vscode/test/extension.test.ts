@@ -3,7 +3,7 @@
 import * as stub from "./vscode-stub";
 stub.install();
 
-import assert = require("node:assert/strict");
+import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

@@ -2,7 +2,7 @@
 // under Node (VS Code itself cannot be downloaded here). It plays the editor: it holds documents,
 // applies typed edits and fires the events VS Code fires, keeps settings, and calls the registered
 // inline completion provider the way VS Code does. Unknown API members are inert stand-ins.
-import Module = require("module");
+import Module from "module";
 
 type Listener<T> = (event: T) => unknown;
 
