@@ -211,3 +211,14 @@ class LlamaServer:
             self.process.wait()
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    # Manual use: `python tests/model/remote_servers.py [PORT]` serves the verified 0.5B GGUF on
+    # 127.0.0.1 (no API key) until Ctrl-C, for trying `model.remoteUrl` by hand.
+    port = sys.argv[1] if len(sys.argv) > 1 else "8012"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path()), "--host", "127.0.0.1"]
+    command += ["--port", port, "--n_ctx", "4096", "--model_alias", GGUF_ALIAS]
+    print(" ".join(command), file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(command, check=False)

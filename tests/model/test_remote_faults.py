@@ -238,3 +238,15 @@ def test_nothing_is_sent_before_iteration() -> None:
         remote.stream(GenerationRequest(prompt=PROMPT))
         time.sleep(0.1)
         assert server.requests == []
+
+
+@pytest.mark.slow
+def test_local_tokenizer_when_the_server_has_no_tokenize_endpoint() -> None:
+    from daima.model.fetch import ensure_model  # the converted model directory has tokenizer.json
+
+    with scripted_server({}) as server:
+        remote = engine(server.url, remote_tokenizer=str(ensure_model("qwen2.5-coder-0.5b")))
+        assert remote.tokenize("计算总价") == [100768, 118123]
+        fim = "<|fim_prefix|>def 计算总价("
+        assert remote.detokenize(remote.tokenize(fim)) == fim
+        assert [path for _, path, _, _ in server.requests] == ["/v1/models", "/tokenize", "/extras/tokenize"]
