@@ -89,9 +89,9 @@ def extract(language: Language, document: TextDocument, tree: ts.Tree | None = N
             scopes.append((region.start_byte, region.end_byte, text_of(explicit_scope[0])))
         if "import.module" in captures:
             module = text_of(captures["import.module"][0]).strip("\"'<>")
-            named = captures.get("import.name") or captures["import.module"]
-            for node in named:
-                imported = text_of(node).split(".")[-1].split("::")[-1].split("/")[-1].strip("\"'<>")
+            named = captures.get("import.name")
+            for node in named or captures["import.module"]:
+                imported = text_of(node) if named else _bound_name(language.name, module)
                 facts.imports.append((module, imported, *_position(document, node)))
 
     for capture, nodes in ts.QueryCursor(language.references_query).captures(tree.root_node).items():
@@ -112,6 +112,15 @@ def chunk_rows(text: str) -> list[ChunkRow]:
         if tokens:
             rows.append((start, min(start + CHUNK_LINES, len(lines)), " ".join(tokens)))
     return rows
+
+
+def _bound_name(language: str, module: str) -> str:
+    """The name an import without an explicit name binds: `import os.path` binds `os`, Go's "a/b" binds b."""
+    if language == "python":
+        return module.split(".")[0]
+    if language in ("c", "cpp"):
+        return module  # an include binds no name; keep the header
+    return re.split(r"::|/|\.", module)[-1]
 
 
 def _position(document: TextDocument, node: ts.Node) -> tuple[int, int]:
@@ -173,6 +182,7 @@ def _signature(source: bytes, node: ts.Node, name_node: ts.Node) -> str:
     else:
         end = source.find(b"\n", node.start_byte, node.end_byte)
         head = source[node.start_byte : end if end >= 0 else node.end_byte].decode("utf-8", "replace")
+        head = head.rstrip().removesuffix("{").rstrip()
     lines = [line.rstrip() for line in head.splitlines()]
     return "\n".join(lines)[:_MAX_SIGNATURE]
 

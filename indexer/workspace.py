@@ -117,7 +117,7 @@ class WorkspaceIndex:
 
     def _results(self, todo: list[tuple[str, str | None]]):
         root = str(self._real_root)
-        if len(todo) < _PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        if len(todo) < _PARALLEL_MIN_FILES or _usable_cores() < 2:
             for rel, known in todo:
                 yield index_file(root, rel, known, self.max_bytes)
             return
@@ -127,7 +127,7 @@ class WorkspaceIndex:
         method = "fork" if threading.active_count() == 1 else "forkserver"
         finished = 0
         try:
-            with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context(method)) as pool:
+            with ProcessPoolExecutor(max_workers=_usable_cores(), mp_context=get_context(method)) as pool:
                 futures = [pool.submit(index_files, root, batch, self.max_bytes) for batch in batches]
                 for future in futures:
                     yield from future.result()
@@ -293,3 +293,11 @@ class WorkspaceIndex:
         """Stop watching and close the database."""
         self.stop_watching()
         self.store.close()
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (respects taskset/cgroup affinity, unlike os.cpu_count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
