@@ -34,6 +34,7 @@ _TOP_LEVEL = frozenset({"module", "program", "source_file", "translation_unit"})
 
 # Quality of a cut at a line boundary (higher is better).
 UNSAFE, SAFE, STATEMENT, TOP_LEVEL = -1, 0, 1, 2
+_MAX_WORD = 64  # longest word a cut inside one huge line walks to the end of
 _SLACK = 0.3  # share of a section's budget a cut may give up to land on a better boundary
 
 
@@ -258,9 +259,13 @@ def _cut_inside_line(head: str, budget: int, counter: TokenCounter, end: int) ->
         else:
             lo = mid + 1
     start = lo
-    # Never start inside an identifier or a character: move right to the next non-word boundary.
-    while 0 < start < len(head) and (head[start - 1].isalnum() or head[start - 1] == "_"):
-        start += 1
+    # Never start inside an identifier: move right to the next word boundary (str slicing never splits
+    # a character). A run of word characters longer than _MAX_WORD (a huge Chinese string) is cut anyway.
+    probe = start
+    while 0 < probe < len(head) and _is_word(head[probe - 1]) and _is_word(head[probe]):
+        probe += 1
+    if probe < len(head) and probe - start <= _MAX_WORD:
+        start = probe
     return end - len(head) + start
 
 
@@ -274,9 +279,16 @@ def _cut_tail(text: str, budget: int, counter: TokenCounter) -> str:
         else:
             hi = mid - 1
     end = lo
-    while 0 < end < len(text) and (text[end].isalnum() or text[end] == "_"):
-        end -= 1
+    probe = end
+    while 0 < probe < len(text) and _is_word(text[probe - 1]) and _is_word(text[probe]):
+        probe -= 1
+    if probe > 0 and end - probe <= _MAX_WORD:
+        end = probe
     return text[:end]
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def fit_snippets(snippets: Sequence[Snippet], budget: int, cost: Callable[[Snippet], int]) -> list[Snippet]:

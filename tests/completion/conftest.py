@@ -1,23 +1,25 @@
-"""Shared fixtures for completion tests: an engine with the real Qwen2.5-Coder tokenizer.
+"""Shared fixtures for completion tests: engines with the real Qwen2.5-Coder tokenizer.
 
-Prompt building only needs `Engine.tokenize/detokenize/info`, so `qwen_engine` is a tokenizer-only
-engine (generation raises). The tokenizer comes from the fetched model (`daima model fetch`, which
-`make test` runs first) or, failing that, from the GGUF beside the team notes; without either the tests
-that need it skip and say why.
+Prompt building only needs `Engine.tokenize/detokenize/info`, so most tests use `qwen_engine`, an engine
+over the real tokenizer file of the fetched 0.5B model (`daima model fetch`, which `make test` runs
+first) without its weights: it loads in a second or two. `tiny_engine` is the model team's real
+LocalEngine (tiny random weights, same tokenizer) for the tests that must go through a real engine.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from daima.indexer import WorkspaceIndex
 from daima.model.api import CancelToken, EngineInfo, GenerationRequest, TextStream
 
+from daima.config import IndexOptions
+
 ALIAS = "qwen2.5-coder-0.5b"
-_GGUF = Path(os.environ.get("DAIMA_TEST_GGUF", "/tmp/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"))
 
 
 class TokenizerEngine:
@@ -25,13 +27,10 @@ class TokenizerEngine:
 
     def __init__(self, tokenizer: Any, name: str = ALIAS, context_length: int = 32768) -> None:
         self._tokenizer = tokenizer
+        special = {token.content for token in tokenizer.get_added_tokens_decoder().values() if token.special}
         self._info = EngineInfo(
-            name=name,
-            model_type="qwen2",
-            context_length=context_length,
-            special_tokens=frozenset(tokenizer.get_added_vocab()),
+            name=name, model_type="qwen2", context_length=context_length, special_tokens=frozenset(special)
         )
-        self.tokenize_calls = 0
 
     @property
     def info(self) -> EngineInfo:
@@ -42,37 +41,48 @@ class TokenizerEngine:
         return TokenizerEngine(self._tokenizer, self._info.name, context_length)
 
     def tokenize(self, text: str) -> list[int]:
-        self.tokenize_calls += 1
-        return list(self._tokenizer.encode(text, add_special_tokens=False))
+        return list(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def detokenize(self, ids: Sequence[int]) -> str:
-        return str(self._tokenizer.decode(list(ids)))
+        return str(self._tokenizer.decode(list(ids), skip_special_tokens=False))
 
     def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> TextStream:
         raise NotImplementedError("a tokenizer-only engine does not generate")
 
 
-def _load_tokenizer() -> Any:
-    transformers = pytest.importorskip("transformers")
-    try:
-        from daima.model.fetch import is_complete, model_dir
+def _model_dir() -> Any:
+    from daima.model.fetch import is_complete, model_dir
 
-        if is_complete(ALIAS):
-            return transformers.AutoTokenizer.from_pretrained(str(model_dir(ALIAS)))
-    except ImportError:
-        pass
-    if _GGUF.is_file():
-        return transformers.AutoTokenizer.from_pretrained(str(_GGUF.parent), gguf_file=_GGUF.name)
-    pytest.skip(f"the Qwen tokenizer is not available: run `daima model fetch {ALIAS}` first")
+    if not is_complete(ALIAS):
+        pytest.skip(f"the Qwen tokenizer is not available: run `daima model fetch {ALIAS}` first")
+    return model_dir(ALIAS)
 
 
 @pytest.fixture(scope="session")
-def qwen_tokenizer() -> Any:
-    """The real Qwen2.5-Coder tokenizer."""
-    return _load_tokenizer()
+def qwen_engine() -> TokenizerEngine:
+    """A tokenizer-only engine with the real Qwen2.5-Coder vocabulary (tokenizer.json of the 0.5B)."""
+    tokenizers = pytest.importorskip("tokenizers")
+    return TokenizerEngine(tokenizers.Tokenizer.from_file(str(_model_dir() / "tokenizer.json")))
 
 
 @pytest.fixture(scope="session")
-def qwen_engine(qwen_tokenizer: Any) -> TokenizerEngine:
-    """A tokenizer-only engine with the real Qwen2.5-Coder vocabulary."""
-    return TokenizerEngine(qwen_tokenizer)
+def tiny_engine() -> Any:
+    """The model team's LocalEngine over a tiny random-weight Qwen2 with the real tokenizer."""
+    _model_dir()
+    from daima.model.testing import tiny_engine as make
+
+    return make()
+
+
+WORKSPACE = Path(__file__).parents[1] / "data" / "prompt" / "workspace"
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceIndex]:
+    """A real, indexed copy of tests/data/prompt/workspace (Chinese file names and identifiers)."""
+    root = tmp_path_factory.mktemp("ws") / "商店项目"
+    shutil.copytree(WORKSPACE, root)
+    index = WorkspaceIndex.open(root, IndexOptions(watch=False), db_path=root.parent / "index.sqlite")
+    index.index_all()
+    yield index
+    index.close()

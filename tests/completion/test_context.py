@@ -11,44 +11,11 @@ from daima.completion.context import RecentEdits, gather_context, imported_names
 from daima.completion.templates import Snippet
 from daima.indexer import WorkspaceIndex
 
-from daima.config import IndexOptions
 from daima.text import TextDocument
 
-PRICES = '''def 计算总价(商品列表: list) -> float:
-    """返回所有商品的总价。
-
-    第二行说明。
-    """
-    return sum(商品.价格 for 商品 in 商品列表)
-
-
-class 商品:
-    """一个商品 🎉"""
-
-    def __init__(self, 名称: str, 价格: float):
-        self.名称 = 名称
-        self.价格 = 价格
-'''
-TOOLS = "def 打折(总价, 折扣):\n    return 总价 * 折扣\n"
-MAIN = """from 商店.价格 import 计算总价, 商品
-
-购物车 = [商品("苹果🍎", 3.0)]
-总价 = 计算总价(购物车)
-结果 = 打折(总价, 0.9)
-"""
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> WorkspaceIndex:
-    root = tmp_path_factory.mktemp("ws")
-    (root / "商店").mkdir()
-    (root / "商店" / "价格.py").write_text(PRICES, encoding="utf-8")
-    (root / "商店" / "工具.py").write_text(TOOLS, encoding="utf-8")
-    (root / "主程序.py").write_text(MAIN, encoding="utf-8")
-    index = WorkspaceIndex.open(root, IndexOptions(watch=False), db_path=root / ".daima-test.sqlite")
-    index.index_all()
-    yield index
-    index.close()
+WORKSPACE = Path(__file__).parents[1] / "data" / "prompt" / "workspace"
+MAIN = (WORKSPACE / "主程序.py").read_text("utf-8")
+TOOLS = (WORKSPACE / "商店" / "工具.py").read_text("utf-8")
 
 
 def _main_document(index: WorkspaceIndex) -> tuple[TextDocument, Path]:

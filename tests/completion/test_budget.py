@@ -1,0 +1,131 @@
+"""The token budget: the split by shares, and cuts at line/syntax boundaries, with the real tokenizer."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from daima.completion.budget import SAFE, Boundaries, TokenCounter, cut_prefix, cut_suffix, split_budget
+from daima.completion.prompt import parse_tree
+
+from daima.text import TextDocument
+
+DATA = json.loads((Path(__file__).parents[1] / "data" / "budget" / "cases.json").read_text("utf-8"))
+SOURCES = DATA["sources"]
+
+
+def _document(name: str) -> tuple[TextDocument, int, Boundaries]:
+    source = SOURCES[name]
+    language = name.removesuffix("_suffix")
+    offset = source.index("▮")
+    document = TextDocument("file:///t", source.replace("▮", ""), language_id=language)
+    return document, offset, Boundaries(document, parse_tree(document, language))
+
+
+@pytest.mark.parametrize("case", DATA["split"], ids=[str(i) for i in range(len(DATA["split"]))])
+def test_split(case: dict) -> None:
+    prefix, suffix, context = case["needs"]
+    split = split_budget(
+        case["total"],
+        suffix_share=case["suffix_share"],
+        context_share=case["context_share"],
+        need_prefix=prefix,
+        need_suffix=suffix,
+        need_context=context,
+    )
+    assert [split.prefix, split.suffix, split.context] == case["expected"]
+    assert split.prefix + split.suffix + split.context <= max(case["total"], 0)
+
+
+def check_prefix_cut(engine, source: str, budget: int, first_line: int) -> None:
+    document, offset, bounds = _document(source)
+    counter = TokenCounter(engine.tokenize)
+    start = cut_prefix(document, offset, budget, counter, bounds)
+    assert document.line_of(start) == first_line and start == document.line_start(first_line)
+    assert len(engine.tokenize(document.text[start:offset])) <= budget
+
+
+@pytest.mark.parametrize("case", DATA["prefix"], ids=[case["name"] for case in DATA["prefix"]])
+def test_prefix_cut(qwen_engine, case: dict) -> None:
+    check_prefix_cut(qwen_engine, case["source"], case["budget"], case["first_line"])
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_every_budget_fits_and_cuts_at_a_safe_line_start(qwen_engine, name: str) -> None:
+    document, offset, bounds = _document(name)
+    counter = TokenCounter(qwen_engine.tokenize)
+    whole_prefix = len(qwen_engine.tokenize(document.text[:offset]))
+    whole_suffix = len(qwen_engine.tokenize(document.text[offset:]))
+    head = document.text[document.line_start(document.line_of(offset)) : offset]
+    for budget in range(len(qwen_engine.tokenize(head)), whole_prefix + 2):
+        start = cut_prefix(document, offset, budget, counter, bounds)
+        assert len(qwen_engine.tokenize(document.text[start:offset])) <= budget
+        assert start == document.line_start(document.line_of(start))
+        assert bounds.rate(document.line_of(start)) >= SAFE, (budget, start)
+    for budget in range(1, whole_suffix + 2):
+        end = cut_suffix(document, offset, budget, counter, bounds)
+        assert len(qwen_engine.tokenize(document.text[offset:end])) <= budget
+        if end not in (offset, len(document.text)) and end > document.line_start(
+            document.line_of(offset) + 1
+        ):
+            assert end == document.line_start(document.line_of(end))
+            assert bounds.rate(document.line_of(end)) >= SAFE, (budget, end)
+
+
+def test_suffix_never_ends_inside_a_string(qwen_engine) -> None:
+    document, offset, bounds = _document("python_suffix")
+    counter = TokenCounter(qwen_engine.tokenize)
+    string_lines = {4, 5, 6}  # the lines inside 文本 = """..."""
+    ends = {document.line_of(cut_suffix(document, offset, b, counter, bounds)) for b in range(1, 60)}
+    assert not ends & string_lines
+    assert {3, 8} & ends  # it does stop before the string and before the function
+
+
+@pytest.mark.parametrize(
+    ("line", "budget", "between_words"),
+    [
+        ("值 = [" + ", ".join(f"项目{i}" for i in range(3000)), 50, True),
+        ("x = " + " + ".join("变量_😀_" + str(i) for i in range(2000)), 37, True),
+        # One 10,000-character word (a Chinese string): cutting inside it beats keeping nothing.
+        ("s = '" + "中文字符串" * 2000, 20, False),
+    ],
+)
+def test_one_huge_line_is_cut_between_words(qwen_engine, line: str, budget: int, between_words: bool) -> None:
+    document = TextDocument("file:///t", line + "\n")
+    counter = TokenCounter(qwen_engine.tokenize)
+    start = cut_prefix(document, len(line), budget, counter, Boundaries(document))
+    kept = line[start:]
+    assert 0 < len(qwen_engine.tokenize(kept)) <= budget
+    before, first = line[start - 1], line[start]
+    if between_words:
+        assert not (before.isalnum() or before == "_") or not (first.isalnum() or first == "_"), (
+            before,
+            first,
+        )
+    end = cut_suffix(document, 0, budget, counter, Boundaries(document))
+    assert 0 < len(qwen_engine.tokenize(line[:end])) <= budget
+
+
+def test_ten_thousand_lines_cost_only_the_kept_lines(qwen_engine) -> None:
+    lines = [f"def 函数_{i}(参数):\n    return 参数 + {i}  # 注释 🎉\n" for i in range(5000)]
+    document = TextDocument("file:///big.py", "".join(lines))
+    assert document.line_count > 10_000
+    offset = document.line_start(7000)
+    counter = TokenCounter(qwen_engine.tokenize)
+    bounds = Boundaries(document, parse_tree(document, "python"))
+    began = time.perf_counter()
+    start = cut_prefix(document, offset, 1500, counter, bounds)
+    end = cut_suffix(document, offset, 500, counter, bounds)
+    first = time.perf_counter() - began
+    kept_lines = (
+        document.line_of(offset) - document.line_of(start) + document.line_of(end) - document.line_of(offset)
+    )
+    assert counter.calls <= kept_lines + 4  # one tokenizer call per kept line, not per file line
+    calls = counter.calls
+    began = time.perf_counter()
+    assert cut_prefix(document, offset, 1500, counter, bounds) == start  # the next keystroke: all cached
+    assert counter.calls == calls
+    again = time.perf_counter() - began
+    assert first < 1.0 and again < 0.1, (first, again)
