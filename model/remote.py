@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 COMPLETIONS = "/v1/completions"
 DEFAULT_CONTEXT = EngineInfo(name="").context_length  # when the server does not say
+INFO_RETRY_S = 5.0  # how long `info` serves defaults after the server failed to answer
 LOGIT_BIAS_LIMIT = 100.0  # the OpenAI API range; vLLM rejects values outside it
 
 
@@ -87,6 +88,7 @@ class RemoteEngine:
         self._family = UNKNOWN
         self._info: EngineInfo | None = None
         self._entry: dict[str, Any] | None = None  # this model's /v1/models entry, once discovered
+        self._retry_info_at = 0.0  # after a failed info request, when to ask again
         self._ids_prompts = True  # the server takes token-id prompts until it says otherwise
         self._lock = threading.Lock()
         self._tokens = RemoteTokenizer(self._call, self._target.url, options.remote_tokenizer)
@@ -113,13 +115,17 @@ class RemoteEngine:
         """Model name, context length and special tokens from the server; defaults while it is down."""
         if self._info is not None:
             return self._info
+        if time.monotonic() < self._retry_info_at:  # a down server is not asked on every access
+            return self._fallback_info()
         try:
             return self.check()
         except EngineError as error:
             log.warning("%s", error)
-            return EngineInfo(
-                name=self._model or self._target.url, device="remote", supports_forced_prefix=False
-            )
+            self._retry_info_at = time.monotonic() + INFO_RETRY_S
+            return self._fallback_info()
+
+    def _fallback_info(self) -> EngineInfo:
+        return EngineInfo(name=self._model or self._target.url, device="remote", supports_forced_prefix=False)
 
     def check(self) -> EngineInfo:
         """Ask the server what it serves (GET /v1/models); raises EngineError when it cannot answer."""

@@ -106,6 +106,27 @@ def test_cancel_mid_stream_closes_the_connection() -> None:
         assert stream.stats.finish_reason == "cancelled"
 
 
+def test_server_that_stalls_mid_stream_times_out() -> None:
+    with scripted_server({("POST", "/v1/completions"): slow_stream}) as server:
+        stream = engine(server.url, timeout_ms=300).stream(GenerationRequest(prompt=PROMPT))
+        deltas = iter(stream)
+        assert next(deltas) == "return"
+        started = time.monotonic()
+        with pytest.raises(EngineError, match="did not answer within 300 ms"):
+            next(deltas)
+        assert time.monotonic() - started < 1.0
+        assert stream.stats.finish_reason == "error"
+
+
+def test_info_does_not_ask_a_down_server_on_every_access() -> None:
+    remote = engine(f"http://127.0.0.1:{free_port()}")
+    assert remote.info.name.startswith("http://127.0.0.1:")
+    started = time.monotonic()
+    for _ in range(100):
+        remote.info  # noqa: B018
+    assert time.monotonic() - started < 0.05
+
+
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
