@@ -53,6 +53,15 @@ class TokenBytes:
         self._ids = [i for _, i in ordinary]
         self._by_bytes = {b: i for b, i in ordinary}
 
+    @classmethod
+    def of(cls, tokenizer: Any) -> TokenBytes:
+        """The table for `tokenizer`, built once per vocabulary (it takes seconds on a busy CPU)."""
+        vocab_key = (getattr(tokenizer, "name_or_path", ""), len(tokenizer))
+        table = _TABLES.get(vocab_key)
+        if table is None:
+            table = _TABLES[vocab_key] = cls(tokenizer)
+        return table
+
     def __getitem__(self, token: int) -> bytes:
         return self.table[token] if 0 <= token < len(self.table) else b""
 
@@ -67,6 +76,9 @@ class TokenBytes:
             high += 1
         allowed.extend(self._ids[low:high])
         return allowed
+
+
+_TABLES: dict[tuple[str, int], TokenBytes] = {}
 
 
 class DeltaStream:

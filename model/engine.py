@@ -57,11 +57,13 @@ class LocalEngine:
     ) -> None:
         self.tokenizer = tokenizer
         self.lm = DecoderLM(hf_model, max_seq_len)
-        self.token_bytes = TokenBytes(tokenizer)
+        self.token_bytes = TokenBytes.of(tokenizer)
         self.speculative = speculative
         block_bytes = self.lm.kv_bytes_per_token * block_size
         self.cache = PrefixCache(block_size, max(1, cache_budget_mb * 2**20 // block_bytes))
         self._resident: list[int] = []  # tokens whose KV is valid at positions 0..len-1 of the buffer
+        self.draft_proposed = 0  # prompt-lookup counters, for `daima bench`
+        self.draft_accepted = 0
         config = hf_model.config
         self.eos_ids = _eos_ids(hf_model, tokenizer)
         specials = frozenset(str(t) for t in tokenizer.all_special_tokens) | frozenset(
@@ -271,6 +273,8 @@ class LocalEngine:
             rows = self._device(self._run, [token, *draft], pos, True)  # [1+d, V]
             predicted = (rows if bias is None else rows + bias).argmax(-1).tolist()
             accepted = common_prefix(predicted, draft)
+            self.draft_proposed += len(draft)
+            self.draft_accepted += accepted
             self._resident.extend([token, *draft[:accepted]])
             pos += 1 + accepted
             assert lookup is not None

@@ -32,8 +32,8 @@ class Block:
 class CacheStats:
     """Counters exposed to `daima bench` and the server's status."""
 
-    hits: int = 0  # lookups that reused at least one block
-    misses: int = 0  # lookups that reused nothing
+    hits: int = 0  # prompts that reused at least one cached token (resident KV or blocks)
+    misses: int = 0  # prompts that reused nothing
     reused_tokens: int = 0
     computed_tokens: int = 0  # prompt tokens that had to be prefilled
     inserted_blocks: int = 0
@@ -73,12 +73,7 @@ class PrefixCache:
         for block in reversed(found):
             block.refs += 1
             block.last_used = next(self._clock)
-        if found:
-            self.stats.hits += 1
-            self.stats.reused_tokens += len(found) * self.block_size
-        else:
-            self.stats.misses += 1
-        return found
+        return found  # hit/miss counters are kept by the engine, which also reuses its resident KV
 
     def release(self, blocks: Sequence[Block]) -> None:
         """Drop the references taken by `match()` or `insert()`."""

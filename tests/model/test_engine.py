@@ -1,0 +1,198 @@
+"""The local engine on the tiny model: cache identity, speculation identity, request features, faults."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import torch
+from daima.model.api import CancelToken, Engine, EngineError, GenerationRequest
+
+CODE = "def total(prices):\n    result = 0\n    for price in prices:\n        result += price\n    return result\n"
+
+
+def greedy(engine: Any, prompt: str | list[int], tokens: int = 12, **extra: Any) -> tuple[str, Any]:
+    stream = engine.stream(GenerationRequest(prompt=prompt, max_tokens=tokens, **extra))
+    return stream.text(), stream.stats
+
+
+def fresh(engine: Any, prompt: str | list[int], tokens: int = 12, **extra: Any) -> str:
+    engine.clear_cache()
+    return greedy(engine, prompt, tokens, **extra)[0]
+
+
+def test_it_is_an_engine(tiny_engine: Any) -> None:
+    assert isinstance(tiny_engine, Engine)
+    assert tiny_engine.info.model_type == "qwen2" and tiny_engine.info.device == "cpu"
+    assert "<|fim_middle|>" in tiny_engine.info.special_tokens
+    ids = tiny_engine.tokenize("def 计算总价(商品列表):")
+    assert tiny_engine.detokenize(ids) == "def 计算总价(商品列表):"
+
+
+def test_greedy_output_with_the_cache_is_identical_to_output_without_it(tiny_engine: Any) -> None:
+    # A typing replay: each prompt extends the previous one; then another document; then back.
+    prompts = [CODE[:n] for n in range(40, len(CODE), 9)] + ["import os\n" * 6, CODE + "\n\ndef"]
+    tiny_engine.clear_cache()
+    cached = [greedy(tiny_engine, prompt) for prompt in prompts]
+    reused = [stats.cached_tokens for _, stats in cached]
+    uncached = [fresh(tiny_engine, prompt) for prompt in prompts]
+    assert [text for text, _ in cached] == uncached
+    assert sum(reused[1:]) > 0.7 * sum(s.prompt_tokens for _, s in cached[1:-2])
+    assert reused[-1] >= 16  # the block cache brought CODE back after another document
+
+
+def test_the_block_cache_serves_a_prompt_after_another_document(tiny_engine: Any) -> None:
+    tiny_engine.clear_cache()
+    greedy(tiny_engine, CODE, 2)
+    greedy(tiny_engine, "something else entirely " * 8, 2)  # evicts CODE from the KV buffer
+    hits_before = tiny_engine.cache.stats.hits
+    text, stats = greedy(tiny_engine, CODE + "print(total([1, 2]))\n")
+    assert stats.cached_tokens >= 16 and tiny_engine.cache.stats.hits == hits_before + 1
+    assert text == fresh(tiny_engine, CODE + "print(total([1, 2]))\n")
+
+
+def test_prompt_lookup_speculation_gives_identical_output(tiny_engine: Any, engine_like: Any) -> None:
+    speculative = engine_like(speculative=True)
+    for prompt in (CODE * 3, CODE[:50]):
+        assert greedy(speculative, prompt, 24)[0] == fresh(tiny_engine, prompt, 24)
+    # Random weights never copy from the prompt; a bias onto three tokens makes the output repeat
+    # itself, so drafts are proposed, verified, and partly accepted and partly rejected.
+    few = {tiny_engine.tokenize(t)[0]: 50.0 for t in (" a", " b", " c")}
+    prompt = "a b c a b c a b"
+    assert greedy(speculative, prompt, 40, logit_bias=few)[0] == fresh(
+        tiny_engine, prompt, 40, logit_bias=few
+    )
+    assert speculative.draft_proposed > 0 and speculative.draft_accepted > 0
+
+
+def test_stop_strings_cut_the_text(tiny_engine: Any) -> None:
+    full = fresh(tiny_engine, CODE, 16)
+    stop = full[len(full) // 2 : len(full) // 2 + 3]
+    text, stats = greedy(tiny_engine, CODE, 16, stop=(stop,))
+    assert text == full[: full.index(stop)] and stats.finish_reason == "stop"
+
+
+def test_logit_bias_and_stop_token_ids(tiny_engine: Any) -> None:
+    hello = tiny_engine.tokenize(" hello")[0]
+    text, stats = greedy(tiny_engine, CODE, 4, logit_bias={hello: 100.0})
+    assert text == " hello" * 4 and stats.finish_reason == "length"
+    text, stats = greedy(tiny_engine, CODE, 4, logit_bias={hello: 100.0}, stop_token_ids=(hello,))
+    assert text == "" and stats.finish_reason == "stop" and stats.generated_tokens == 0
+
+
+@pytest.mark.parametrize("forced", ["retur", "计算", " \u8ba1", "x"])
+def test_forced_prefix_starts_the_output(tiny_engine: Any, forced: str) -> None:
+    stream = tiny_engine.stream(GenerationRequest(prompt=CODE, max_tokens=6, forced_prefix=forced))
+    deltas = list(stream)
+    assert "".join(deltas).startswith(forced)
+    assert all("\ufffd" not in delta for delta in deltas)
+
+
+def test_seeded_sampling_is_reproducible(tiny_engine: Any) -> None:
+    first = greedy(tiny_engine, CODE, 10, temperature=1.0, seed=7)[0]
+    assert greedy(tiny_engine, CODE, 10, temperature=1.0, seed=7)[0] == first
+    others = {greedy(tiny_engine, CODE, 10, temperature=1.0, seed=s, top_p=0.9)[0] for s in range(4)}
+    assert len(others) > 1
+
+
+def test_cancellation_and_deadline(tiny_engine: Any) -> None:
+    cancel = CancelToken()
+    stream = tiny_engine.stream(GenerationRequest(prompt=CODE, max_tokens=200), cancel)
+    next(iter(stream))
+    cancel.cancel()
+    rest = list(stream)
+    assert stream.stats.finish_reason == "cancelled" and len(rest) < 5
+    cancel = CancelToken()
+    cancel.cancel()
+    stream = tiny_engine.stream(GenerationRequest(prompt=CODE, max_tokens=20), cancel)
+    assert stream.text() == "" and stream.stats.finish_reason == "cancelled"
+    late = GenerationRequest(prompt=CODE, max_tokens=20, deadline=time.monotonic() - 1)
+    stream = tiny_engine.stream(late)
+    assert stream.text() == "" and stream.stats.finish_reason == "deadline"
+
+
+def test_a_prompt_longer_than_the_context_is_truncated_not_an_error(engine_like: Any) -> None:
+    small = engine_like(max_seq_len=128)
+    ids = small.tokenize(CODE * 20)
+    assert len(ids) > 128
+    text, stats = greedy(small, ids, 8)
+    assert stats.prompt_tokens == 128 - 8 - 1 and stats.generated_tokens == 8
+    assert text == greedy(small, ids[-(128 - 8 - 1) :], 8)[0]
+
+
+def test_out_of_memory_evicts_the_cache_retries_then_explains(tiny_engine: Any, monkeypatch: Any) -> None:
+    tiny_engine.clear_cache()
+    expected = greedy(tiny_engine, CODE)[0]
+    assert len(tiny_engine.cache) > 0
+    real_forward = tiny_engine.lm.forward
+    failures = [1]
+
+    def flaky(*args: Any, **kwargs: Any) -> torch.Tensor:
+        if failures:
+            failures.pop()
+            raise torch.OutOfMemoryError("injected")
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(tiny_engine.lm, "forward", flaky)
+    tiny_engine.worker.call(lambda: tiny_engine._resident.clear())
+    text, _ = greedy(tiny_engine, CODE + "x")
+    assert len(tiny_engine.cache) <= 2  # evicted, then this prompt's blocks cached again
+
+    def broken(*args: Any, **kwargs: Any) -> torch.Tensor:
+        raise torch.OutOfMemoryError("injected")
+
+    monkeypatch.setattr(tiny_engine.lm, "forward", broken)
+    stream = tiny_engine.stream(GenerationRequest(prompt="new prompt", max_tokens=4))
+    with pytest.raises(EngineError, match="ran out of memory"):
+        stream.text()
+    assert stream.stats.finish_reason == "error"
+    monkeypatch.setattr(tiny_engine.lm, "forward", real_forward)
+    assert greedy(tiny_engine, CODE)[0] == expected  # the worker survived
+
+
+def storm(engine: Any, seconds: float, rate: float = 20.0) -> None:
+    """Requests at `rate`/s, each cancelling the one before (as an editor does while typing)."""
+    import threading
+
+    engine.clear_cache()
+    threads_before = threading.active_count()
+    previous: CancelToken | None = None
+    results: list[tuple[str, str, str]] = []
+    began = time.monotonic()
+    index = 0
+    while time.monotonic() - began < seconds:
+        if previous is not None:
+            previous.cancel()
+        previous = CancelToken()
+        prompt = CODE[: 30 + index % len(CODE)]
+        stream = engine.stream(GenerationRequest(prompt=prompt, max_tokens=6), previous)
+        reader = threading.Thread(
+            target=lambda s=stream, p=prompt: results.append((p, s.text(), s.stats.finish_reason))
+        )
+        reader.start()
+        index += 1
+        time.sleep(1 / rate)
+        reader.join(timeout=30)
+        assert not reader.is_alive()
+    assert threading.active_count() <= threads_before + 1
+    assert len(engine.cache) <= engine.cache.capacity_blocks
+    finished = [(p, t) for p, t, reason in results if reason == "length"]
+    assert len(results) == index and finished
+    for prompt, text in finished[-3:]:  # a finished answer belongs to its own prompt
+        assert text == fresh(engine, prompt, 6)
+
+
+def test_cancellation_storm_is_bounded_and_never_stale(tiny_engine: Any) -> None:
+    storm(tiny_engine, seconds=3)
+
+
+@pytest.mark.slow
+def test_cancellation_storm_for_a_minute(tiny_engine: Any) -> None:
+    import resource
+
+    storm(tiny_engine, seconds=5)  # warm up allocator pools before measuring
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    storm(tiny_engine, seconds=60)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert after - before < 200 * 1024  # KiB: memory stays flat under a minute of churn
