@@ -1,20 +1,58 @@
-"""build_prompt end to end with the real Qwen tokenizer: sections, budget, healing, stops."""
+"""build_prompt end to end with the real Qwen tokenizer: sections, exact budget, context, healing, stops."""
 
 from __future__ import annotations
 
-from daima.completion.prompt import build_prompt
+import itertools
+import logging
+from pathlib import Path
+
+import pytest
+from daima.completion.prompt import build_prompt, counter_for
+from daima.indexer import WorkspaceIndex
+from daima.model.api import GenerationRequest
+
 from daima.config import CompletionOptions
 from daima.text import TextDocument
 
 CURSOR = "▮"
+SHOP = '''"""购物车模块 🛒"""
+
+import json
 
 
-def _build(engine, source: str, *, language_id: str = "python", path: str = "/w/a.py", **options):
+def 计算总价(商品列表):
+    """返回总价。"""
+    总价 = 0
+    for 商品 in 商品列表:
+        总价 += 商品["价格"] * 商品["数量"]
+    return 总价
+
+
+def 打印清单(商品列表):
+    for 商品 in 商品列表:
+        print(f"{商品['名称']}: {商品['价格']} 元 🎉")
+'''
+
+
+def _build(engine, source: str, *, language_id: str = "python", path: str = "/w/a.py", index=None, **options):
     offset = source.index(CURSOR)
     document = TextDocument("file:///w/a.py", source.replace(CURSOR, ""), language_id=language_id)
     return build_prompt(
-        document, offset, engine=engine, options=CompletionOptions(**options), path=path, language_id=language_id
+        document,
+        offset,
+        engine=engine,
+        index=index,
+        options=CompletionOptions(**options),
+        path=path,
+        language_id=language_id,
     )
+
+
+def _common(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def test_plain_qwen_prompt_with_healing(qwen_engine) -> None:
@@ -24,7 +62,136 @@ def test_plain_qwen_prompt_with_healing(qwen_engine) -> None:
         "<|fim_prefix|>def 计算总价(商品列表):\n    return sum(商品列表)\n\nx =<|fim_suffix|>\n<|fim_middle|>"
     )
     assert prompt.forced_prefix == " 计算总"
-    assert prompt.mode == "line"
+    assert prompt.prefix_end == prompt.prefix_start + len(
+        "def 计算总价(商品列表):\n    return sum(商品列表)\n\nx ="
+    )
+    assert prompt.mode == "line" and prompt.max_lines == 1
     assert list(prompt.token_ids) == qwen_engine.tokenize(prompt.text)
     assert prompt.tokens.total == len(prompt.token_ids)
     assert 151643 in prompt.stop_token_ids and 151664 in prompt.stop_token_ids  # <|endoftext|>, <|file_sep|>
+    assert "<|fim_pad|>" in prompt.stop
+
+
+def test_block_mode_and_empty_document(qwen_engine) -> None:
+    prompt = _build(qwen_engine, "def 加法(a, b):\n    ▮", max_lines=5)
+    assert (prompt.mode, prompt.max_lines) == ("block", 5)
+    assert prompt.text == "<|fim_prefix|>def 加法(a, b):\n<|fim_suffix|><|fim_middle|>"
+    assert prompt.forced_prefix == "    "  # the indentation is regenerated, not glued onto
+    empty = _build(qwen_engine, "▮")
+    assert empty.text == "<|fim_prefix|><|fim_suffix|><|fim_middle|>" and empty.forced_prefix == ""
+
+
+@pytest.mark.parametrize("budget", [40, 64, 128, 300])
+def test_exact_budget_at_every_cursor(qwen_engine, budget: int) -> None:
+    document = TextDocument("file:///w/shop.py", SHOP, language_id="python")
+    for offset in range(0, len(SHOP), 7):
+        prompt = build_prompt(
+            document,
+            offset,
+            engine=qwen_engine,
+            options=CompletionOptions(prompt_tokens=budget),
+            language_id="python",
+        )
+        assert prompt.tokens.total == len(prompt.token_ids) <= budget
+        assert list(prompt.token_ids) == qwen_engine.tokenize(prompt.text)
+        assert prompt.prefix_end + len(prompt.forced_prefix) == offset
+        prefix = SHOP[prompt.prefix_start : prompt.prefix_end]
+        suffix = SHOP[offset : prompt.suffix_end]
+        assert prompt.text == f"<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
+
+
+def test_larger_than_the_model_context_is_truncated(qwen_engine) -> None:
+    source = SHOP * 400  # about 6,000 lines
+    offset = len(SHOP) * 200 + SHOP.index("总价 = 0")
+    small = qwen_engine.with_context_length(512)
+    options = CompletionOptions(prompt_tokens=100_000, max_tokens=64)
+    prompt = build_prompt(TextDocument("file:///w/big.py", source), offset, engine=small, options=options)
+    assert prompt.tokens.budget == 512 - 64 - 1
+    assert prompt.tokens.total <= prompt.tokens.budget
+    assert "总价 +=" in prompt.text.split("<|fim_suffix|>")[1]  # the suffix right after the cursor is kept
+    # No context here: its share went to the prefix and suffix.
+    assert prompt.tokens.prefix + prompt.tokens.suffix >= 0.85 * (
+        prompt.tokens.budget - prompt.tokens.overhead
+    )
+    assert prompt.tokens.prefix > prompt.tokens.suffix
+
+
+def test_repo_level_prompt_with_context(qwen_engine, workspace: WorkspaceIndex) -> None:
+    path = workspace.root / "主程序.py"
+    source = path.read_text("utf-8") + "折后价 = 打折(计算总▮"
+    prompt = _build(qwen_engine, source, path=str(path), index=workspace, prompt_tokens=1024)
+    assert prompt.text.startswith(f"<|repo_name|>{workspace.root.name}\n<|file_sep|>商店/价格.py\n")
+    assert "<|file_sep|>商店/工具.py\ndef 打折(总价, 折扣):" in prompt.text
+    assert "<|file_sep|>主程序.py\n<|fim_prefix|>from 商店.价格 import 计算总价, 商品\n" in prompt.text
+    assert prompt.text.endswith("折后价 = 打折(<|fim_suffix|><|fim_middle|>")
+    assert prompt.forced_prefix == "计算总"
+    assert prompt.tokens.context > 0 and prompt.tokens.total <= 1024
+    assert prompt.snippets[0].kind == "import"
+
+
+def test_consecutive_keystrokes_share_a_long_token_prefix(qwen_engine, workspace: WorkspaceIndex) -> None:
+    path = workspace.root / "主程序.py"
+    base = path.read_text("utf-8") + "\n" + SHOP * 3 + "\n折后价 = 打折("
+    prompts = []
+    for typed in ["", "计", "计算", "计算总", "计算总价(购物车), 0.8)"]:
+        prompts.append(_build(qwen_engine, base + typed + CURSOR + "\n", path=str(path), index=workspace))
+    for before, after in itertools.pairwise(prompts):
+        shared = _common(before.token_ids, after.token_ids)
+        # Context and prefix up to the typing point are the same tokens (the KV cache reuses them).
+        assert shared >= before.tokens.context + before.tokens.prefix - 8, (shared, before.tokens)
+        assert before.snippets == after.snippets
+
+
+def test_template_override_and_unknown_template(qwen_engine, caplog: pytest.LogCaptureFixture) -> None:
+    prompt = _build(qwen_engine, "x = 1▮", template="codestral")
+    assert prompt.template == "codestral" and prompt.text.startswith("[SUFFIX]")
+    with caplog.at_level(logging.WARNING):
+        prompt = _build(qwen_engine, "x = 1▮", template="no-such-family")
+    assert prompt.template == "qwen" and "unknown FIM template" in caplog.text
+
+
+def test_failing_index_still_builds_a_prompt(qwen_engine, caplog: pytest.LogCaptureFixture) -> None:
+    class BrokenIndex:
+        root = Path("/w")
+
+        def definitions(self, name: str) -> list:
+            raise OSError("disk gone")
+
+        def similar_chunks(self, text: str, k: int = 4, exclude: Path | None = None) -> list:
+            raise OSError("disk gone")
+
+    with caplog.at_level(logging.ERROR):
+        prompt = _build(qwen_engine, SHOP + "计算总价(▮", index=BrokenIndex())
+    assert prompt.snippets == () and prompt.text.startswith("<|fim_prefix|>")
+    assert "failed; going on without them" in caplog.text
+
+
+def test_ten_thousand_lines_next_keystroke_is_cheap(qwen_engine) -> None:
+    lines = [f"def 函数_{i}(参数):\n    return 参数 + {i}  # 注释 🎉\n" for i in range(5000)]
+    source = "".join(lines)
+    offset = source.index("def 函数_3500")
+    document = TextDocument(
+        "file:///w/big.py", source[:offset] + "x = 函" + source[offset:], language_id="python"
+    )
+    build_prompt(document, offset + 5, engine=qwen_engine, language_id="python")
+    counter = counter_for(qwen_engine)
+    calls = counter.calls
+    document.replace(offset + 5, offset + 5, "数")
+    prompt = build_prompt(document, offset + 6, engine=qwen_engine, language_id="python")
+    assert counter.calls - calls <= 6  # the changed line, the whole prompt, a few healing/headers
+    assert prompt.tokens.total <= 2048 and prompt.forced_prefix == " 函数"
+
+
+def test_prompt_runs_through_the_real_engine(tiny_engine) -> None:
+    source = "def 计算总价(商品列表):\n    return sum(商品列表)\n\n总价 = 计算总▮\n"
+    prompt = _build(tiny_engine, source)
+    assert prompt.template == "qwen"  # matched by the engine's special tokens (its name is a temp path)
+    assert prompt.forced_prefix == " 计算总"
+    assert list(prompt.token_ids) == tiny_engine.tokenize(prompt.text)
+    request = GenerationRequest(
+        prompt=list(prompt.token_ids),
+        max_tokens=8,  # the forced tokens count too
+        forced_prefix=prompt.forced_prefix,
+        stop_token_ids=prompt.stop_token_ids,
+    )
+    assert tiny_engine.stream(request).text().startswith(" 计算总")
