@@ -73,8 +73,8 @@ def _print_definitions(symbols: list[Symbol], as_json: bool) -> int:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        for row in rows:
-            print(f"{row['path']}:{row['line'] + 1}:{row['column'] + 1}: {row['kind']} {row['signature']}")
+        for symbol in symbols:
+            print(f"{symbol.path}:{symbol.line + 1}:{symbol.column + 1}: {symbol.kind} {symbol.signature}")
     return 0 if rows else 1
 
 

@@ -64,8 +64,26 @@ def parse(language: Language, document: TextDocument) -> ts.Tree:
 
 def extract(language: Language, document: TextDocument, tree: ts.Tree | None = None) -> FileFacts:
     """Definitions, references, imports and chunks of a document (parsing it unless `tree` is given)."""
-    tree = tree or parse(language, document)
+    facts = extract_range(language, document, tree or parse(language, document))
+    facts.chunks = chunk_rows(document.text)
+    return facts
+
+
+def extract_range(
+    language: Language,
+    document: TextDocument,
+    tree: ts.Tree,
+    byte_range: tuple[int, int] | None = None,
+    scope: str = "",
+    parent_kind: str = "",
+) -> FileFacts:
+    """Definitions, references and imports whose name starts inside `byte_range` (no chunks).
+
+    `scope` and `parent_kind` describe the definition enclosing the range, for re-extracting one
+    function after an edit without re-reading the rest of the file.
+    """
     source = document.source_bytes
+    low, high = byte_range or (0, len(source))
     facts = FileFacts()
     definitions: dict[int, tuple[ts.Node, ts.Node, str, str | None]] = {}
     scopes: list[tuple[int, int, str]] = []
@@ -74,32 +92,39 @@ def extract(language: Language, document: TextDocument, tree: ts.Tree | None = N
     def text_of(node: ts.Node) -> str:
         return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
-    for _, captures in ts.QueryCursor(language.query).matches(tree.root_node):
+    cursor = ts.QueryCursor(language.query)
+    references_cursor = ts.QueryCursor(language.references_query)
+    if byte_range is not None:
+        cursor.set_byte_range(low, high)
+        references_cursor.set_byte_range(low, high)
+    for _, captures in cursor.matches(tree.root_node):
         explicit_scope = captures.get("name.scope")
         for capture, nodes in captures.items():
             if capture.startswith("name.definition."):
                 kind = capture[len("name.definition.") :]
                 outer = captures.get(f"definition.{kind}")
                 for name in nodes:
+                    if not low <= name.start_byte < high:
+                        continue
                     node = outer[0] if outer else (name.parent or name)
-                    scope = text_of(explicit_scope[0]) if explicit_scope else None
-                    definitions.setdefault(name.start_byte, (name, node, kind, scope))
+                    explicit = text_of(explicit_scope[0]) if explicit_scope else None
+                    definitions.setdefault(name.start_byte, (name, node, kind, explicit))
         if "scope" in captures and explicit_scope:
             region = captures["scope"][0]
             scopes.append((region.start_byte, region.end_byte, text_of(explicit_scope[0])))
-        if "import.module" in captures:
+        if "import.module" in captures and low <= captures["import.module"][0].start_byte < high:
             module = text_of(captures["import.module"][0]).strip("\"'<>")
             named = captures.get("import.name")
             for node in named or captures["import.module"]:
                 imported = text_of(node) if named else _bound_name(language.name, module)
                 facts.imports.append((module, imported, *_position(document, node)))
 
-    for capture, nodes in ts.QueryCursor(language.references_query).captures(tree.root_node).items():
+    for capture, nodes in references_cursor.captures(tree.root_node).items():
         if capture.startswith("name.reference."):
             references.update(source[node.start_byte : node.end_byte] for node in nodes)
-    facts.symbols = _symbols(language, document, definitions, scopes, text_of)
+    enclosing = [(1 << 62, scope, parent_kind)] if scope else []
+    facts.symbols = _symbols(language, document, definitions, scopes, text_of, enclosing)
     facts.references = sorted(name.decode("utf-8", "replace") for name in references)
-    facts.chunks = chunk_rows(document.text)
     return facts
 
 
@@ -128,13 +153,13 @@ def _position(document: TextDocument, node: ts.Node) -> tuple[int, int]:
     return position.line, position.character
 
 
-def _symbols(language, document, definitions, scopes, text_of) -> list[SymbolRow]:
+def _symbols(language, document, definitions, scopes, text_of, enclosing) -> list[SymbolRow]:
     # Walk definitions and scope regions in source order with a stack of open containers, so each
     # definition's scope is the dotted path of the definitions around it.
     events = [(node.start_byte, -node.end_byte, 0, key) for key, (_, node, _, _) in definitions.items()]
     events += [(start, -end, 1, index) for index, (start, end, _) in enumerate(scopes)]
     events.sort()
-    stack: list[tuple[int, str, str]] = []  # (end_byte, name, kind)
+    stack: list[tuple[int, str, str]] = list(enclosing)  # (end_byte, name, kind)
     rows: list[SymbolRow] = []
     for start, negative_end, is_scope, key in events:
         while stack and stack[-1][0] <= start:

@@ -146,14 +146,28 @@ class Store:
         size: int,
         digest: str,
         facts: FileFacts,
+        chunks: bool = True,
     ) -> None:
-        """Replace one file's facts (call inside `transaction()`)."""
-        Store.delete_file(db, path)
-        file_id = db.execute(
-            "INSERT INTO files (path, language, mtime_ns, size, hash, refs) VALUES (?, ?, ?, ?, ?, ?)",
-            (path, language, mtime_ns, size, digest, " ".join(facts.references)),
-        ).lastrowid
-        assert file_id is not None
+        """Replace one file's facts (call inside `transaction()`); `chunks=False` keeps its stored chunks."""
+        row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+        refs = " ".join(facts.references)
+        if row is not None and not chunks:
+            file_id = row[0]
+            db.execute(
+                "UPDATE files SET language = ?, mtime_ns = ?, size = ?, hash = ?, refs = ? WHERE id = ?",
+                (language, mtime_ns, size, digest, refs, file_id),
+            )
+            db.execute("DELETE FROM symbols WHERE file_id = ?", row)
+            db.execute("DELETE FROM imports WHERE file_id = ?", row)
+        else:
+            Store.delete_file(db, path)
+            new_id = db.execute(
+                "INSERT INTO files (path, language, mtime_ns, size, hash, refs) VALUES (?, ?, ?, ?, ?, ?)",
+                (path, language, mtime_ns, size, digest, refs),
+            ).lastrowid
+            assert new_id is not None
+            file_id = new_id
+            Store.put_chunks(db, file_id, facts)
         db.executemany(
             "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(file_id, *row) for row in facts.symbols],
@@ -161,7 +175,14 @@ class Store:
         db.executemany(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [(file_id, *row) for row in facts.imports]
         )
+
+    @staticmethod
+    def put_chunks(db: sqlite3.Connection, file_id: int, facts: FileFacts) -> None:
+        """Replace one file's similarity chunks."""
         first = file_id << CHUNK_ID_BITS
+        db.execute(
+            "DELETE FROM chunks_fts WHERE rowid >= ? AND rowid < ?", (first, first + (1 << CHUNK_ID_BITS))
+        )
         db.executemany(
             "INSERT INTO chunks_fts (rowid, tokens, start_line, end_line) VALUES (?, ?, ?, ?)",
             [(first + i, tokens, start, end) for i, (start, end, tokens) in enumerate(facts.chunks)],

@@ -19,11 +19,10 @@ from pathlib import Path
 from daima.config import IndexOptions
 
 from . import lookup
-from .extract import FileFacts, extract
+from .extract import FileFacts, chunk_rows
 from .incremental import OpenDocument
 from .languages import language_for_path
 from .model import Chunk, IndexReport, Symbol
-from .modules import normalize_imports
 from .store import Store, default_db_path
 from .walk import IgnoreRules, content_hash, excluded_name, walk
 from .watcher import Watcher
@@ -194,16 +193,33 @@ class WorkspaceIndex:
             return
         with self._documents_lock:
             entry = self._documents.get(rel)
+            is_new = entry is None
             if entry is None:
-                entry = self._documents[rel] = OpenDocument.parse(language, path.as_uri(), text)
+                entry = self._documents[rel] = OpenDocument.parse(language, rel, path.as_uri(), text)
             elif not entry.update(text):
                 return
-            facts = extract(language, entry.document, entry.tree)
+            facts = entry.facts
             data = entry.document.source_bytes
-        facts.imports = normalize_imports(language.name, rel, facts.imports)
         with self.store.transaction() as db:
-            # mtime -1: the next disk check re-reads the file once the editor lets go of it.
-            Store.put_file(db, rel, language.name, -1, len(data), content_hash(data), facts)
+            # mtime -1: the next disk check re-reads the file once the editor lets go of it. Chunks
+            # wait for the next similarity query (flush_chunks): keystrokes only pay for symbols.
+            Store.put_file(db, rel, language.name, -1, len(data), content_hash(data), facts, chunks=is_new)
+
+    def flush_chunks(self) -> None:
+        """Bring the similarity chunks of edited open documents up to date."""
+        with self._documents_lock:
+            stale = [(rel, entry) for rel, entry in self._documents.items() if entry.chunks_stale]
+            updates = []
+            for rel, entry in stale:
+                entry.chunks_stale = False
+                updates.append((rel, FileFacts(chunks=chunk_rows(entry.document.text))))
+        if not updates:
+            return
+        with self.store.transaction() as db:
+            for rel, facts in updates:
+                row = db.execute("SELECT id FROM files WHERE path = ?", (rel,)).fetchone()
+                if row is not None:
+                    Store.put_chunks(db, row[0], facts)
 
     def close_document(self, path: Path) -> None:
         """The editor closed the buffer: the disk is the truth again."""
@@ -281,6 +297,7 @@ class WorkspaceIndex:
 
     def similar_chunks(self, text: str, k: int = 4, exclude: Path | None = None) -> list[Chunk]:
         """The k chunks most similar to `text` (BM25 over identifier tokens), excluding a file."""
+        self.flush_chunks()
         return lookup.similar_chunks(self, text, k, exclude)
 
     def document_text(self, rel: str) -> str | None:
