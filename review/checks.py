@@ -164,6 +164,9 @@ def check_file(
         rule_id = sink_names[0].removeprefix("sink.")
         settings = query.pattern_settings(pattern)
         match = Match(captures[sink_names[0]][0], captures["arg"][0], captures, syntax, text)
+        required = settings.get("requires")  # e.g. the file must mention the library the sink belongs to
+        if required and not re.search(str(required), text):
+            continue
         evidence = CHECKS[str(settings.get("check", "any"))](match)
         if evidence is None:
             continue

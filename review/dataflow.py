@@ -35,6 +35,7 @@ class Syntax:
     augmented: frozenset[str]  # `x += y` node types
     calls: tuple[str, str, str]  # (call node type, callee field, arguments field)
     wrappers: frozenset[str]  # nodes whose single named child is the value (parentheses)
+    containers: frozenset[str]  # list / array literals: constant when every element is
 
 
 SYNTAX = {
@@ -49,6 +50,7 @@ SYNTAX = {
         augmented=frozenset({"augmented_assignment"}),
         calls=("call", "function", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
+        containers=frozenset({"list", "tuple"}),
     ),
     "java": Syntax(
         scopes=frozenset({"method_declaration", "constructor_declaration", "lambda_expression", "program"}),
@@ -61,6 +63,7 @@ SYNTAX = {
         augmented=frozenset(),  # Java's `+=` is an assignment_expression with operator "+="
         calls=("method_invocation", "name", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
+        containers=frozenset({"array_initializer", "array_creation_expression"}),
     ),
     "javascript": Syntax(
         scopes=frozenset(
@@ -75,6 +78,7 @@ SYNTAX = {
         augmented=frozenset({"augmented_assignment_expression"}),
         calls=("call_expression", "function", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
+        containers=frozenset({"array"}),
     ),
 }
 
@@ -108,6 +112,11 @@ def classify(node: Node, syntax: Syntax, depth: int = 0) -> Verdict:
         return Verdict(Kind.CONST)
     if kind in syntax.concat:
         return _classify_binary(node, syntax, depth)
+    if kind in syntax.containers:
+        elements = [
+            c for c in node.named_children if c.type not in ("comment", "dimensions", "type_identifier")
+        ]
+        return _all_const(elements, syntax, depth)
     if kind == syntax.calls[0]:
         return _classify_call(node, syntax, depth)
     if kind == "identifier":

@@ -63,6 +63,7 @@ class ReviewResult:
 
     findings: list[Finding] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # path -> head text
+    added_lines: dict[str, frozenset[int]] = field(default_factory=dict)  # path -> 1-based added lines
     base: str = ""
     head: str = ""
     dropped_model_outputs: int = 0  # model answers that stayed invalid after a retry

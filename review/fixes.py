@@ -27,15 +27,14 @@ def _placeholder(language: str, source: str) -> str:
 
 
 def _join(parts: list[str], values: list[str], placeholder: str) -> tuple[str, list[str]] | None:
-    """SQL text with one placeholder per value; quotes around a value ('{x}') are dropped."""
+    """SQL text with one placeholder per value ("$n" numbers them); quotes around a value ('{x}') go."""
     sql = ""
-    for index, value in enumerate(values):
+    for index in range(len(values)):
         before, after = parts[index], parts[index + 1]
         if before.endswith(("'", '"')) and after.startswith(before[-1]):
             before = before[:-1]
             parts[index + 1] = after[1:]
-        sql += before + placeholder
-        del value
+        sql += before + (f"${index + 1}" if placeholder == "$n" else placeholder)
     sql += parts[-1]
     return sql, values
 
@@ -99,13 +98,7 @@ def _js_template(arg: Node, placeholder: str) -> tuple[str, list[str]] | None:
             parts[-1] += _text(child)
     if not values or any("\n" in p or '"' in p for p in parts):
         return None
-    if placeholder == "$n":
-        sql = ""
-        for index in range(len(values)):
-            sql += parts[index] + f"${index + 1}"
-        sql += parts[-1]
-    else:
-        sql, values = _join(parts, values, placeholder) or ("", [])
+    sql, values = _join(parts, values, placeholder) or ("", [])
     return f'"{sql}"', values
 
 

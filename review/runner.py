@@ -35,6 +35,7 @@ def run_review(
         if text is None:
             continue
         result.texts[changed.path] = text
+        result.added_lines[changed.path] = changed.added_lines
         rule_findings = check_file(changed.path, text, changed.added_lines, language)
         result.findings.extend(rule_findings)
         if engine is None:

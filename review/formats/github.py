@@ -23,7 +23,9 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
         body = f"**{finding.severity.label}** `{finding.rule_id}`: {message(finding, options)}"
         comment: dict[str, Any] = {"path": finding.path, "line": finding.line, "side": "RIGHT"}
         fixed = positions.fixed_lines(finding)
-        if fixed is not None and fixed[0] <= finding.line <= fixed[1]:
+        added = result.added_lines.get(finding.path)
+        # GitHub applies a suggestion to whole lines: offer it only when every line it replaces was added.
+        if fixed is not None and (added is None or all(n in added for n in range(fixed[0], fixed[1] + 1))):
             first, last, text = fixed
             body += f"\n\n```suggestion\n{text}\n```"
             comment["line"] = last

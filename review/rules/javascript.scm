@@ -8,11 +8,22 @@
  (#set! check "dynamic")
  (#set! fix "parameterize"))
 
-; child_process.exec / execSync with a built command (exec and execSync always use a shell)
+; child_process.exec / execSync with a built command (exec and execSync always use a shell).
+; `exec` imported by destructuring, or called on child_process / require("child_process"); not
+; RegExp.prototype.exec, which is called on a pattern.
 ((call_expression
-   function: [(identifier) @_f (member_expression property: (property_identifier) @_f)]
+   function: (identifier) @_f
    arguments: (arguments . (_) @arg)) @sink.shell-injection
  (#any-of? @_f "exec" "execSync")
+ (#set! check "dynamic"))
+
+((call_expression
+   function: (member_expression
+     object: [(identifier) @_obj (call_expression function: (identifier) @_obj)]
+     property: (property_identifier) @_f)
+   arguments: (arguments . (_) @arg)) @sink.shell-injection
+ (#any-of? @_f "exec" "execSync")
+ (#match? @_obj "^(child_process|childProcess|cp|require)$")
  (#set! check "dynamic"))
 
 ; spawn(cmd, {shell: true})

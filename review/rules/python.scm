@@ -14,6 +14,7 @@
    function: [(identifier) @_f (attribute attribute: (identifier) @_f)]
    arguments: (argument_list . (_) @arg)) @sink.sql-injection
  (#eq? @_f "text")
+ (#set! requires "sqlalchemy")
  (#set! check "dynamic"))
 
 ; subprocess.run/call/Popen/check_output/check_call(..., shell=True)
