@@ -34,10 +34,10 @@ from daima.model.remote_http import (
     BadAnswerError,
     Exchange,
     HttpStatusError,
+    JsonClient,
     Target,
     Watcher,
     excerpt,
-    request_json,
 )
 from daima.model.remote_stream import read_events
 from daima.model.remote_tokens import RemoteTokenizer
@@ -83,6 +83,7 @@ class RemoteEngine:
             )
         self._options = options
         self._target = Target.parse(options.remote_url)
+        self._json = JsonClient(self._target)
         self._timeout_s = max(options.remote_timeout_ms, 1) / 1000
         self._model = options.remote_model
         self._family = UNKNOWN
@@ -106,7 +107,7 @@ class RemoteEngine:
         return max(0.001, min(self._timeout_s, deadline - time.monotonic()))
 
     def _call(self, method: str, path: str, body: Any = None, deadline: float | None = None) -> Any:
-        return request_json(self._target, method, path, body, self._headers(), self._timeout(deadline))
+        return self._json.call(method, path, body, self._headers(), self._timeout(deadline))
 
     # -- Engine -------------------------------------------------------------------------------
 

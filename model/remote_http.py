@@ -76,7 +76,8 @@ class Exchange:
         if payload is not None:
             all_headers["Content-Type"] = "application/json"
         try:
-            self._conn.connect()
+            if self._conn.sock is None:  # a kept-alive connection is already open
+                self._conn.connect()
             self._sock = self._conn.sock
             self._conn.request(method, self.target.base_path + path, body=payload, headers=all_headers)
             self.response = self._conn.getresponse()
@@ -102,7 +103,19 @@ class Exchange:
             size += len(chunk)
             if size > limit:
                 raise EngineError(f"remote engine at {self.target.url} sent a body over {limit} bytes")
+        assert self.response is not None
+        self.response.read()  # read1 leaves a finished fixed-length body "open"; read() marks it done
         return b"".join(chunks)
+
+    def set_timeout(self, timeout_s: float) -> None:
+        """Use another connect/read timeout for the next request on this connection."""
+        self.timeout_s = self._conn.timeout = timeout_s
+        if self._conn.sock is not None:
+            self._conn.sock.settimeout(timeout_s)
+
+    def reusable(self) -> bool:
+        """The response was read to its end and the server keeps the connection open."""
+        return self.response is not None and self.response.isclosed() and not self.response.will_close
 
     def abort(self) -> bool:
         """Unblock a blocked read and make the server see a disconnect; False while not connected."""
@@ -169,29 +182,69 @@ class Watcher:
         self._done.set()
 
 
-def request_json(
-    target: Target,
-    method: str,
-    path: str,
-    body: Mapping[str, Any] | None,
-    headers: Mapping[str, str],
-    timeout_s: float,
-) -> Any:
-    """A plain JSON call; non-2xx, non-JSON or transport failures raise EngineError."""
-    exchange = Exchange(target, timeout_s)
-    try:
-        status = exchange.send(method, path, body, headers)
-        raw = exchange.read_all()
-    finally:
-        exchange.close()
-    if not 200 <= status < 300:
-        raise HttpStatusError(target, method, path, status, raw)
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise BadAnswerError(
-            f"remote engine at {target.url} answered {method} {path} with non-JSON: {excerpt(raw)!r}"
-        ) from None
+Body = Mapping[str, Any] | None
+STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+MAX_IDLE = 4  # kept-alive connections per engine
+
+
+class JsonClient:
+    """JSON calls over kept-alive connections: a tokenize per prompt piece should not pay a handshake."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+        self._idle: list[Exchange] = []
+        self._lock = threading.Lock()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        timeout_s: float,
+    ) -> Any:
+        """Send one request; non-2xx, non-JSON or transport failures raise EngineError."""
+        with self._lock:
+            exchange = self._idle.pop() if self._idle else None
+        if exchange is None:
+            return self._call_on(Exchange(self._target, timeout_s), method, path, body, headers)
+        exchange.set_timeout(timeout_s)
+        try:
+            return self._call_on(exchange, method, path, body, headers)
+        except EngineError as error:
+            if not isinstance(error.__cause__, STALE_CONNECTION):
+                raise
+        # The server closed the idle connection meanwhile: once more on a fresh one.
+        return self._call_on(Exchange(self._target, timeout_s), method, path, body, headers)
+
+    def _call_on(
+        self,
+        exchange: Exchange,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+    ) -> Any:
+        try:
+            status = exchange.send(method, path, body, headers)
+            raw = exchange.read_all()
+        except BaseException:
+            exchange.close()
+            raise
+        with self._lock:
+            if exchange.reusable() and len(self._idle) < MAX_IDLE:
+                self._idle.append(exchange)
+            else:
+                exchange.close()
+        if not 200 <= status < 300:
+            raise HttpStatusError(self._target, method, path, status, raw)
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise BadAnswerError(
+                f"remote engine at {self._target.url} answered {method} {path} with non-JSON: "
+                f"{excerpt(raw)!r}"
+            ) from None
 
 
 class BadAnswerError(EngineError):

@@ -47,6 +47,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length)) if length else None
         self.server.requests.append((self.command, self.path, dict(self.headers), body))
+        self.server.clients.append(self.client_address)
         script = self.server.routes.get((self.command, self.path))
         if script is None:
             self.send_json(404, {"detail": "Not Found"})
@@ -91,6 +92,7 @@ class ScriptedServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.routes = {("GET", "/v1/models"): lambda h, _: h.send_json(200, MODELS_ANSWER), **routes}
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []
+        self.clients: list[tuple[str, int]] = []  # the client address of each request (one per connection)
         self.stopping = threading.Event()
 
     @property

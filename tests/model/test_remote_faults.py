@@ -271,3 +271,28 @@ def test_local_tokenizer_when_the_server_has_no_tokenize_endpoint() -> None:
         fim = "<|fim_prefix|>def 计算总价("
         assert remote.detokenize(remote.tokenize(fim)) == fim
         assert [path for _, path, _, _ in server.requests] == ["/v1/models", "/tokenize", "/extras/tokenize"]
+
+
+def tokenize_route(handler: Handler, body: Any) -> None:
+    handler.send_json(200, {"tokens": [len(body["prompt"]), 7]})
+
+
+def test_json_calls_keep_the_connection_alive() -> None:
+    with scripted_server({("POST", "/tokenize"): tokenize_route}) as server:
+        remote = engine(server.url)
+        assert [remote.tokenize(text) for text in ("a", "bb", "ccc")] == [[1, 7], [2, 7], [3, 7]]
+        assert server.requests[-1][1] == "/tokenize"
+        assert len(set(server.clients)) == 1  # /v1/models and every /tokenize on one connection
+
+
+def test_a_connection_the_server_dropped_is_replaced() -> None:
+    def hang_up_after_answering(handler: Handler, body: Any) -> None:
+        tokenize_route(handler, body)
+        handler.close_connection = True  # closed without saying "Connection: close"
+
+    with scripted_server({("POST", "/tokenize"): hang_up_after_answering}) as server:
+        remote = engine(server.url)
+        assert remote.tokenize("a") == [1, 7]
+        time.sleep(0.05)  # let the server's close reach the client's socket
+        assert remote.tokenize("bb") == [2, 7]
+        assert len(set(server.clients)) >= 2
