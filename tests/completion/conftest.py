@@ -86,3 +86,14 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceInd
     index.index_all()
     yield index
     index.close()
+
+
+@pytest.fixture(scope="session")
+def real_engine() -> Any:
+    """The real Qwen2.5-Coder-0.5B on CPU (for @pytest.mark.slow tests; loaded once per session)."""
+    _model_dir()
+    from daima.model.loader import load_engine
+
+    from daima.config import ModelOptions
+
+    return load_engine(ModelOptions(name=ALIAS, device="cpu"))

@@ -195,3 +195,31 @@ def test_prompt_runs_through_the_real_engine(tiny_engine) -> None:
         stop_token_ids=prompt.stop_token_ids,
     )
     assert tiny_engine.stream(request).text().startswith(" 计算总")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("source", "forced", "starts"),
+    [
+        # Token healing: the partial Chinese identifier is regenerated whole, not glued onto (`计算总 价`).
+        (
+            "def 计算总价(商品列表):\n    return sum(商品列表)\n\n\n总价 = 计算总▮\n",
+            " 计算总",
+            " 计算总价(商品列表)",
+        ),
+        # The indentation is regenerated too, so the body is not indented twice.
+        ("def add(a, b):\n    ▮", "    ", "    return a + b"),
+    ],
+    ids=["chinese-identifier", "indentation"],
+)
+def test_real_model_completes_through_the_prompt(real_engine, source: str, forced: str, starts: str) -> None:
+    prompt = _build(real_engine, source)
+    assert prompt.forced_prefix == forced
+    request = GenerationRequest(
+        prompt=list(prompt.token_ids),
+        max_tokens=10,
+        forced_prefix=prompt.forced_prefix,
+        stop=prompt.stop,
+        stop_token_ids=prompt.stop_token_ids,
+    )
+    assert real_engine.stream(request).text().startswith(starts)
