@@ -22,11 +22,11 @@ def opens_block(line: str) -> bool:
     return stripped.endswith((":", "{", "(", "[", "=>"))
 
 
-def bracket_depth(text: str) -> int:
-    """Open minus close brackets in `text`, outside string literals (rough, line-oriented)."""
+def bracket_depth(text: str, comment: str = "#") -> int:
+    """Open minus close brackets in `text`, outside string literals and comments (line-oriented)."""
     depth = 0
     for line in text.split("\n"):
-        for ch in _STRING.sub("''", line):
+        for ch in _STRING.sub("''", line).split(comment, 1)[0]:
             if ch in _OPENERS:
                 depth += 1
             elif ch in BRACKETS:
@@ -34,14 +34,16 @@ def bracket_depth(text: str) -> int:
     return depth
 
 
-def leaves_block(cursor_line: str, first_line: str, completion_so_far: str, line: str) -> bool:
+def leaves_block(
+    cursor_line: str, first_line: str, completion_so_far: str, line: str, comment: str = "#"
+) -> bool:
     """True when `line` (a later line of the completion) is outside the block the completion started in.
 
     The block is the one the cursor is in: a line indented less than the cursor line leaves it. When the
     cursor line opens a block (`def f():▮`), the completion writes its body, so a line back at the
     opener's indentation leaves it too, unless it continues the statement (`else:`, `except`, a closer).
     """
-    if not line.strip() or bracket_depth(cursor_line + completion_so_far) > 0:
+    if not line.strip() or bracket_depth(cursor_line + completion_so_far, comment) > 0:
         return False  # blank lines, and lines inside an open bracket, may be indented anyhow
     indent = line_indent(line)
     if not cursor_line.strip():
@@ -52,7 +54,7 @@ def leaves_block(cursor_line: str, first_line: str, completion_so_far: str, line
     return indent < base
 
 
-def closes_block(cursor_line: str, completion_so_far: str) -> bool:
+def closes_block(cursor_line: str, completion_so_far: str, comment: str = "#") -> bool:
     """True when the completion closed the bracket block it started in (more closers than openers).
 
     Only when the completion starts a line or follows an opening bracket: after `x = f(a▮` a `)` ends an
@@ -60,4 +62,4 @@ def closes_block(cursor_line: str, completion_so_far: str) -> bool:
     """
     if cursor_line.strip() and not cursor_line.rstrip().endswith(tuple(_OPENERS)):
         return False
-    return bracket_depth(completion_so_far) < 0
+    return bracket_depth(completion_so_far, comment) < 0

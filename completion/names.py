@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from daima.text import TextDocument
+
 from .syntax import parser_for
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,8 @@ def visible_names(
     names = document_names(text[:start] + "\n" + text[end:], language_id)
     if language_id == "python":
         names |= _PY_BUILTINS
-    names |= _index_names(index, path)
+    if index is not None and path is not None:
+        names |= _index_names(index, path, text, start)
     return names
 
 
@@ -134,13 +137,11 @@ def _tokens(code: str) -> list[tuple[int, str]]:
     return result
 
 
-def _index_names(index: Any, path: Path | None) -> set[str]:
-    """Names the index knows (never raises: the index is optional)."""
-    if index is None:
-        return set()
+def _index_names(index: Any, path: Path, text: str, offset: int) -> set[str]:
+    """Names the index says are visible at the cursor (enclosing scopes, imports); never raises."""
     try:
-        lookup = getattr(index, "all_names", None)
-        return set(lookup()) if lookup is not None else set()
+        symbols = index.visible_names(path, text, TextDocument("", text).byte_offset(offset))
+        return {symbol.name for symbol in symbols}
     except Exception:
-        log.exception("index names lookup failed")
+        log.exception("index lookup of visible names failed")
         return set()

@@ -26,8 +26,8 @@ from daima.text import TextDocument
 from . import words
 from .candidates import Candidate, bias_for_names, choose
 from .names import unresolved_names, visible_names
-from .postprocess import Hole, PostProcessor
-from .suffix import is_duplicate_of_suffix
+from .postprocess import Hole, PostProcessor, Processed, suggestion_text
+from .prompt import Prompt, build_prompt
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,6 @@ def complete(
         if found is None:
             return None
         return Suggestion(text=found.text, start=offset, end=offset, source="words")
-    from .prompt import build_prompt  # built beside this module; imported late so words work without it
-
     language = language_for(language_id or document.language_id, path)
     prompt = build_prompt(
         document, offset, engine=engine, index=index, options=options, path=path,
@@ -81,9 +79,9 @@ def complete(
     hole = Hole(
         prefix=text[:offset],
         suffix=text[offset:],
-        mode=getattr(prompt, "mode", "block"),
-        max_lines=getattr(prompt, "max_lines", options.max_lines),
-        forced_prefix=getattr(prompt, "forced_prefix", ""),
+        mode=prompt.mode,
+        max_lines=prompt.max_lines,
+        forced_prefix=prompt.forced_prefix,
         comment=comment_marker(language),
     )
     request = _request(prompt, options, started)
@@ -105,10 +103,11 @@ def complete(
         if candidate.ok:
             break
     best = choose(tried)
-    if best is None or not best.text.strip() or is_duplicate_of_suffix(best.text, hole.suffix):
+    final = suggestion_text(hole, Processed(best.text, best.back)) if best is not None else None
+    if best is None or final is None:
         return None
     return Suggestion(
-        text=best.text,
+        text=final,
         start=offset - best.back,
         end=offset,
         prompt_tokens=stats.prompt_tokens,
@@ -121,16 +120,15 @@ def complete(
     )
 
 
-def _request(prompt: Any, options: CompletionOptions, started: float) -> GenerationRequest:
+def _request(prompt: Prompt, options: CompletionOptions, started: float) -> GenerationRequest:
     """The greedy request for a built prompt."""
-    ids = getattr(prompt, "token_ids", None)
     return GenerationRequest(
-        prompt=list(ids) if ids else prompt.text,
+        prompt=list(prompt.token_ids) if prompt.token_ids else prompt.text,
         max_tokens=options.max_tokens,
-        stop=tuple(getattr(prompt, "stop", ())),
-        stop_token_ids=tuple(getattr(prompt, "stop_token_ids", ())),
+        stop=prompt.stop,
+        stop_token_ids=prompt.stop_token_ids,
         deadline=started + options.max_time_ms / 1000 if options.max_time_ms > 0 else None,
-        forced_prefix=getattr(prompt, "forced_prefix", ""),
+        forced_prefix=prompt.forced_prefix,
     )
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .artefacts import cut_artefacts, is_prose_line, strip_leading_fence
 from .blocks import closes_block, leaves_block
-from .suffix import balance_line, repeat_start, repeats_suffix
+from .suffix import balance_line, is_duplicate_of_suffix, repeat_start, repeats_suffix
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,8 +84,15 @@ class PostProcessor:
             line, self._raw = self._raw.split("\n", 1)
             self._accept_line(line.rstrip("\r"))
         if stopped:
-            self._done = True
+            self._finish_tail()
         return self._done
+
+    def _finish_tail(self) -> None:
+        """Take the last, unterminated line as a line of its own and stop."""
+        if not self._done and self._raw:
+            tail, self._raw = self._raw, ""
+            self._accept_line(tail.rstrip("\r"))
+        self._done = True
 
     def _accept_line(self, line: str) -> None:
         index = len(self._lines)
@@ -102,7 +109,7 @@ class PostProcessor:
             return
         self._lines.append(line)
         if (
-            closes_block(self._cursor_line, "\n".join(self._lines))
+            closes_block(self._cursor_line, "\n".join(self._lines), self.hole.comment)
             or sum(1 for item in self._lines if item.strip()) >= self.hole.max_lines
         ):
             self._done = True
@@ -112,7 +119,7 @@ class PostProcessor:
         if is_prose_line(line) or repeats_suffix(line, self._suffix_lines):
             return True
         so_far = "\n".join(self._lines)
-        if leaves_block(self._cursor_line, self._lines[0], so_far, line):
+        if leaves_block(self._cursor_line, self._lines[0], so_far, line, self.hole.comment):
             return True
         cut = repeat_start(self._lines, line)
         if cut is not None:
@@ -127,14 +134,7 @@ class PostProcessor:
 
     def finish(self) -> Processed:
         """The final suggestion after the stream ended (or `feed` said stop)."""
-        if not self._done and self._raw:
-            tail = self._raw
-            self._raw = ""
-            if not self._fence_checked and strip_leading_fence(tail):
-                tail = ""
-            if tail and not (self._lines and self._should_stop_before(tail)):
-                self._lines.append(tail.rstrip("\r"))
-        self._done = True
+        self._finish_tail()
         return Processed(self._assemble(self._lines, final=True), self._back)
 
     def _assemble(self, lines: list[str], *, final: bool) -> str:
@@ -156,6 +156,14 @@ class PostProcessor:
                 close_open=self.hole.mode == "line",
             )
         return text
+
+
+def suggestion_text(hole: Hole, processed: Processed) -> str | None:
+    """The text to suggest, or None for empty, whitespace-only and duplicate-of-suffix results."""
+    text = processed.text
+    if not text.strip() or is_duplicate_of_suffix(text, hole.suffix):
+        return None
+    return text
 
 
 def process(hole: Hole, raw: str) -> Processed:

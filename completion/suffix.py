@@ -83,41 +83,42 @@ def _scan(text: str, stack: list[str], quote: str, comment: str) -> tuple[int, s
 
 
 def _state(head: str, text: str, rest: str, comment: str) -> tuple[int, int, bool]:
-    """(excess closers, unclosed openers after `head`, string left open) for head + text + rest."""
+    """(excess closers, unclosed openers, string left open) of the line head + text + rest."""
     stack: list[str] = []
-    _, quote = _scan(head, stack, "", comment)
-    base = len(stack)
-    excess, quote = _scan(text + rest, stack, quote, comment)
-    return excess, max(0, len(stack) - base), bool(quote)
+    excess, quote = _scan(head + text + rest, stack, "", comment)
+    return excess, len(stack), bool(quote)
 
 
 def balance_line(head: str, text: str, rest: str, *, comment: str = "#", close_open: bool = True) -> str:
     """Fit `text` between `head` (cursor line before the cursor) and `rest` (the line after it).
 
-    Drops the tail of `text` that `rest` already has when keeping it would leave a closer or quote too
-    many (`print("hi▮")` + `hi")` → `hi`), and closes brackets the completion opened and left open when
-    the line was balanced without it (`x = f(a, b` → `x = f(a, b)`).
+    Drops the tail of `text` that `rest` already has (`print("hi▮")` + `hi")` → `hi`; `if ▮:` + `x:` →
+    `x`) unless keeping it balances the line better (`print(▮)` + `f(x)` stays), and, when the line
+    ends at the completion, closes the brackets left open (`总和 = sum(▮` + `数字` → `数字)`).
     """
-    before = _state(head, "", rest, comment)
-    current = _state(head, text, rest, comment)
-    if current[0] > before[0] or (current[2] and not before[2]):
-        trimmed = text.rstrip()
-        for cut in range(1, len(trimmed) + 1):
-            tail = trimmed[-cut:]
-            if not set(tail) <= _TAIL_CHARS:
-                break
-            if not rest.lstrip().startswith(tail.strip()):
-                continue
-            candidate = trimmed[:-cut]
-            state = _state(head, candidate, rest, comment)
-            if state[0] <= before[0] and (not state[2] or before[2]):
-                text, current = candidate, state
-                break
-    if close_open and current[0] <= before[0] and not current[2] and current[1] > before[1]:
+    last_line = text.rsplit("\n", 1)[-1]
+    line_head = head if "\n" not in text else ""
+    best, best_state = text, _badness(_state(line_head, last_line, rest, comment))
+    trimmed = text.rstrip()
+    for cut in range(1, len(trimmed) + 1):
+        tail = trimmed[-cut:]
+        if not set(tail) <= _TAIL_CHARS or "\n" in tail:
+            break
+        if not tail.strip() or not rest.lstrip().startswith(tail.strip()):
+            continue
+        candidate = trimmed[:-cut]
+        state = _badness(_state(line_head, candidate.rsplit("\n", 1)[-1], rest, comment))
+        if state <= best_state:
+            best, best_state = candidate, state
+    text = best
+    if close_open and not rest.strip() and text.strip() and not text.rstrip().endswith((",", "\\")):
         stack: list[str] = []
-        _scan(head, stack, "", comment)
-        base = len(stack)
-        _scan(text + rest, stack, "", comment)
-        if not rest.strip():
-            text += "".join(_CLOSER_OF[ch] for ch in reversed(stack[base:]))
+        excess, quote = _scan(line_head + text.rsplit("\n", 1)[-1], stack, "", comment)
+        if not excess and not quote and stack:
+            text += "".join(_CLOSER_OF[ch] for ch in reversed(stack))
     return text
+
+
+def _badness(state: tuple[int, int, bool]) -> int:
+    excess, unclosed, quote = state
+    return excess + unclosed + 2 * quote

