@@ -152,7 +152,7 @@ describe("daima serve over stdio (vscode-languageserver-protocol)", () => {
   }
 
   it("applies a settings change and answers daima/status", async () => {
-    const server = await start();
+    const server = running[0]; // the utf-16 server from the first test
     const before = (await server.connection.sendRequest("daima/status", {})) as {
       state: string;
       options: { completion: { maxTokens: number } };
@@ -164,17 +164,17 @@ describe("daima serve over stdio (vscode-languageserver-protocol)", () => {
     const after = (await server.connection.sendRequest("daima/status", {})) as typeof before;
     assert.equal(after.options.completion.maxTokens, 9);
     // python is now disabled: no suggestion.
-    assert.deepEqual(await inline(server, await type(server, 3, "计算总")), []);
+    assert.deepEqual(await inline(server, await type(server, 3, " 计算总")), []);
   });
 
   it("a crashed server is noticed, and a restarted one works from a fresh open", async () => {
-    const server = await start();
+    const server = running[1]; // the utf-8 server from the second test
     const closed = new Promise<void>((resolve) => server.connection.onClose(() => resolve()));
     server.process.kill("SIGKILL");
     await closed;
     await assert.rejects(inline(server, { line: 0, character: 0 }));
     const again = await start();
-    const items = await inline(again, await type(again, 3, "商品"));
+    const items = await inline(again, await type(again, 3, " 商品"));
     assert.equal(items[0]?.insertText.endsWith("列表"), true, JSON.stringify(items));
   });
 });

@@ -87,22 +87,26 @@ function M.check()
   end
 
   health.start("daima: language server")
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = lsp.client(bufnr)
-  if client == nil then
-    local any = vim.lsp.get_clients({ name = lsp.NAME })[1]
-    if any == nil then
-      health.warn("no daima client is running", {
-        ("Open a file of a configured filetype (%s); if it still does not start, see :LspLog."):format(
-          type(daima.config.filetypes) == "table" and table.concat(daima.config.filetypes, ", ") or "*"),
+  -- :checkhealth runs in its own buffer, so report every attachment rather than the current buffer's.
+  local clients = vim.lsp.get_clients({ name = lsp.NAME })
+  if #clients == 0 then
+    health.warn("no daima client is running", {
+      ("Open a file of a configured filetype (%s); if it still does not start, see :LspLog."):format(
+        type(daima.config.filetypes) == "table" and table.concat(daima.config.filetypes, ", ") or "*"),
+    })
+    return
+  end
+  for _, client in ipairs(clients) do
+    local buffers = vim.tbl_keys(client.attached_buffers)
+    table.sort(buffers)
+    if #buffers == 0 then
+      health.warn(("client %d runs but is attached to no buffer"):format(client.id), {
+        "Check that the buffer's filetype is in `filetypes` (see :set filetype?).",
       })
-      return
+    else
+      health.ok(("client %d attached to buffer(s) %s (root %s, position encoding %s)"):format(
+        client.id, table.concat(buffers, ", "), client.config.root_dir or "?", client.offset_encoding))
     end
-    health.info(("daima runs (client %d) but is not attached to the current buffer"):format(any.id))
-    client = any
-  else
-    health.ok(("attached to buffer %d (client %d, position encoding %s)"):format(bufnr, client.id,
-      client.offset_encoding))
   end
 
   health.start("daima: model")
@@ -114,8 +118,7 @@ function M.check()
   elseif status.state == "loading" then
     health.info(("model %s is loading; suggestions come from the identifier completer until then"):format(status.model))
   elseif status.state == "disabled" then
-    health.info(("no model (%s): identifier completion only. Set server.model.name to enable one."):format(
-      status.message ~= "" and status.message or status.model))
+    health.info("no model: identifier completion only. Set server.model.name to use one.")
   else
     health.error(("model %s failed: %s"):format(status.model, status.message), {
       "Check model.name / model.device, run `daima model fetch qwen2.5-coder-0.5b`, or see :LspLog.",

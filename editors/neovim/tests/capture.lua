@@ -1,0 +1,20 @@
+-- Started inside tmux by tests/editors/test_neovim.py: the plugin against the real server, for the
+-- terminal capture in docs/editors/neovim.md. DAIMA_CMD (JSON list) is the server command.
+vim.o.termguicolors = false
+vim.o.number = true
+vim.o.showmode = true
+require("daima").setup({
+  cmd = vim.json.decode(os.getenv("DAIMA_CMD")),
+  server = { model = { name = "none" }, index = { watch = false } },
+})
+-- Grey italic ghost text, as a user would set it; the plain-text capture shows its characters.
+vim.api.nvim_set_hl(0, "DaimaGhost", { italic = true, ctermfg = 8 })
+-- The status line says when daima is attached, so the test types only once the server listens.
+vim.o.laststatus = 2
+vim.o.statusline = "%t %m%=%{get(g:, 'daima_attached', 0) ? 'daima: ready' : 'daima: starting'}  %l:%c "
+vim.api.nvim_create_autocmd("LspAttach", {
+  callback = function()
+    vim.g.daima_attached = 1
+    vim.cmd.redrawstatus()
+  end,
+})

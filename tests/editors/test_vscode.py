@@ -1,0 +1,56 @@
+"""The VS Code extension: type check, lint, its Node tests against the real server, and the .vsix.
+
+The Node tests (editors/vscode/test/) run the extension with a stand-in `vscode` module and speak LSP
+to `daima serve` (model "none") over stdio; this wrapper fails when any of them fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import zipfile
+
+from conftest import VSCODE, overhead_stats
+
+
+def npm(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["npm", "--prefix", str(VSCODE), "run", "-s", *args],
+        cwd=VSCODE,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def check(result: subprocess.CompletedProcess[str]) -> str:
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    return output
+
+
+def test_lint(node: str) -> None:
+    # Type-aware eslint; the type check itself (`tsc`) is the first step of `npm test` below.
+    check(npm("lint"))
+
+
+def test_extension_and_protocol_against_real_server(node: str, daima_exe) -> None:
+    output = check(npm("test", env={"DAIMA_SERVER": str(daima_exe)}))
+    assert "# fail 0" in output and "# pass 0" not in output, output[-3000:]
+    stats = overhead_stats(output)
+    print("VS Code client overhead (ms):", stats)
+    assert stats["send"]["count"] >= 20
+    # Client work per keystroke and per answer must stay far below a frame.
+    assert stats["send"]["p50"] < 16 and stats["drawResponse"]["p50"] < 16, stats
+
+
+def test_vsix_package(node: str) -> None:
+    check(npm("package"))
+    vsix = VSCODE / "out" / "daima.vsix"
+    with zipfile.ZipFile(vsix) as archive:
+        names = set(archive.namelist())
+    assert "extension/package.json" in names
+    assert "extension/out/src/extension.js" in names
+    assert "extension/node_modules/vscode-languageclient/package.json" in names
+    assert not any(name.startswith("extension/src/") or "/test/" in name.split("node_modules")[0] for name in names)
