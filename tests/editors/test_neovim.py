@@ -16,7 +16,17 @@ from conftest import NEOVIM, REPO, overhead_stats
 
 def run_nvim(nvim: str, script: Path, env: dict[str, str], timeout: int = 180) -> str:
     result = subprocess.run(
-        [nvim, "--headless", "--clean", "-u", "NONE", "--cmd", f"set rtp^={NEOVIM}", "-c", f"luafile {script}"],
+        [
+            nvim,
+            "--headless",
+            "--clean",
+            "-u",
+            "NONE",
+            "--cmd",
+            f"set rtp^={NEOVIM}",
+            "-c",
+            f"luafile {script}",
+        ],
         cwd=REPO,
         env={**os.environ, **env},
         capture_output=True,
@@ -30,7 +40,11 @@ def run_nvim(nvim: str, script: Path, env: dict[str, str], timeout: int = 180) -
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
 def test_plugin_against_real_server(nvim: str, daima_exe: Path, tmp_path: Path, encoding: str) -> None:
-    env = {"DAIMA_CMD": json.dumps([str(daima_exe), "serve"]), "DAIMA_WORKDIR": str(tmp_path), "DAIMA_ENCODING": encoding}
+    env = {
+        "DAIMA_CMD": json.dumps([str(daima_exe), "serve"]),
+        "DAIMA_WORKDIR": str(tmp_path),
+        "DAIMA_ENCODING": encoding,
+    }
     output = run_nvim(nvim, NEOVIM / "tests" / "test_plugin.lua", env)
     assert " 0 failed" in output and "FAIL" not in output, output[-6000:]
     stats = overhead_stats(output)
@@ -42,12 +56,20 @@ def test_checkhealth(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
     env = {"DAIMA_CMD": json.dumps([str(daima_exe), "serve"]), "DAIMA_WORKDIR": str(tmp_path)}
     report = run_nvim(nvim, NEOVIM / "tests" / "test_health.lua", env)
     assert "ERROR" not in report, report
-    for expected in ("setup() called", "server command:", "attached to buffer(s)", "identifier completion only"):
+    for expected in (
+        "setup() called",
+        "server command:",
+        "attached to buffer(s)",
+        "identifier completion only",
+    ):
         assert expected in report, report
 
 
 def test_checkhealth_says_what_to_do(nvim: str, tmp_path: Path) -> None:
-    env = {"DAIMA_CMD": json.dumps([str(tmp_path / "no-such-daima"), "serve"]), "DAIMA_WORKDIR": str(tmp_path)}
+    env = {
+        "DAIMA_CMD": json.dumps([str(tmp_path / "no-such-daima"), "serve"]),
+        "DAIMA_WORKDIR": str(tmp_path),
+    }
     report = run_nvim(nvim, NEOVIM / "tests" / "test_health.lua", env)
     assert "ERROR" in report and "is not executable" in report, report
     assert "pip install -e ." in report, report
@@ -60,11 +82,15 @@ def test_terminal_capture(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
         pytest.skip("tmux is not installed (apt-get install tmux); it only makes the doc's capture")
     source = REPO / "editors" / "neovim" / "tests" / "capture.lua"
     demo = tmp_path / "购物车.py"
-    demo.write_text('def 计算总价(商品列表):\n    """😀 求和"""\n    return sum(商品列表)\n\n', encoding="utf-8")
+    demo.write_text(
+        'def 计算总价(商品列表):\n    """😀 求和"""\n    return sum(商品列表)\n\n', encoding="utf-8"
+    )
     session = f"daima-capture-{os.getpid()}"
     env = {**os.environ, "DAIMA_CMD": json.dumps([str(daima_exe), "serve"]), "TERM": "xterm-256color"}
     command = f"{nvim} --clean -u NONE --cmd 'set rtp^={NEOVIM}' -c 'luafile {source}' {demo}"
-    subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "72", "-y", "10", command], env=env, check=True)
+    subprocess.run(
+        [tmux, "new-session", "-d", "-s", session, "-x", "72", "-y", "10", command], env=env, check=True
+    )
     try:
 
         def screen() -> str:
@@ -84,6 +110,8 @@ def test_terminal_capture(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
             time.sleep(0.1)
         captured = screen()
         assert "😀 = 计算总价" in captured, captured
-        (REPO / "docs" / "editors" / "neovim-capture.txt").write_text(captured.rstrip() + "\n", encoding="utf-8")
+        (REPO / "docs" / "editors" / "neovim-capture.txt").write_text(
+            captured.rstrip() + "\n", encoding="utf-8"
+        )
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)

@@ -13,7 +13,9 @@ import zipfile
 from conftest import VSCODE, overhead_stats
 
 
-def npm(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def npm(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["npm", "--prefix", str(VSCODE), "run", "-s", *args],
         cwd=VSCODE,
@@ -53,4 +55,6 @@ def test_vsix_package(node: str) -> None:
     assert "extension/package.json" in names
     assert "extension/out/src/extension.js" in names
     assert "extension/node_modules/vscode-languageclient/package.json" in names
-    assert not any(name.startswith("extension/src/") or "/test/" in name.split("node_modules")[0] for name in names)
+    assert not any(
+        name.startswith("extension/src/") or "/test/" in name.split("node_modules")[0] for name in names
+    )
