@@ -12,6 +12,7 @@ preferred (syntax tree), and a boundary inside a multi-line string or comment is
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,20 +47,23 @@ class TokenCounter:
         self._cache: OrderedDict[str, int] = OrderedDict()
         self._max = max_entries
         self.calls = 0  # tokenizer calls made (for tests and benchmarks)
+        self._lock = threading.Lock()  # one counter per engine, shared by every completion thread
 
     def count(self, text: str) -> int:
         """Token count of `text` (cached)."""
         if not text:
             return 0
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            return cached
-        self.calls += 1
-        value = len(self._tokenize(text))
-        self._cache[text] = value
-        if len(self._cache) > self._max:
-            self._cache.popitem(last=False)
+        with self._lock:
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
+            self.calls += 1
+        value = len(self._tokenize(text))  # outside the lock: tokenizing is the slow part
+        with self._lock:
+            self._cache[text] = value
+            if len(self._cache) > self._max:
+                self._cache.popitem(last=False)
         return value
 
     def exact(self, text: str) -> list[int]:
