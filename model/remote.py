@@ -249,14 +249,35 @@ class RemoteEngine:
         return ids
 
     def _ids_as_text(self, ids: list[int]) -> str:
-        """For servers that take only text prompts: ids -> text, refused unless it tokenizes back the same."""
-        text = self.detokenize(ids)
+        """For servers that take only text prompts: the text that tokenizes to exactly these ids."""
+        known = self._tokens.text_of(ids)  # the prompt builder tokenized this very text: no round trip
+        if known is not None:
+            return known
+        # Detokenize between special tokens and write those out: detokenizers may drop them.
+        specials = self._special_ids()
+        pieces: list[str] = []
+        start = 0
+        for at, token in enumerate([*ids, -1]):
+            if token in specials or token == -1:
+                if at > start:
+                    pieces.append(self.detokenize(ids[start:at]))
+                pieces.append(specials.get(token, ""))
+                start = at + 1
+        text = "".join(pieces)
         if self.tokenize(text) != ids:
             raise EngineError(
                 f"remote engine at {self._target.url} takes only text prompts and these token ids do not "
                 "survive a round trip through its tokenizer; send the prompt as text"
             )
         return text
+
+    def _special_ids(self) -> dict[int, str]:
+        """Ids of the special tokens found in the vocabulary (see `info.special_tokens`)."""
+        found = {}
+        for name in self.info.special_tokens:
+            (token,) = self._tokens.tokenize(name)  # cached since info was built
+            found[token] = name
+        return found
 
     def _open(self, request: GenerationRequest, cancel: CancelToken | None) -> tuple[Exchange, Watcher]:
         """POST the completion; on a rejected token-id prompt, retry once as text."""

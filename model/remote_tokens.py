@@ -18,6 +18,7 @@ from daima.model.api import EngineError
 from daima.model.remote_http import BadAnswerError, HttpStatusError, excerpt
 
 CACHE_ENTRIES = 1024  # prompt builders tokenize the same pieces again and again; a round trip each is slow
+TEXT_ENTRIES = 32  # ids -> text for recent prompts, for servers that take only text prompts
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ class RemoteTokenizer:
         self._model = ""
         self._chosen: Tokenizer | None = None
         self._cache: OrderedDict[str, list[int]] = OrderedDict()
+        # The other way round, for recent whole prompts: the exact text some ids were tokenized from.
+        self._texts: OrderedDict[tuple[int, ...], str] = OrderedDict()
         self._lock = threading.Lock()
 
     def choose(self, family: str, model: str) -> None:
@@ -172,9 +175,17 @@ class RemoteTokenizer:
         ids = self._tokenizer().tokenize(text)
         with self._lock:
             self._cache[text] = ids
+            self._texts[tuple(ids)] = text
             if len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
+            if len(self._texts) > TEXT_ENTRIES:
+                self._texts.popitem(last=False)
         return list(ids)
+
+    def text_of(self, ids: Sequence[int]) -> str | None:
+        """The text these exact ids were recently tokenized from, if any (no server call)."""
+        with self._lock:
+            return self._texts.get(tuple(ids))
 
     def detokenize(self, ids: Sequence[int]) -> str:
         return self._tokenizer().detokenize(ids)

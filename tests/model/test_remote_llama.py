@@ -132,13 +132,16 @@ def test_logit_bias_is_honoured(remote: RemoteEngine) -> None:
 
 
 def test_token_id_prompts_fall_back_to_text(remote: RemoteEngine) -> None:
-    # llama-cpp-python takes only text prompts (HTTP 422 for ids); plain code ids survive the round trip.
-    ids = remote.tokenize("def add(a, b):\n    return")
-    text = remote.stream(GenerationRequest(prompt=ids, max_tokens=4)).text()
-    assert text.startswith(" a + b")
-    # FIM markers do not survive its /extras/detokenize (it drops special tokens): a clear error, not junk.
-    with pytest.raises(EngineError, match="takes only text prompts"):
-        remote.stream(GenerationRequest(prompt=remote.tokenize(FIM_ADD), max_tokens=4)).text()
+    # llama-cpp-python takes only text prompts (HTTP 422 for ids). The ids of a prompt the caller just
+    # tokenized map back to its exact text; other ids are detokenized between the FIM markers (its
+    # /extras/detokenize drops special tokens) and checked by tokenizing the result again.
+    ids = remote.tokenize(FIM_ADD)
+    assert remote.stream(GenerationRequest(prompt=ids, max_tokens=5)).text().startswith("return a + b")
+    fresh = RemoteEngine(remote._options)  # empty caches: the detokenize path
+    request = GenerationRequest(prompt=ids, max_tokens=5)
+    assert (
+        fresh.stream(request).text() == remote.stream(GenerationRequest(prompt=FIM_ADD, max_tokens=5)).text()
+    )
 
 
 def test_wrong_api_key(server: LlamaServer, monkeypatch: pytest.MonkeyPatch) -> None:
