@@ -7,17 +7,15 @@ dynamic text was built) was added by the change; it is anchored to the first suc
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Any
 
 from daima.review.dataflow import SYNTAX, Kind, Syntax, classify
 from daima.review.findings import Finding, Severity
 from daima.review.fixes import make_fix
+from daima.review.rules import query_source, rules_table
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from daima.text import TextDocument
@@ -39,21 +37,15 @@ def language_of(path: str) -> str | None:
 
 
 @cache
-def rules_table() -> dict[str, Any]:
-    """The rule table (`rules/rules.json`)."""
-    return json.loads(resources.files("daima.review.rules").joinpath("rules.json").read_text("utf-8"))
-
-
-@cache
-def _language(name: str) -> Language:
+def ts_language(name: str) -> Language:
+    """The tree-sitter Language of a reviewed language."""
     # Cached for the life of the process: a Query must not outlive its Language (tree-sitter crashes).
     return Language(importlib.import_module(GRAMMARS[name]).language())
 
 
 @cache
 def _query(name: str) -> Query:
-    source = resources.files("daima.review.rules").joinpath(f"{name}.scm").read_text("utf-8")
-    return Query(_language(name), source)
+    return Query(ts_language(name), query_source(name))
 
 
 @dataclass(frozen=True)
@@ -64,7 +56,6 @@ class Match:
     arg: Node
     captures: dict[str, list[Node]]
     syntax: Syntax
-    source: str  # whole file text, for checks that look at imports
 
 
 def _text(node: Node | None) -> str:
@@ -154,7 +145,7 @@ def check_file(
         return []
     query, syntax = _query(language), SYNTAX[language]
     document = TextDocument(path, text)
-    tree = Parser(_language(language)).parse(document.source_bytes)
+    tree = Parser(ts_language(language)).parse(document.source_bytes)
     table = rules_table()
     findings: dict[tuple[str, int], Finding] = {}
     for pattern, captures in QueryCursor(query).matches(tree.root_node):
@@ -163,7 +154,7 @@ def check_file(
             continue
         rule_id = sink_names[0].removeprefix("sink.")
         settings = query.pattern_settings(pattern)
-        match = Match(captures[sink_names[0]][0], captures["arg"][0], captures, syntax, text)
+        match = Match(captures[sink_names[0]][0], captures["arg"][0], captures, syntax)
         required = settings.get("requires")  # e.g. the file must mention the library the sink belongs to
         if required and not re.search(str(required), text):
             continue

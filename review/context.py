@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from daima.review.checks import _language, language_of
+from daima.review.checks import language_of, ts_language
 from daima.review.diff import list_files, read_blob
 from tree_sitter import Node, Parser
 
@@ -103,7 +103,7 @@ def gather(repo: Path, head: str, path: str, text: str, added_lines: Collection[
     language = language_of(path)
     if language is None or budget <= 0:
         return ""
-    parser = Parser(_language(language))
+    parser = Parser(ts_language(language))
     root = parser.parse(text.encode("utf-8")).root_node
     changed = changed_functions(root, language, added_lines)
     changed_names = {d.name for d in changed}

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from daima.review.findings import Fix
+from daima.review.rules import rules_table
 from tree_sitter import Node
 
 from daima.text import TextDocument
@@ -18,25 +19,22 @@ def _text(node: Node | None) -> str:
 
 
 def _placeholder(language: str, source: str) -> str:
-    from daima.review.checks import rules_table  # the table lives with the rules
-
     table = rules_table()["fixes"]["parameterize"]["placeholder"]
     if language == "python" and re.search(r"^\s*(import|from)\s+sqlite3\b", source, re.M):
         return str(table["python:sqlite3"])
     return str(table.get(language, "?"))
 
 
-def _join(parts: list[str], values: list[str], placeholder: str) -> tuple[str, list[str]] | None:
+def _join(parts: list[str], placeholder: str) -> str:
     """SQL text with one placeholder per value ("$n" numbers them); quotes around a value ('{x}') go."""
     sql = ""
-    for index in range(len(values)):
+    for index in range(len(parts) - 1):
         before, after = parts[index], parts[index + 1]
         if before.endswith(("'", '"')) and after.startswith(before[-1]):
             before = before[:-1]
             parts[index + 1] = after[1:]
         sql += before + (f"${index + 1}" if placeholder == "$n" else placeholder)
-    sql += parts[-1]
-    return sql, values
+    return sql + parts[-1]
 
 
 def _python_fstring(arg: Node, placeholder: str) -> tuple[str, list[str]] | None:
@@ -57,7 +55,7 @@ def _python_fstring(arg: Node, placeholder: str) -> tuple[str, list[str]] | None
         return None
     if placeholder == "%s":
         parts = [p.replace("%", "%%") for p in parts]
-    sql, values = _join(parts, values, placeholder) or ("", [])
+    sql = _join(parts, placeholder)
     quote = re.sub(r"^[A-Za-z]*", "", prefix)
     return f"{quote}{sql}{quote}", values
 
@@ -80,11 +78,10 @@ def _python_percent(arg: Node, placeholder: str) -> tuple[str, list[str]] | None
         return None
     if placeholder != "%s":
         pieces = literal.replace("%%", "\0").split("%s")
-        sql, _ = _join(pieces, values, placeholder) or ("", [])
-        literal = sql.replace("\0", "%")
+        literal = _join(pieces, placeholder).replace("\0", "%")
     else:
         pieces = literal.split("%s")
-        literal, _ = _join(pieces, values, "%s") or ("", [])
+        literal = _join(pieces, "%s")
     return literal, values
 
 
@@ -98,8 +95,7 @@ def _js_template(arg: Node, placeholder: str) -> tuple[str, list[str]] | None:
             parts[-1] += _text(child)
     if not values or any("\n" in p or '"' in p for p in parts):
         return None
-    sql, values = _join(parts, values, placeholder) or ("", [])
-    return f'"{sql}"', values
+    return f'"{_join(parts, placeholder)}"', values
 
 
 def _parameterize(sink: Node, arg: Node, document: TextDocument, language: str) -> Fix | None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from daima.review.checks import rules_table
 from daima.review.findings import ReviewResult
 from daima.review.formats.common import RDJSON_SEVERITIES, Positions, RenderOptions, message
+from daima.review.rules import rules_table
 
 from daima.text import PositionEncoding
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from daima.review.checks import rules_table
 from daima.review.findings import ReviewResult
 from daima.review.formats.common import (
     MODEL_LABEL,
@@ -18,6 +17,7 @@ from daima.review.formats.common import (
     RenderOptions,
     message,
 )
+from daima.review.rules import rules_table
 
 from daima import __version__
 from daima.text import PositionEncoding
