@@ -104,12 +104,11 @@ def _python_reads(code: str) -> tuple[list[str], set[str]]:
             continue
         if following == "=" and depth > 0:
             continue  # keyword argument
-        if following in ("=", ":=") or (
-            following.endswith("=") and following not in ("==", "<=", ">=", "!=")
-        ):
+        if following in ("=", ":="):
             bound.add(value)
-            if following != "=" or depth:
-                reads.append(value)  # `x += 1` reads x too
+            continue
+        if following.endswith("=") and following not in ("==", "<=", ">=", "!="):
+            reads.append(value)  # `x += 1` reads x: it must exist already
             continue
         if following == "," and depth == 0 and _assigned_later(tokens, index):
             bound.add(value)  # `a, b = ...`
