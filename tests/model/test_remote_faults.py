@@ -296,3 +296,31 @@ def test_a_connection_the_server_dropped_is_replaced() -> None:
         time.sleep(0.05)  # let the server's close reach the client's socket
         assert remote.tokenize("bb") == [2, 7]
         assert len(set(server.clients)) >= 2
+
+
+@pytest.mark.parametrize(
+    ("owner", "tokenize_path", "text_field", "body_has", "body_lacks"),
+    [
+        ("vllm", "/tokenize", "prompt", {"stop_token_ids": [151643]}, ["repeat_penalty", "top_k"]),
+        ("sglang", "/tokenize", "prompt", {"stop_token_ids": [151643]}, ["repeat_penalty"]),
+        ("llamacpp", "/tokenize", "content", {"repeat_penalty": 1.0, "top_k": 0}, ["stop_token_ids"]),
+        ("me", "/extras/tokenize", "input", {"repeat_penalty": 1.0, "min_p": 0.0}, ["stop_token_ids"]),
+    ],
+)
+def test_server_families_get_their_own_fields(
+    owner: str, tokenize_path: str, text_field: str, body_has: dict[str, Any], body_lacks: list[str]
+) -> None:
+    models = {"data": [{"id": "m", "owned_by": owner, "max_model_len": 8192}]}
+    routes = {
+        ("GET", "/v1/models"): lambda h, _: h.send_json(200, models),
+        ("POST", tokenize_path): lambda h, body: h.send_json(200, {"tokens": [len(body[text_field])]}),
+        ("POST", "/v1/completions"): good_stream,
+    }
+    with scripted_server(routes) as server:
+        remote = engine(server.url)
+        assert remote.tokenize("abc") == [3]
+        assert remote.check().context_length == 8192
+        remote.stream(GenerationRequest(prompt="x", stop_token_ids=(151643,))).text()
+        body = server.requests[-1][3]
+        assert body_has.items() <= body.items()
+        assert not set(body_lacks) & set(body)
