@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daima.review.checks import language_of, ts_language
-from daima.review.diff import list_files, read_blob
+from daima.review.diff import read_blobs, tree_entries
 from tree_sitter import Node, Parser
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ CALLS = {
 }
 MAX_FILES = 300  # repository files scanned for definitions and callers
 SNIPPET_LINES = 12
+CHANGED_LINES = 60
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def changed_functions(root: Node, language: str, added_lines: Collection[int]) -
 
 
 def gather(repo: Path, head: str, path: str, text: str, added_lines: Collection[int], budget: int) -> str:
-    """Context text for a changed file: changed functions' callees' definitions and callers, in `budget`."""
+    """Context for a changed file within `budget` characters: the changed functions whole, then the
+    definitions they use and their callers, from the other files of its language at `head`."""
     language = language_of(path)
     if language is None or budget <= 0:
         return ""
@@ -107,28 +109,24 @@ def gather(repo: Path, head: str, path: str, text: str, added_lines: Collection[
     root = parser.parse(text.encode("utf-8")).root_node
     changed = changed_functions(root, language, added_lines)
     changed_names = {d.name for d in changed}
-    called = {
-        _called_name(n, language) for d in changed for n in _walk(d.node) if n.type == CALLS[language][0]
-    }
+    call_type = CALLS[language][0]
+    called = {_called_name(n, language) for d in changed for n in _walk(d.node) if n.type == call_type}
     called -= changed_names | {""}
-    sections: list[str] = []
-    same_language = [p for p in list_files(repo, head) if language_of(p) == language][:MAX_FILES]
-    for other in same_language:
+    sections = [f"# changed function: {path}\n{_snippet(d.node, CHANGED_LINES)}\n" for d in changed]
+    entries = [e for e in tree_entries(repo, head) if language_of(e.path) == language and e.path != path]
+    sources = {path: text, **read_blobs(repo, entries[:MAX_FILES])}
+    for other, source in sources.items():
         if sum(map(len, sections)) >= budget:
             break
-        source = text if other == path else read_blob(repo, head, other)
-        if source is None:
-            continue
         other_root = root if other == path else parser.parse(source.encode("utf-8")).root_node
         for definition in _definitions(other_root, other, language):
             if definition.name in called:
                 sections.append(f"# definition used by the change: {other}\n{_snippet(definition.node)}\n")
                 called.discard(definition.name)
-        for caller in _definitions(other_root, other, language):
-            if caller.name in changed_names or caller.node.type.startswith("class"):
-                continue
-            calls = {_called_name(n, language) for n in _walk(caller.node) if n.type == CALLS[language][0]}
-            if calls & changed_names:
-                sections.append(f"# caller of the changed code: {other}\n{_snippet(caller.node, 8)}\n")
-    context = "\n".join(sections)
-    return context[:budget]
+            elif definition.name not in changed_names and not definition.node.type.startswith("class"):
+                calls = {_called_name(n, language) for n in _walk(definition.node) if n.type == call_type}
+                if calls & changed_names:
+                    sections.append(
+                        f"# caller of the changed code: {other}\n{_snippet(definition.node, 8)}\n"
+                    )
+    return "\n".join(sections)[:budget]
