@@ -10,11 +10,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types as lsp
-
 from daima.completion import pipeline
 from daima.completion.context import RecentEdits
 from daima.model.api import CancelToken
+from lsprotocol import types as lsp
+
 from daima.text import AppliedEdit, PositionError, TextDocument
 
 from . import convert
@@ -39,7 +39,7 @@ class EditRecorder:
         for edit in edits:
             try:
                 self.edits.record(path or uri, document, edit)
-            except Exception:  # noqa: BLE001 - context is a nicety; never let it break editing
+            except Exception:
                 log.exception("could not record an edit")
 
 
@@ -102,7 +102,7 @@ async def _suggest(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[T
     started = time.monotonic()
     try:
         suggestion = await ls.scheduler.run(uri, job)
-    except Exception:  # noqa: BLE001 - a failing completion is logged; the server goes on
+    except Exception:
         log.exception("completion failed for %s", uri)
         return None
     ls.engine_host.record_latency((time.monotonic() - started) * 1000)
@@ -113,14 +113,18 @@ async def _suggest(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[T
     return document, suggestion
 
 
-async def inline_completion(ls: DaimaServer, params: lsp.InlineCompletionParams) -> lsp.InlineCompletionList | None:
-    """Ghost-text suggestion at the cursor: `insertText` replaces `range` (which starts at or before the cursor)."""
+async def inline_completion(
+    ls: DaimaServer, params: lsp.InlineCompletionParams
+) -> lsp.InlineCompletionList | None:
+    """Ghost text at the cursor: `insertText` replaces `range`, which starts at or before the cursor."""
     result = await _suggest(ls, params.text_document.uri, params.position)
     if result is None:
         return None
     document, suggestion = result
     replace = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, ls.encoding)
-    return lsp.InlineCompletionList(items=[lsp.InlineCompletionItem(insert_text=suggestion.text, range=replace)])
+    return lsp.InlineCompletionList(
+        items=[lsp.InlineCompletionItem(insert_text=suggestion.text, range=replace)]
+    )
 
 
 async def completion(ls: DaimaServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from daima.indexer import Symbol
 from lsprotocol import types as lsp
 from pygls import uris
 
-from daima.indexer import Symbol
 from daima.text import Position, PositionEncoding, Range, TextDocument
 
 from .documents import ContentChange
@@ -60,9 +60,7 @@ def content_change(change: lsp.TextDocumentContentChangeEvent) -> ContentChange:
     return ContentChange(change.text)
 
 
-def offsets_to_lsp_range(
-    document: TextDocument, start: int, end: int, enc: PositionEncoding
-) -> lsp.Range:
+def offsets_to_lsp_range(document: TextDocument, start: int, end: int, enc: PositionEncoding) -> lsp.Range:
     return to_lsp_range(document.range_at(start, end, enc))
 
 

@@ -67,7 +67,7 @@ class DocumentStore:
         changes: Sequence[ContentChange],
         encoding: PositionEncoding,
     ) -> list[AppliedEdit]:
-        """Apply `changes` in order, all or nothing; raises `DocumentError` and marks the document out of sync."""
+        """Apply `changes` in order, all or nothing; on failure raise `DocumentError`, mark it out of sync."""
         document = self._documents.get(uri)
         if document is None:
             raise DocumentError(f"didChange for {uri}, which is not open")

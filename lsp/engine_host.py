@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from daima.config import ModelOptions
 from daima.model.api import Engine
+
+from daima.config import ModelOptions
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,9 @@ class EngineHost:
             self._set_status(EngineStatus("disabled", model="none", message="identifier completion only"))
             return None
         self._set_status(EngineStatus("loading", model=options.remote_url or options.name))
-        thread = threading.Thread(target=self._load, args=(options, generation), name="daima-load", daemon=True)
+        thread = threading.Thread(
+            target=self._load, args=(options, generation), name="daima-load", daemon=True
+        )
         thread.start()
         return thread
 
@@ -77,7 +80,7 @@ class EngineHost:
             from daima.model.loader import load_engine
 
             engine = load_engine(options)
-        except Exception as error:  # noqa: BLE001 - any load failure leaves the server up, with a message
+        except Exception as error:
             log.exception("model failed to load")
             with self._lock:
                 if generation != self._generation:
@@ -102,12 +105,14 @@ class EngineHost:
         status = self.status
         if status.state == "ready":
             self._set_status(
-                EngineStatus(status.state, status.model, status.device, status.message, round(milliseconds, 1))
+                EngineStatus(
+                    status.state, status.model, status.device, status.message, round(milliseconds, 1)
+                )
             )
 
     def _set_status(self, status: EngineStatus) -> None:
         self.status = status
         try:
             self._on_status(status)
-        except Exception:  # noqa: BLE001 - a client that went away must not break loading
+        except Exception:
             log.exception("could not report engine status")

@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from daima.indexer import WorkspaceIndex
 from lsprotocol import types as lsp
 
 from daima.config import IndexOptions
-from daima.indexer import WorkspaceIndex
 from daima.text import PositionError
 
 from . import convert
@@ -67,7 +67,7 @@ class IndexHost:
             if options.watch:
                 index.start_watching()
             log.info("index ready: %s", report)
-        except Exception:  # noqa: BLE001 - no index is a degraded mode, not a crash
+        except Exception:
             log.exception("indexing %s failed; going on without an index", root)
         finally:
             progress.end()
@@ -83,6 +83,8 @@ class IndexHost:
         if document is None or path is None:
             return
         text = document.text
+        if len(text) > self._server.options.index.max_file_kb * 1024 or "\x00" in text:
+            return  # the walker skips such files on disk; an open buffer is no different
 
         def update() -> None:
             index = self.index
@@ -93,7 +95,7 @@ class IndexHost:
                 return  # a newer edit is queued behind this one
             try:
                 index.update_document(path, text)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not re-index %s", path)
 
         self._executor.submit(update)
@@ -125,7 +127,7 @@ class IndexHost:
             try:
                 self.index.stop_watching()
                 self.index.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("closing the index failed")
         self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -26,20 +27,32 @@ RESYNC = "daima/resync"  # asks daima's clients to send a document's full text a
 
 
 class DaimaProtocol(LanguageServerProtocol):
-    """pygls' protocol without its own copy of the documents: `DocumentStore` is the only one."""
+    """pygls' protocol without its own copy of the documents (`DocumentStore` is the only one), and
+    with an answer for requests whose params do not decode (pygls logs and drops them, which leaves the
+    client waiting forever)."""
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if "id" in data and "method" in data:
+                message = f"invalid params for {data['method']}"
+                log.warning("%s: %s", message, str(data.get("params"))[:200])
+                self._send_response(data["id"], None, JsonRpcInvalidParams(message).to_response_error())
+            raise
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):  # type: ignore[override]
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
             yield handler, (params,), None
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):  # type: ignore[override]
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (params,), None
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):  # type: ignore[override]
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from daima.lsp.documents import ContentChange, DocumentError, DocumentStore
+
 from daima.text import Position, PositionEncoding, Range
 
 U16 = PositionEncoding.UTF16
@@ -17,7 +17,9 @@ def r(l1: int, c1: int, l2: int, c2: int) -> Range:
 def test_ranged_changes_apply_in_order() -> None:
     store = DocumentStore()
     store.open("u", "def 计算(x):\r\n    pass\r\n", 1, "python")
-    store.change("u", 2, [ContentChange("总价", r(0, 6, 0, 6)), ContentChange("return x", r(1, 4, 1, 8))], U16)
+    store.change(
+        "u", 2, [ContentChange("总价", r(0, 6, 0, 6)), ContentChange("return x", r(1, 4, 1, 8))], U16
+    )
     assert store.get("u").text == "def 计算总价(x):\r\n    return x\r\n"
     assert store.get("u").version == 2
 

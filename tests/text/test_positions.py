@@ -11,11 +11,29 @@ from daima.text import Position, PositionEncoding, PositionError, Range, TextDoc
 # Pieces that break naive offset code: CJK (BMP and extension B), emoji with modifiers and ZWJ,
 # combining marks, and all three line endings.
 PIECES = [
-    "a", "Z", "_", " ", "\t", "(", ")", "def ", "x = 1",
-    "计算", "总价", "商品列表", "𠀀", "𪚥",
-    "😀", "👍🏽", "👨\u200d👩\u200d👧", "🇨🇳",
-    "e\u0301", "\u0308",
-    "\n", "\r\n", "\r",
+    "a",
+    "Z",
+    "_",
+    " ",
+    "\t",
+    "(",
+    ")",
+    "def ",
+    "x = 1",
+    "计算",
+    "总价",
+    "商品列表",
+    "𠀀",
+    "𪚥",
+    "😀",
+    "👍🏽",
+    "👨\u200d👩\u200d👧",
+    "🇨🇳",
+    "e\u0301",
+    "\u0308",
+    "\n",
+    "\r\n",
+    "\r",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 encodings = st.sampled_from(list(PositionEncoding))
@@ -39,7 +57,9 @@ def reference_position(text: str, offset: int, encoding: PositionEncoding) -> Po
 
 def char_boundaries(text: str) -> list[int]:
     """Offsets that are not between the CR and LF of a CRLF."""
-    return [i for i in range(len(text) + 1) if not (0 < i < len(text) and text[i - 1] == "\r" and text[i] == "\n")]
+    return [
+        i for i in range(len(text) + 1) if not (0 < i < len(text) and text[i - 1] == "\r" and text[i] == "\n")
+    ]
 
 
 @settings(max_examples=300, deadline=None)
@@ -78,7 +98,9 @@ def test_incremental_edits_equal_string_edits(
     for a, b, new_text in changes:
         bounds = char_boundaries(expected)
         start, end = sorted((bounds[a % len(bounds)], bounds[b % len(bounds)]))
-        range_ = Range(reference_position(expected, start, encoding), reference_position(expected, end, encoding))
+        range_ = Range(
+            reference_position(expected, start, encoding), reference_position(expected, end, encoding)
+        )
         edit = document.apply_change(new_text, range_, encoding)
         expected = expected[:start] + new_text + expected[end:]
         assert document.text == expected
