@@ -99,7 +99,7 @@ _CONVERTER = _converter()
 
 def options_to_json(options: Options) -> dict[str, Any]:
     """Options as camelCase JSON, as clients send them."""
-    return _CONVERTER.unstructure(options)  # type: ignore[no-any-return]
+    return _CONVERTER.unstructure(options)
 
 
 def parse_options(raw: Any, base: Options | None = None) -> tuple[Options, list[str]]:
@@ -131,8 +131,8 @@ def parse_options(raw: Any, base: Options | None = None) -> tuple[Options, list[
                 parsed = _CONVERTER.structure(merged, cls)
             else:
                 parsed = _CONVERTER.structure(value, cls)
-            result = replace(result, **{name: parsed})
-        except Exception as error:  # noqa: BLE001 - every bad value becomes a message, never a crash
+            result = replace(result, **{name: parsed})  # type: ignore[arg-type]
+        except Exception as error:
             problems.append(f"invalid '{key}' options ({_describe(error)}); using defaults for them")
     return result, problems
 
