@@ -131,11 +131,22 @@ class Store:
         with self.lock, _immediate(self.db):
             yield self.db
 
-    def file_states(self) -> dict[str, tuple[int, int, str]]:
-        """path -> (mtime_ns, size, hash) of every stored file."""
+    def file_states(self, recheck_skipped: bool = False) -> dict[str, tuple[int, int, str]]:
+        """path -> (mtime_ns, size, hash) of every stored file; skipped ones get mtime -2 to re-check them."""
         with self.lock:
-            rows = self.db.execute("SELECT path, mtime_ns, size, hash FROM files").fetchall()
-        return {path: (mtime, size, digest) for path, mtime, size, digest in rows}
+            rows = self.db.execute("SELECT path, mtime_ns, size, hash, language FROM files").fetchall()
+        return {
+            path: (-2 if recheck_skipped and not language else mtime, size, digest)
+            for path, mtime, size, digest, language in rows
+        }
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     @staticmethod
     def put_file(

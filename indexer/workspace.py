@@ -74,7 +74,10 @@ class WorkspaceIndex:
         self._rules = IgnoreRules(self._real_root, self.options.exclude)
         skipped: list[str] = []
         candidates = list(walk(self._real_root, self._rules, skipped))
-        states = self.store.file_states()
+        # Files skipped under other options (a smaller size limit) are looked at again.
+        rules_key = f"{self.options.max_file_kb}"
+        states = self.store.file_states(recheck_skipped=self.store.get_meta("skip_rules") != rules_key)
+        self.store.set_meta("skip_rules", rules_key)
         report.timings["walk"] = time.perf_counter() - began
         report.files_seen = len(candidates)
         with self._documents_lock:
@@ -169,7 +172,6 @@ class WorkspaceIndex:
             self.index_all()
             return
         report, skipped, todo = IndexReport(), list[str](), list[tuple[str, str | None]]()
-        states = self.store.file_states()
         for path in paths:
             rel = self.relative(path)
             if rel is None or rel in self._documents:
@@ -178,8 +180,8 @@ class WorkspaceIndex:
                 with self.store.transaction() as db:
                     Store.delete_file(db, rel)
                 continue
-            known = states.get(rel)
-            todo.append((rel, known[2] if known else None))
+            known = self.store.query("SELECT hash FROM files WHERE path = ?", (rel,))
+            todo.append((rel, known[0][0] if known else None))
         self._write(
             [index_file(str(self._real_root), rel, known, self.max_bytes) for rel, known in todo],
             report,

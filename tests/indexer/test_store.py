@@ -1,0 +1,106 @@
+"""The SQLite store: change detection by (mtime, size, hash), rebuilds of corrupt or old databases,
+and two processes indexing the same workspace into the same database."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+from pathlib import Path
+
+from daima.indexer import WorkspaceIndex
+from daima.indexer.store import SCHEMA_VERSION, default_db_path
+from indexer_helpers import write_tree
+
+
+def test_warm_restart_reads_nothing_and_edits_reparse_one_file(make_index) -> None:
+    index = make_index({f"pkg/m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(20)})
+    assert index.index_all().files_parsed == 20
+    warm = index.index_all()
+    assert (warm.files_parsed, warm.files_unchanged) == (0, 20)
+    # Same content, new mtime: the hash matches, so the file is only touched, not parsed.
+    path = index.root / "pkg/m3.py"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    touched = index.index_all()
+    assert (touched.files_parsed, touched.files_unchanged) == (0, 20)
+    assert index.index_all().files_unchanged == 20  # the new mtime was recorded
+    path.write_text("def renamed():\n    return 3\n", encoding="utf-8")
+    changed = index.index_all()
+    assert changed.files_parsed == 1
+    assert index.definitions("renamed") and not index.definitions("f3")
+    path.unlink()
+    assert index.index_all().files_removed == 1
+    assert not index.definitions("renamed")
+
+
+def test_corrupt_database_is_rebuilt(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "ws", {"a.py": "def a():\n    pass\n"})
+    db = tmp_path / "index.sqlite3"
+    db.write_bytes(b"this is not a database" * 200)
+    index = WorkspaceIndex.open(root, db_path=db)
+    assert "unreadable" in index.store.rebuilt_reason
+    index.index_all()
+    assert index.definitions("a")
+    index.close()
+
+
+def test_old_schema_is_rebuilt(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "ws", {"a.py": "def a():\n    pass\n"})
+    db = tmp_path / "index.sqlite3"
+    old = sqlite3.connect(db)
+    old.execute("CREATE TABLE files (path TEXT)")
+    old.execute("INSERT INTO files VALUES ('stale.py')")
+    old.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    old.commit()
+    old.close()
+    index = WorkspaceIndex.open(root, db_path=db)
+    assert "schema" in index.store.rebuilt_reason
+    assert index.index_all().files_parsed == 1
+    assert index.store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    assert index.store.query("PRAGMA journal_mode")[0][0] == "wal"
+    index.close()
+
+
+def test_default_database_lives_in_the_user_cache_keyed_by_workspace(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second = tmp_path / "a" / "proj", tmp_path / "b" / "proj"
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    assert default_db_path(first) != default_db_path(second)
+    assert default_db_path(first).is_relative_to(tmp_path / "cache" / "daima")
+
+
+def _index_in_process(root: str, db: str, rounds: int) -> None:
+    index = WorkspaceIndex.open(Path(root), db_path=Path(db))
+    for i in range(rounds):
+        index.index_all()
+        index.update_document(Path(root) / "shared.py", f"def shared_{i}():\n    pass\n")
+        index.close_document(Path(root) / "shared.py")
+    index.close()
+
+
+def test_two_processes_on_one_database_stay_consistent(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"class C{i}:\n    def m{i}(self):\n        return {i}\n" for i in range(120)}
+    files["shared.py"] = "def shared():\n    pass\n"
+    root = write_tree(tmp_path / "ws", files)
+    db = tmp_path / "index.sqlite3"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_index_in_process, args=(str(root), str(db), 3)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    index = WorkspaceIndex.open(root, db_path=db)
+    index.index_all()
+    assert index.store.query("PRAGMA integrity_check") == [("ok",)]
+    assert index.store.query("SELECT count(*), count(DISTINCT path) FROM files") == [(121, 121)]
+    # Every file's symbols appear exactly once, as a fresh single-process index has them.
+    fresh = WorkspaceIndex.open(root, db_path=tmp_path / "fresh.sqlite3")
+    fresh.index_all()
+    query = "SELECT f.path, s.name, s.line FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY 1, 2, 3"
+    assert index.store.query(query) == fresh.store.query(query)
+    orphans = "SELECT count(*) FROM symbols WHERE file_id NOT IN (SELECT id FROM files)"
+    assert index.store.query(orphans) == [(0,)]
+    index.close()
+    fresh.close()
