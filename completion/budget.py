@@ -12,8 +12,6 @@ preferred (syntax tree), and a boundary inside a multi-line string or comment is
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 from daima.text import TextDocument
 
 from .templates import Snippet
+from .tokens import TokenCounter
 
 # Node types that are statement containers: a line that starts a direct child of one of these is a
 # statement boundary in every grammar daima ships.
@@ -37,39 +36,6 @@ _TOP_LEVEL = frozenset({"module", "program", "source_file", "translation_unit"})
 UNSAFE, SAFE, STATEMENT, TOP_LEVEL = -1, 0, 1, 2
 _MAX_WORD = 64  # longest word a cut inside one huge line walks to the end of
 _SLACK = 0.3  # share of a section's budget a cut may give up to land on a better boundary
-
-
-class TokenCounter:
-    """Counts tokens with a tokenize function, caching per text (lines repeat across keystrokes)."""
-
-    def __init__(self, tokenize: Callable[[str], list[int]], max_entries: int = 50_000) -> None:
-        self._tokenize = tokenize
-        self._cache: OrderedDict[str, int] = OrderedDict()
-        self._max = max_entries
-        self.calls = 0  # tokenizer calls made (for tests and benchmarks)
-        self._lock = threading.Lock()  # one counter per engine, shared by every completion thread
-
-    def count(self, text: str) -> int:
-        """Token count of `text` (cached)."""
-        if not text:
-            return 0
-        with self._lock:
-            cached = self._cache.get(text)
-            if cached is not None:
-                self._cache.move_to_end(text)
-                return cached
-            self.calls += 1
-        value = len(self._tokenize(text))  # outside the lock: tokenizing is the slow part
-        with self._lock:
-            self._cache[text] = value
-            if len(self._cache) > self._max:
-                self._cache.popitem(last=False)
-        return value
-
-    def exact(self, text: str) -> list[int]:
-        """The token ids of a whole text (not cached: used once per prompt)."""
-        self.calls += 1
-        return self._tokenize(text)
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,12 @@ from daima.model.api import Engine
 from daima.config import CompletionOptions
 from daima.text import TextDocument
 
-from .budget import Boundaries, TokenCounter, cut_prefix, cut_suffix, split_budget
+from .budget import Boundaries, cut_prefix, cut_suffix, split_budget
 from .context import RecentEdits, gather_context, stable_order
 from .healing import Healing, heal
 from .mode import decide_mode
 from .templates import DEFAULT_REPO_NAME, FimTemplate, Snippet, line_comment, match_template
+from .tokens import TokenCounter
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def build_prompt(
     comment = line_comment(language_id)
     budget = max(0, min(options.prompt_tokens, info.context_length - options.max_tokens - 1))
     overhead = counter.count(template.overhead(path=label, repo=repo))
+    specials = info.special_tokens  # atomic in the tokenizer, so the prompt can be tokenized in pieces
     available = max(0, budget - overhead)
 
     snippets = gather_context(document, offset, index=index, path=path, recent_edits=recent_edits, root=root)
@@ -131,7 +133,7 @@ def build_prompt(
         text = template.render(
             prefix=prefix_text, suffix=suffix_text, context=context, path=label, repo=repo, comment=comment
         )
-        ids = counter.exact(text)
+        ids = counter.exact(text, specials)
         excess = len(ids) - budget
         if excess <= 0:
             break

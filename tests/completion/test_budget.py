@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 from daima.completion.budget import SAFE, Boundaries, TokenCounter, cut_prefix, cut_suffix, split_budget
 from daima.completion.prompt import parse_tree
+from daima.completion.tokens import _BEFORE_COLUMN_ZERO
 
 from daima.text import TextDocument
 
@@ -129,3 +131,37 @@ def test_ten_thousand_lines_cost_only_the_kept_lines(qwen_engine) -> None:
     assert counter.calls == calls
     again = time.perf_counter() - began
     assert first < 1.0 and again < 0.1, (first, again)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SOURCES["python"],
+        SOURCES["javascript"],
+        "<|fim_prefix|>def 加法(a, b):\r\n    return a + b\r\n\r\n<|fim_suffix|>\n  \n\t# 😀\n<|fim_middle|>",
+        "<|repo_name|>仓库\n<|file_sep|>商店/价格.py\nclass 商品:\n    ...\n"
+        "<|file_sep|>主.py\n<|fim_prefix|>x = 1",
+        "   \n\n\n  x\n\n   y = '多行\n字符串'\n):\n\n\n",
+    ],
+)
+def test_prompt_ids_from_cached_pieces_equal_the_whole_tokenization(qwen_engine, text: str) -> None:
+    counter = TokenCounter(qwen_engine.tokenize)
+    specials = qwen_engine.info.special_tokens
+    assert counter.exact(text, specials) == qwen_engine.tokenize(text)  # first time: checked whole
+    assert counter.exact(text, specials) == qwen_engine.tokenize(text)  # then: from the pieces
+    calls = counter.calls
+    assert counter.exact(text + "z", specials) == qwen_engine.tokenize(text + "z")
+    assert counter.calls - calls <= 1  # only the changed last piece is tokenized again
+
+
+def test_pieces_are_not_used_when_the_tokenizer_merges_across_lines() -> None:
+    # A tokenizer that glues a line break to the indentation after it (as GPT-2's pre-tokenizer does):
+    # splitting before indented lines would change its ids, so only column-0 lines are split.
+    def glue(text: str) -> list[int]:
+        return [ord(c) for c in re.sub("\n[ \t]+", "\x00", text)]
+
+    counter = TokenCounter(glue)
+    text = "def f():\n    return 1\n\nx = 2\n    y\n"
+    assert counter.exact(text) == glue(text)
+    assert counter.exact(text) == glue(text)
+    assert counter._splitter() is _BEFORE_COLUMN_ZERO
