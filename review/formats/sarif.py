@@ -112,7 +112,7 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
         "results": results,
     }
     if result.head:
-        run["versionControlProvenance"] = [{"repositoryUri": "file:///repository", "revisionId": result.head}]
+        run["properties"] = {"base": result.base, "head": result.head}
     return (
         json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, ensure_ascii=False, indent=2)
         + "\n"
