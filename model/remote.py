@@ -271,6 +271,13 @@ class RemoteEngine:
             )
         return text
 
+    def _prompt_length(self, request: GenerationRequest) -> int:
+        """Prompt tokens when the server sends no usage: known for ids, or for a recently tokenized text."""
+        if not isinstance(request.prompt, str):
+            return len(request.prompt)
+        ids = self._tokens.cached(request.prompt)
+        return 0 if ids is None else len(ids)
+
     def _special_ids(self) -> dict[int, str]:
         """Ids of the special tokens found in the vocabulary (see `info.special_tokens`)."""
         found = {}
@@ -350,6 +357,7 @@ class RemoteEngine:
             watcher.stop()
             exchange.close()
             stats.generated_tokens = stats.generated_tokens or events  # about one event per token
+            stats.prompt_tokens = stats.prompt_tokens or self._prompt_length(request)
             stats.finish_reason = stats.finish_reason or "cancelled"  # the caller stopped iterating
             stats.total_s = time.monotonic() - start
 

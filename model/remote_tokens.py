@@ -182,6 +182,12 @@ class RemoteTokenizer:
                 self._texts.popitem(last=False)
         return list(ids)
 
+    def cached(self, text: str) -> list[int] | None:
+        """The ids of `text` if it was tokenized recently (no server call)."""
+        with self._lock:
+            ids = self._cache.get(text)
+        return None if ids is None else list(ids)
+
     def text_of(self, ids: Sequence[int]) -> str | None:
         """The text these exact ids were recently tokenized from, if any (no server call)."""
         with self._lock:

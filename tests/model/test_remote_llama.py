@@ -136,7 +136,9 @@ def test_token_id_prompts_fall_back_to_text(remote: RemoteEngine) -> None:
     # tokenized map back to its exact text; other ids are detokenized between the FIM markers (its
     # /extras/detokenize drops special tokens) and checked by tokenizing the result again.
     ids = remote.tokenize(FIM_ADD)
-    assert remote.stream(GenerationRequest(prompt=ids, max_tokens=5)).text().startswith("return a + b")
+    stream = remote.stream(GenerationRequest(prompt=ids, max_tokens=5))
+    assert stream.text().startswith("return a + b")
+    assert stream.stats.prompt_tokens == len(ids)  # llama-cpp-python sends no usage; the ids tell
     fresh = RemoteEngine(remote._options)  # empty caches: the detokenize path
     request = GenerationRequest(prompt=ids, max_tokens=5)
     assert (
