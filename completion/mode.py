@@ -61,7 +61,7 @@ def decide_mode(
         return Mode(LINE, 1, f"inside {expression}")
     if before.strip():
         code = _without_comment(document, line, offset, tree, before)
-        if rules.opener.search(code):
+        if _opens_block(rules, code):
             return Mode(BLOCK, max(1, max_lines), "end of a block opener")
         return Mode(LINE, 1, "end of a line")
     above = _nearest_code_line(document, line, -1)
@@ -70,7 +70,7 @@ def decide_mode(
     if above is not None:
         text = document.line_text(above)
         code = _without_comment(document, above, document.line_end(above), tree, text)
-        if rules.opener.search(code):
+        if _opens_block(rules, code):
             if below is None or _indent(document.line_text(below)) <= _indent(text):
                 return Mode(BLOCK, max(1, max_lines), "empty body of a block opener")
             return Mode(LINE, 1, "line in an existing body")
@@ -80,6 +80,32 @@ def decide_mode(
     if _indent(below_text) < cursor_indent or below_text.strip().startswith(_CLOSERS):
         return Mode(BLOCK, max(1, max_lines), "end of a block")
     return Mode(LINE, 1, "blank line inside a body")
+
+
+def _opens_block(rules: _LanguageRules, code: str) -> bool:
+    """The line ends in a block opener that is not inside an open bracket (`a[1:` is a slice)."""
+    match = rules.opener.search(code)
+    return match is not None and _bracket_depth(code[: match.start()]) <= 0
+
+
+def _bracket_depth(code: str) -> int:
+    """Open brackets minus closed ones, outside string literals (a rough scan of one line)."""
+    depth, quote, escaped = 0, "", False
+    for char in code:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+    return depth
 
 
 def _indent(text: str) -> int:
