@@ -1,0 +1,85 @@
+"""End-to-end with the real Qwen2.5-Coder-0.5B on CPU: status, streamed partial text, final suggestion."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+pytestmark = pytest.mark.slow
+
+SERVER = [sys.executable, "-m", "daima", "serve"]
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    from daima.model.fetch import ensure_model
+
+    ensure_model("qwen2.5-coder-0.5b")  # download once, outside the server's startup
+    lsp_client.daima_status = []  # type: ignore[attr-defined]
+    lsp_client.daima_progress = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature("daima/status")
+    def on_status(params) -> None:
+        lsp_client.daima_status.append(params)  # type: ignore[attr-defined]
+
+    @lsp_client.feature("daima/completionProgress")
+    def on_progress(params) -> None:
+        lsp_client.daima_progress.append(params)  # type: ignore[attr-defined]
+
+    # A loaded 2-core CI machine is far slower than an editor user's; the deadline is generous here.
+    options = {
+        "model": {"name": "qwen2.5-coder-0.5b"},
+        "completion": {"maxTimeMs": 60000},
+        "index": {"enabled": False},
+    }
+    await lsp_client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            initialization_options=options,
+            root_uri=tmp_path.as_uri(),
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def wait_ready(client: LanguageClient, timeout: float = 240) -> None:
+    for _ in range(int(timeout * 10)):
+        states = [s.state for s in client.daima_status]  # type: ignore[attr-defined]
+        if "ready" in states:
+            return
+        assert "error" not in states, client.daima_status  # type: ignore[attr-defined]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"model not ready: {client.daima_status}")  # type: ignore[attr-defined]
+
+
+async def test_real_model_completes_the_function_body(client: LanguageClient, tmp_path: Path) -> None:
+    await wait_ready(client)
+    uri = (tmp_path / "add.py").as_uri()
+    text = "def add(a, b):\n    \n\n\nprint(add(1, 2))\n"
+    item = lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
+    result = await client.text_document_inline_completion_async(
+        lsp.InlineCompletionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            position=lsp.Position(line=1, character=4),
+            context=lsp.InlineCompletionContext(trigger_kind=lsp.InlineCompletionTriggerKind.Invoked),
+        )
+    )
+    assert result is not None and result.items
+    suggestion = result.items[0]
+    assert suggestion.insert_text == "return a + b"
+    cursor = lsp.Position(line=1, character=4)
+    assert suggestion.range == lsp.Range(start=cursor, end=cursor)
+    # The same text was streamed first, and the final notification says it is done.
+    progress = client.daima_progress  # type: ignore[attr-defined]
+    assert progress and progress[-1].done and progress[-1].text == "return a + b"
+    assert all("return a + b".startswith(p.text) for p in progress)
+    latencies = [s.lastLatencyMs for s in client.daima_status if s.lastLatencyMs is not None]  # type: ignore[attr-defined]
+    assert latencies, "the status carries the last latency"
