@@ -13,7 +13,7 @@ help:  ## list the targets
 $(BIN)/daima: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,test-remote]'
 	@touch $@
 
 install: $(BIN)/daima  ## create .venv and install daima with its test tools
