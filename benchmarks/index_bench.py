@@ -61,6 +61,16 @@ def raw_parse(root: Path) -> dict[str, float]:
     }
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not carry over an exec)."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -115,7 +125,9 @@ def main() -> int:
     )
     parser.add_argument("--tag", default="local", help="suffix of the results file name")
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--corpus", type=Path, help="the transformers source folder (default: the installed one)")
+    parser.add_argument(
+        "--corpus", type=Path, help="the transformers source folder (default: the installed one)"
+    )
     parser.add_argument("--raw-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.raw_only:  # child process: keeps raw parsing's memory out of the index's peak
@@ -154,7 +166,7 @@ def main() -> int:
     results = {
         "machine": {
             "tag": args.tag,
-            "cpu": platform.processor() or platform.machine(),
+            "cpu": cpu_model(),
             "cores_usable": len(os.sched_getaffinity(0)),
             "python": platform.python_version(),
         },
