@@ -10,6 +10,8 @@ import pytest
 from daima.completion.prompt import build_prompt, counter_for
 from daima.indexer import WorkspaceIndex
 from daima.model.api import GenerationRequest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from daima.config import CompletionOptions
 from daima.text import TextDocument
@@ -223,3 +225,62 @@ def test_real_model_completes_through_the_prompt(real_engine, source: str, force
         stop_token_ids=prompt.stop_token_ids,
     )
     assert real_engine.stream(request).text().startswith(starts)
+
+
+_PIECES = [
+    "def ",
+    "计算",
+    "总价",
+    "(",
+    ")",
+    ":",
+    "\n",
+    "    ",
+    "\t",
+    " ",
+    "😀",
+    "🎉",
+    '"',
+    "'",
+    "#",
+    "注释",
+    "x",
+    "=",
+    "{",
+    "}",
+    "\r\n",
+    "\r",
+    "return ",
+    "商品列表",
+    "1",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(st.sampled_from(_PIECES), max_size=120),
+    cursor=st.floats(min_value=0, max_value=1),
+    budget=st.integers(min_value=0, max_value=200),
+    language=st.sampled_from(["python", "javascript", "go", "plaintext"]),
+)
+def test_any_document_any_cursor_any_budget(
+    qwen_engine, parts, cursor: float, budget: int, language: str
+) -> None:
+    text = "".join(parts)
+    offset = round(cursor * len(text))
+    document = TextDocument("file:///w/任意.py", text, language_id=language)
+    prompt = build_prompt(
+        document,
+        offset,
+        engine=qwen_engine,
+        options=CompletionOptions(prompt_tokens=budget),
+        language_id=language,
+    )
+    assert list(prompt.token_ids) == qwen_engine.tokenize(prompt.text)
+    overhead = len(qwen_engine.tokenize("<|fim_prefix|><|fim_suffix|><|fim_middle|>"))
+    assert prompt.tokens.total <= max(budget, overhead)
+    assert prompt.prefix_start <= prompt.prefix_end <= offset <= prompt.suffix_end <= len(text)
+    assert text[prompt.prefix_end : offset] == prompt.forced_prefix
+    prefix, suffix = text[prompt.prefix_start : prompt.prefix_end], text[offset : prompt.suffix_end]
+    assert prompt.text == f"<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
+    assert prompt.mode in {"line", "block"}
