@@ -42,7 +42,9 @@ class CompletionOptions:
     """How prompts are built and suggestions shaped."""
 
     enabled: bool = True
-    template: str = "auto"  # FIM template family; "auto" matches the model
+    # FIM template family: qwen, deepseek, starcoder2, codellama, codegemma, codestral (see
+    # completion/templates.json); "auto" matches the model by its special tokens, name and model type.
+    template: str = "auto"
     max_tokens: int = 64
     max_lines: int = 8  # line cap in block mode
     # Further generations (sharing the cached prompt) tried when the greedy one reads names that do not
