@@ -39,9 +39,8 @@ from daima.model.remote_http import (
     Watcher,
     excerpt,
 )
-from daima.model.remote_stream import read_events
+from daima.model.remote_stream import completion_body, read_events, text_deltas
 from daima.model.remote_tokens import RemoteTokenizer
-from daima.model.sse import StopScanner
 
 from daima.config import ModelOptions
 
@@ -50,7 +49,6 @@ log = logging.getLogger(__name__)
 COMPLETIONS = "/v1/completions"
 DEFAULT_CONTEXT = EngineInfo(name="").context_length  # when the server does not say
 INFO_RETRY_S = 5.0  # how long `info` serves defaults after the server failed to answer
-LOGIT_BIAS_LIMIT = 100.0  # the OpenAI API range; vLLM rejects values outside it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,28 +212,8 @@ class RemoteEngine:
     # -- one generation ------------------------------------------------------------------------
 
     def _body(self, request: GenerationRequest, prompt: str | list[int]) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": self._model or None,
-            "prompt": prompt,
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-            "top_p": request.top_p,
-            "stream": True,
-            "stream_options": {"include_usage": True},
-            **self._family.extra,
-        }
-        if request.stop:
-            body["stop"] = list(request.stop)
-        if request.seed is not None:
-            body["seed"] = request.seed
-        if request.logit_bias:
-            body["logit_bias"] = {
-                str(token): max(-LOGIT_BIAS_LIMIT, min(LOGIT_BIAS_LIMIT, float(bias)))
-                for token, bias in request.logit_bias.items()
-            }
-        if request.stop_token_ids and self._family.stop_token_ids:
-            body["stop_token_ids"] = list(request.stop_token_ids)
-        return {key: value for key, value in body.items() if value is not None}
+        family = self._family
+        return completion_body(request, prompt, self._model, family.extra, family.stop_token_ids)
 
     def _prompt(self, request: GenerationRequest) -> str | list[int]:
         """The prompt to send; a forced prefix is appended (the documented no-healing fallback)."""
@@ -331,32 +309,13 @@ class RemoteEngine:
             if stats.finish_reason != "error":
                 return  # the deadline or a cancel cut the connect short: not a failure
             raise
-        events = 0
-        scanner = StopScanner(request.stop)
-        forced = request.forced_prefix
+        counts = {"events": 0}
         try:
-            for event in read_events(exchange, watcher, stats):
-                text = event.get("text", "")
-                if text:
-                    events += 1
-                    if stats.time_to_first_token_s is None:
-                        stats.time_to_first_token_s = time.monotonic() - start
-                out = scanner.feed(forced + text)
-                forced = ""
-                if out:
-                    yield out
-                if scanner.stopped:
-                    stats.finish_reason = "stop"
-                    break
-            else:
-                if stats.finish_reason in ("stop", "length"):  # not after a cancel or the deadline
-                    out = scanner.feed(forced) + scanner.flush()
-                    if out:
-                        yield out
+            yield from text_deltas(read_events(exchange, watcher, stats), request, stats, start, counts)
         finally:
             watcher.stop()
             exchange.close()
-            stats.generated_tokens = stats.generated_tokens or events  # about one event per token
+            stats.generated_tokens = stats.generated_tokens or counts["events"]  # about one event per token
             stats.prompt_tokens = stats.prompt_tokens or self._prompt_length(request)
             stats.finish_reason = stats.finish_reason or "cancelled"  # the caller stopped iterating
             stats.total_s = time.monotonic() - start

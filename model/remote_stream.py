@@ -7,12 +7,76 @@ they send when something is wrong) is in one place.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from daima.model.api import EngineError, GenerationStats
+from daima.model.api import EngineError, GenerationRequest, GenerationStats
 from daima.model.remote_http import BadAnswerError, Exchange, Watcher, excerpt
-from daima.model.sse import SseParser
+from daima.model.sse import SseParser, StopScanner
+
+LOGIT_BIAS_LIMIT = 100.0  # the OpenAI API range; vLLM rejects values outside it
+
+
+def completion_body(
+    request: GenerationRequest,
+    prompt: str | list[int],
+    model: str,
+    extra: dict[str, Any],
+    stop_ids: bool,  # the server family accepts `stop_token_ids`
+) -> dict[str, Any]:
+    """The JSON body of a streaming `/v1/completions` request (`extra`: the server family's fields)."""
+    body: dict[str, Any] = {
+        "model": model or None,
+        "prompt": prompt,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        **extra,
+    }
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.seed is not None:
+        body["seed"] = request.seed
+    if request.logit_bias:
+        body["logit_bias"] = {
+            str(token): max(-LOGIT_BIAS_LIMIT, min(LOGIT_BIAS_LIMIT, float(bias)))
+            for token, bias in request.logit_bias.items()
+        }
+    if request.stop_token_ids and stop_ids:
+        body["stop_token_ids"] = list(request.stop_token_ids)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def text_deltas(
+    events: Iterable[dict[str, Any]],
+    request: GenerationRequest,
+    stats: GenerationStats,
+    start: float,
+    counts: dict[str, int],
+) -> Iterator[str]:
+    """Choices to text deltas: the forced prefix first, stop strings applied, TTFT and events counted."""
+    scanner = StopScanner(request.stop)
+    forced = request.forced_prefix  # yielded with the first answer, never before the server responded
+    for event in events:
+        text = event.get("text", "")
+        if text:
+            counts["events"] += 1
+            if stats.time_to_first_token_s is None:
+                stats.time_to_first_token_s = time.monotonic() - start
+        out = scanner.feed(forced + text)
+        forced = ""
+        if out:
+            yield out
+        if scanner.stopped:
+            stats.finish_reason = "stop"
+            return
+    if stats.finish_reason in ("stop", "length"):  # not after a cancel or the deadline
+        out = scanner.feed(forced) + scanner.flush()
+        if out:
+            yield out
 
 
 def read_events(exchange: Exchange, watcher: Watcher, stats: GenerationStats) -> Iterator[dict[str, Any]]:
