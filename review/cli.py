@@ -58,6 +58,12 @@ def add_parser(subparsers: Any) -> None:
         "--remote-url", default="", help="OpenAI-compatible server to use instead of a local model"
     )
     parser.add_argument("--remote-model", default="", help="model name sent to the remote server")
+    parser.add_argument(
+        "--remote-timeout-s",
+        type=float,
+        default=120.0,
+        help="read timeout for the remote server (default: 120)",
+    )
     parser.add_argument("--device", default="auto", help='device of a local model ("auto", "cpu", "cuda")')
     parser.add_argument(
         "--thinking", choices=["on", "off"], default="off", help="thinking mode, for models that have it"
@@ -89,6 +95,8 @@ def _engine(args: argparse.Namespace) -> Any:
         device=args.device,
         remote_url=args.remote_url,
         remote_model=args.remote_model,
+        # A review is a batch job: a long prompt may take a while before its first token.
+        remote_timeout_ms=int(args.remote_timeout_s * 1000),
     )
     try:
         return loader.load_engine(options)
