@@ -200,7 +200,7 @@ def _tokens_upto(
 
 _COUNTERS: OrderedDict[int, tuple[Engine, TokenCounter]] = OrderedDict()
 _COUNTERS_LOCK = threading.Lock()
-_STOP_IDS: dict[tuple[int, str], tuple[int, ...]] = {}
+_STOP_IDS: dict[tuple[int, str, str], tuple[int, ...]] = {}
 
 
 def counter_for(engine: Engine) -> TokenCounter:
@@ -217,7 +217,7 @@ def counter_for(engine: Engine) -> TokenCounter:
 
 def stop_token_ids(engine: Engine, template: FimTemplate) -> tuple[int, ...]:
     """Ids of the template's stop tokens that are single special tokens of this engine's vocabulary."""
-    key = (id(engine), template.family)
+    key = (id(engine), engine.info.name, template.family)
     if key not in _STOP_IDS:
         ids: list[int] = []
         for token in template.stop:

@@ -165,3 +165,30 @@ def test_pieces_are_not_used_when_the_tokenizer_merges_across_lines() -> None:
     assert counter.exact(text) == glue(text)
     assert counter.exact(text) == glue(text)
     assert counter._splitter() is _BEFORE_COLUMN_ZERO
+
+
+def test_a_large_file_parsed_only_around_the_window_rates_lines_like_a_full_parse() -> None:
+    from daima.completion.mode import decide_mode
+    from daima.completion.prompt import WINDOW_PARSE_LINES
+
+    block = (
+        'class 类_{0}:\n    """文档 🎉\n\n    第二行\n    """\n\n'
+        "    def 方法(self, 参数):\n        return 参数 + {0}\n\n\n"
+    )
+    source = "".join(block.format(i) for i in range(WINDOW_PARSE_LINES // 5))
+    document = TextDocument("file:///big.py", source, language_id="python")
+    assert document.line_count > WINDOW_PARSE_LINES
+    start, end = document.line_start(1200), document.line_start(1400)
+    full = Boundaries(document, parse_tree(document, "python"))
+    window = Boundaries(document, parse_tree(document, "python", window=(start, end)))
+    for line in range(1200, 1400):
+        assert window.rate(line) == full.rate(line), (line, document.line_text(line))
+    for offset in (document.line_start(1306), document.line_end(1306), document.line_end(1300)):
+        assert decide_mode(document, offset, language_id="python", tree=parse_tree(document, "python")) == (
+            decide_mode(
+                document,
+                offset,
+                language_id="python",
+                tree=parse_tree(document, "python", window=(start, end)),
+            )
+        )
