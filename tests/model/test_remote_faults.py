@@ -6,6 +6,7 @@ request's deadline. Each server here is a real HTTP (or raw TCP) server on a loc
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -324,3 +325,40 @@ def test_server_families_get_their_own_fields(
         body = server.requests[-1][3]
         assert body_has.items() <= body.items()
         assert not set(body_lacks) & set(body)
+
+
+def dribble_stream(handler: Handler, _body: Any) -> None:
+    """A delta every 20 ms until the client hangs up (the write fails), as a real server does."""
+    handler.start_sse()
+    for _ in range(1500):
+        handler.write(choice_event("return"))
+        handler.sleep(0.02)
+
+
+def test_cancellation_storm_leaks_no_threads_or_sockets() -> None:
+    """Each keystroke cancels the previous request: 100 in a row, each after its first delta."""
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))  # client and server sockets alike (same process)
+
+    with scripted_server({("POST", "/v1/completions"): dribble_stream}) as server:
+        remote = engine(server.url, timeout_ms=10_000)
+        remote.check()
+        threads, fds = threading.active_count(), open_fds()
+        started = time.monotonic()
+        for _ in range(100):
+            cancel = CancelToken()
+            stream = remote.stream(GenerationRequest(prompt=PROMPT), cancel)
+            deltas = iter(stream)
+            assert next(deltas) == "return"
+            cancel.cancel()
+            assert list(deltas) == []
+            assert stream.stats.finish_reason == "cancelled"
+        assert time.monotonic() - started < 10
+        # The server sees each disconnect on its next write and ends that handler; nothing piles up.
+        end = time.monotonic() + 3
+        while time.monotonic() < end and (threading.active_count() > threads or open_fds() > fds):
+            time.sleep(0.05)
+        assert [t for t in threading.enumerate() if t.name == "daima-remote-watch"] == []
+        assert threading.active_count() <= threads
+        assert open_fds() <= fds
