@@ -39,7 +39,7 @@ class SectionTokens:
     prefix: int
     suffix: int
     context: int
-    overhead: int  # template tokens and headers
+    overhead: int  # template tokens and headers (what the sections do not account for)
     total: int  # exact count of the whole prompt (len(token_ids))
     budget: int  # what the prompt was allowed
 
@@ -148,11 +148,13 @@ def build_prompt(
         log.warning("prompt still %d tokens over its budget after trimming", excess)
 
     context_tokens = sum(costs.get(id(s), 0) for s in context)
+    prefix_tokens = _tokens_upto(document, start, healing.cut, 1 << 30, counter)
+    suffix_tokens = _tokens_upto(document, offset, end, 1 << 30, counter, forward=True)
     sections = SectionTokens(
-        prefix=_tokens_upto(document, start, healing.cut, 1 << 30, counter),
-        suffix=_tokens_upto(document, offset, end, 1 << 30, counter, forward=True),
+        prefix=prefix_tokens,
+        suffix=suffix_tokens,
         context=context_tokens,
-        overhead=overhead,
+        overhead=max(0, len(ids) - prefix_tokens - suffix_tokens - context_tokens),
         total=len(ids),
         budget=budget,
     )
