@@ -31,6 +31,7 @@ _KIND_ORDER = {"import": 0, "definition": 1, "similar": 2, "recent": 3}
 WINDOW_BEFORE, WINDOW_AFTER = 40, 10  # lines around the cursor whose names are looked up
 MAX_NAMES = 48  # index look-ups per prompt (nearest names first)
 MAX_DEFINITIONS = 24
+PER_NAME = 2  # definitions kept per name
 SIMILAR_K = 3
 DOC_LINES = 2  # docstring/comment head kept with a signature
 # Imports in the languages daima indexes: Python `import a`/`from m import a, b`, JS/TS `import {a} from`,
@@ -153,6 +154,33 @@ def imported_names(document: TextDocument) -> list[str]:
     return names
 
 
+_FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([^)\n]+)", re.MULTILINE)
+_JS_IMPORT = re.compile(r"^\s*import\s+\{?([^}\n]*?)\}?\s+from\s+['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+def _import_modules(document: TextDocument) -> dict[str, str]:
+    """Imported name -> the module path it comes from, as a path fragment ("商店/价格")."""
+    modules: dict[str, str] = {}
+    for match in _FROM_IMPORT.finditer(document.text):
+        fragment = match.group(1).strip(".").replace(".", "/")
+        for part in match.group(2).split(","):
+            name = part.split(" as ")[0].strip()
+            if fragment and _IDENTIFIER.fullmatch(name):
+                modules.setdefault(name, fragment)
+    for match in _JS_IMPORT.finditer(document.text):
+        fragment = re.sub(r"\.[jt]sx?$", "", match.group(2)).lstrip("./")
+        for part in match.group(1).split(","):
+            name = part.split(" as ")[0].strip()
+            if fragment and _IDENTIFIER.fullmatch(name):
+                modules.setdefault(name, fragment)
+    return modules
+
+
+def _stem(path: str) -> str:
+    """A path without its extension, with forward slashes (to match module fragments)."""
+    return re.sub(r"\.[^./\\]+$", "", path.replace("\\", "/"))
+
+
 def _definitions(
     document: TextDocument, offset: int, index: Any, current: str | None, root: str | Path | None
 ) -> list[Snippet]:
@@ -161,11 +189,18 @@ def _definitions(
     by_path: dict[str, list[Any]] = {}
     kinds: dict[str, str] = {}
     count = 0
+    modules = _import_modules(document)
     for position, name in enumerate((imported + near)[:MAX_NAMES]):
-        for symbol in index.definitions(name) or ():
-            symbol_path = str(getattr(symbol, "path", ""))
-            if not symbol_path or symbol_path == current or count >= MAX_DEFINITIONS:
-                continue
+        found = [s for s in index.definitions(name) or () if str(getattr(s, "path", "")) not in ("", current)]
+        # Only the definition in the module the name is imported from when there is one; else by path,
+        # and a name defined in many files (`__init__`, `get`) contributes only a couple of them.
+        hint = modules.get(name, "")
+        from_module = [s for s in found if hint and hint in _stem(str(s.path))]
+        found = from_module or sorted(found, key=lambda s: (str(s.path), getattr(s, "line", 0)))
+        for symbol in found[:PER_NAME]:
+            symbol_path = str(symbol.path)
+            if count >= MAX_DEFINITIONS:
+                break
             label = _label(symbol_path, root)
             by_path.setdefault(label, []).append(symbol)
             # A file that defines an imported name is the most stable context there is.

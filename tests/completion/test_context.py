@@ -115,3 +115,16 @@ def test_stable_order_is_independent_of_priority() -> None:
     c = Snippet(path="a.py", text="z", kind="import")
     d = Snippet(path="a.py", text="w", kind="similar")
     assert stable_order([a, b, c, d]) == stable_order([d, c, b, a]) == [c, a, d, b]
+
+
+def test_an_imported_name_uses_the_definition_in_its_module(workspace: WorkspaceIndex) -> None:
+    # 旧版/价格.py also defines 计算总价; the import says 商店.价格, so only that one is shown.
+    assert len(workspace.definitions("计算总价")) == 2
+    document, path = _main_document(workspace)
+    snippets = gather_context(document, len(MAIN), index=workspace, path=path, root=workspace.root)
+    definitions = [s for s in snippets if s.kind in ("import", "definition")]
+    assert all(s.path != "旧版/价格.py" for s in definitions)
+    # Without the import, both are candidates (a couple per name, by path).
+    loose = TextDocument(path.as_uri(), "总价 = 计算总价([])\n", language_id="python")
+    paths = {s.path for s in gather_context(loose, 10, index=workspace, path=path, root=workspace.root)}
+    assert {"商店/价格.py", "旧版/价格.py"} <= paths
