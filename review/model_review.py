@@ -36,6 +36,7 @@ class ModelReviewOptions:
     max_tokens: int = 384  # per answer; a thinking model needs more
     context_chars: int = 3000  # budget for context from the repository
     timeout_s: float = 300.0  # per answer
+    max_lines_per_request: int = 150  # a larger change is reviewed in several requests
 
 
 @cache
@@ -44,17 +45,25 @@ def answer_schema() -> dict[str, Any]:
     return json.loads(resources.files("daima.review").joinpath("finding_schema.json").read_text("utf-8"))
 
 
-def numbered_hunks(changed: ChangedFile, text: str) -> str:
-    """The hunks as head lines, `+` marking added lines, each with its line number."""
+def hunk_blocks(changed: ChangedFile, text: str, max_lines: int) -> list[str]:
+    """The hunks as numbered head lines (`+` marks added ones), cut into blocks of at most `max_lines`
+    lines so that a large change becomes several requests; blocks without an added line are left out."""
     lines = text.splitlines()
-    out = []
+    blocks: list[list[str]] = [[]]
+    has_added = [False]
     for hunk in changed.hunks:
-        out.append(f"@@ lines {hunk.start}-{hunk.start + max(hunk.length, 1) - 1}")
+        header = f"@@ lines {hunk.start}-{hunk.start + max(hunk.length, 1) - 1}"
+        blocks[-1].append(header)
         for number in range(hunk.start, hunk.start + hunk.length):
-            if 1 <= number <= len(lines):
-                marker = "+" if number in changed.added_lines else " "
-                out.append(f"{marker} {number}| {lines[number - 1]}")
-    return "\n".join(out)
+            if not 1 <= number <= len(lines):
+                continue
+            if len(blocks[-1]) >= max_lines:
+                blocks.append([header + " (continued)"])
+                has_added.append(False)
+            added = number in changed.added_lines
+            has_added[-1] |= added
+            blocks[-1].append(f"{'+' if added else ' '} {number}| {lines[number - 1]}")
+    return ["\n".join(block) for block, keep in zip(blocks, has_added, strict=True) if keep]
 
 
 def quote_untrusted(text: str) -> str:
@@ -66,16 +75,16 @@ def quote_untrusted(text: str) -> str:
     return text
 
 
-def build_messages(changed: ChangedFile, text: str, language: str, context: str) -> list[Message]:
-    """System and user messages for one changed file."""
+def build_messages(path: str, block: str, language: str, context: str) -> list[Message]:
+    """System and user messages for one block of a changed file's hunks."""
     table = prompts()
     context = quote_untrusted(context)
     context_block = table["context"].replace("{context}", context) if context else ""
     values = {
-        "path": quote_untrusted(changed.path),
+        "path": quote_untrusted(path),
         "language": language,
         "context": context_block,
-        "hunks": quote_untrusted(numbered_hunks(changed, text)),
+        "hunks": quote_untrusted(block),
     }
     # One pass, so text from the change can never be taken for another placeholder.
     user = re.sub(r"\{(path|language|context|hunks)\}", lambda m: values[m.group(1)], table["user"])
@@ -119,6 +128,27 @@ def _ask(engine: Engine, messages: list[Message], options: ModelReviewOptions) -
     return template.strip_thinking(engine.stream(request).text())
 
 
+def _answer_items(
+    engine: Engine, messages: list[Message], options: ModelReviewOptions, path: str
+) -> list[dict[str, Any]] | None:
+    """The validated findings of one request (one retry on an invalid answer); None when dropped."""
+    for attempt in range(2):
+        try:
+            answer = _ask(engine, messages, options)
+        except EngineError as error:
+            log.warning("model review of %s skipped: the engine failed: %s", path, error)
+            return None
+        try:
+            return parse_answer(answer)
+        except ValueError as error:
+            log.info("model answer for %s was invalid (attempt %d): %s", path, attempt + 1, error)
+            retry = prompts()["retry"].replace("{error}", str(error))
+            echoed = Message("assistant", quote_untrusted(answer[:2000]))
+            messages = [*messages, echoed, Message("user", retry)]
+    log.warning("model review of %s dropped: the answer was not valid JSON findings after a retry", path)
+    return None
+
+
 def review_file(
     engine: Engine,
     changed: ChangedFile,
@@ -127,51 +157,31 @@ def review_file(
     context: str,
     rule_lines: Collection[int],
     options: ModelReviewOptions,
-) -> tuple[list[Finding], bool]:
-    """Model findings for one file, and whether the answer was dropped as invalid after one retry."""
-    messages = build_messages(changed, text, language, context)
-    items: list[dict[str, Any]] | None = None
-    for attempt in range(2):
-        try:
-            answer = _ask(engine, messages, options)
-        except EngineError as error:
-            log.warning("model review of %s skipped: the engine failed: %s", changed.path, error)
-            return [], True
-        try:
-            items = parse_answer(answer)
-            break
-        except ValueError as error:
-            log.info("model answer for %s was invalid (attempt %d): %s", changed.path, attempt + 1, error)
-            retry = prompts()["retry"].replace("{error}", str(error))
-            messages = [
-                *messages,
-                Message("assistant", quote_untrusted(answer[:2000])),
-                Message("user", retry),
-            ]
-    if items is None:
-        log.warning(
-            "model review of %s dropped: the answer was not valid JSON findings after a retry", changed.path
-        )
-        return [], True
+) -> tuple[list[Finding], int]:
+    """Model findings for one file, and how many answers were dropped as invalid after a retry."""
     document = TextDocument(changed.path, text)
     findings: dict[int, Finding] = {}
-    for item in items:
-        line = int(item["line"])
-        if (
-            line not in changed.added_lines
-            or line in rule_lines
-            or line in findings
-            or line > document.line_count
-        ):
-            continue  # only changed lines, never on top of a rule finding, one per line
-        findings[line] = Finding(
-            path=changed.path,
-            line=line,
-            start=document.line_start(line - 1),
-            end=document.line_end(line - 1),
-            rule_id=MODEL_RULE_ID,
-            severity=Severity.parse(item["severity"]),
-            message=_clean(str(item["message"])),
-            source="model",
-        )
-    return list(findings.values()), False
+    dropped = 0
+    for block in hunk_blocks(changed, text, options.max_lines_per_request):
+        messages = build_messages(changed.path, block, language, context)
+        items = _answer_items(engine, messages, options, changed.path)
+        if items is None:
+            dropped += 1
+            continue
+        for item in items:
+            line = int(item["line"])
+            if line not in changed.added_lines or line in rule_lines or line in findings:
+                continue  # only changed lines, never on top of a rule finding, one per line
+            if line > document.line_count:
+                continue
+            findings[line] = Finding(
+                path=changed.path,
+                line=line,
+                start=document.line_start(line - 1),
+                end=document.line_end(line - 1),
+                rule_id=MODEL_RULE_ID,
+                severity=Severity.parse(item["severity"]),
+                message=_clean(str(item["message"])),
+                source="model",
+            )
+    return sorted(findings.values(), key=Finding.sort_key), dropped

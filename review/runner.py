@@ -44,7 +44,7 @@ def run_review(
         rule_lines = {f.line for f in rule_findings}
         model_findings, dropped = review_file(engine, changed, text, language, context, rule_lines, options)
         result.findings.extend(model_findings)
-        result.dropped_model_outputs += int(dropped)
+        result.dropped_model_outputs += dropped
         log.info("%s: %d rule and %d model findings", changed.path, len(rule_findings), len(model_findings))
     result.findings.sort(key=Finding.sort_key)
     return result

@@ -12,7 +12,7 @@ import pytest
 from daima.model.api import CancelToken, EngineInfo, GenerationRequest, TextStream
 from daima.review.chat import ChatTemplate, Message, template_for
 from daima.review.formats import render
-from daima.review.model_review import ModelReviewOptions, parse_answer
+from daima.review.model_review import ModelReviewOptions, hunk_blocks, parse_answer
 from daima.review.runner import run_review
 from review_repos import DATA, RULE_LINES, injection_repo
 
@@ -131,6 +131,42 @@ def test_model_findings_only_add_on_changed_clean_lines(tmp_path: Path) -> None:
     assert "daima model review" in body and "```suggestion" not in body
     sarif = json.loads(render(result, "sarif"))
     assert {r["properties"]["source"] for r in sarif["runs"][0]["results"]} == {"rule", "model"}
+
+
+def test_large_changes_are_reviewed_in_blocks(tmp_path: Path) -> None:
+    from review_repos import commit_all, init_repo, write_tree
+
+    repo = init_repo(tmp_path / "big")
+    write_tree(repo, {"big.py": "x = 0\n"})
+    base = commit_all(repo, "base")
+    write_tree(repo, {"big.py": "x = 0\n" + "".join(f"v{i} = {i}  # 第{i}行\n" for i in range(1, 321))})
+    head = commit_all(repo, "head")
+    answers = [
+        json.dumps({"findings": [{"line": n, "severity": "note", "message": f"block {n}"}]})
+        for n in (5, 200, 321)
+    ]
+    engine = ScriptedEngine(answers)
+    result = run_review(
+        repo, base, head, engine=engine, options=ModelReviewOptions(max_lines_per_request=120)
+    )
+    assert len(engine.prompts) == 3
+    assert [(f.line, f.message) for f in result.findings] == [
+        (5, "block 5"),
+        (200, "block 200"),
+        (321, "block 321"),
+    ]
+    assert "+ 321| v320 = 320  # 第320行" in engine.prompts[2] and "+ 5| " not in engine.prompts[2]
+
+
+def test_blocks_without_added_lines_are_skipped() -> None:
+    from daima.review.diff import ChangedFile, Hunk
+
+    text = "".join(f"line {n}\n" for n in range(1, 13))
+    changed = ChangedFile(
+        path="a.py", added_lines=frozenset({12}), hunks=(Hunk(start=1, length=12, text=""),)
+    )
+    blocks = hunk_blocks(changed, text, 5)
+    assert blocks == ["@@ lines 1-12 (continued)\n  9| line 9\n  10| line 10\n  11| line 11\n+ 12| line 12"]
 
 
 def _loader_available() -> bool:
