@@ -39,6 +39,8 @@ class Handler(BaseHTTPRequestHandler):
 
     server: ScriptedServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle + delayed ACK add 40 ms per answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -356,9 +356,9 @@ def test_cancellation_storm_leaks_no_threads_or_sockets() -> None:
             assert stream.stats.finish_reason == "cancelled"
         assert time.monotonic() - started < 10
         # The server sees each disconnect on its next write and ends that handler; nothing piles up.
-        end = time.monotonic() + 3
+        end = time.monotonic() + 10  # generous for a loaded CI machine; normally ~0.1 s
         while time.monotonic() < end and (threading.active_count() > threads or open_fds() > fds):
             time.sleep(0.05)
         assert [t for t in threading.enumerate() if t.name == "daima-remote-watch"] == []
-        assert threading.active_count() <= threads
-        assert open_fds() <= fds
+        assert threading.active_count() <= threads, [t.name for t in threading.enumerate()]
+        assert open_fds() <= fds, sorted(os.listdir("/proc/self/fd"))
