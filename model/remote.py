@@ -301,6 +301,9 @@ class RemoteEngine:
         if request.expired() or (cancel is not None and cancel.cancelled):
             stats.finish_reason = "deadline" if request.expired() else "cancelled"
             return
+        if request.max_tokens <= 0:  # llama.cpp servers read 0 as "no limit"
+            stats.finish_reason = "length"
+            return
         try:
             exchange, watcher = self._open(request, cancel)
         except EngineError:

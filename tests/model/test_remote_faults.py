@@ -254,6 +254,13 @@ def test_server_that_ignores_stream_and_sends_json() -> None:
         assert (stream.stats.finish_reason, stream.stats.generated_tokens) == ("stop", 5)
 
 
+def test_zero_max_tokens_asks_nothing() -> None:
+    with scripted_server({("POST", "/v1/completions"): good_stream}) as server:
+        stream = engine(server.url).stream(GenerationRequest(prompt=PROMPT, max_tokens=0))
+        assert (stream.text(), stream.stats.finish_reason) == ("", "length")
+        assert server.requests == []
+
+
 def test_nothing_is_sent_before_iteration() -> None:
     with scripted_server({("POST", "/v1/completions"): good_stream}) as server:
         remote = engine(server.url)
