@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 4  # bump on any change below; older databases are rebuilt
 _BUSY_TIMEOUT_MS = 30_000
+_TABLES = frozenset({"meta", "files", "symbols", "imports", "chunks_fts"})
 CHUNK_ID_BITS = 20  # up to a million chunks per file
 
 _SCHEMA = """
@@ -97,14 +98,15 @@ class Store:
         db = self._connect()
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if version != SCHEMA_VERSION and tables:
-            log.warning(
-                "index database %s has schema %s, expected %s; rebuilding it",
-                self.path,
-                version,
-                SCHEMA_VERSION,
+        damaged = bool(tables) and not _TABLES.issubset(tables)
+        if (version != SCHEMA_VERSION and tables) or damaged:
+            problem = (
+                f"schema {version} replaced by {SCHEMA_VERSION}"
+                if version != SCHEMA_VERSION
+                else "tables missing"
             )
-            self.rebuilt_reason = f"schema {version} replaced by {SCHEMA_VERSION}"
+            log.warning("index database %s: %s; rebuilding it", self.path, problem)
+            self.rebuilt_reason = problem
             db.close()
             self._delete_files()
             db = self._connect()
@@ -218,8 +220,13 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+        """Rows of a read query; a broken database answers nothing (logged) rather than raising."""
         with self.lock:
-            return self.db.execute(sql, tuple(params)).fetchall()
+            try:
+                return self.db.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as error:
+                log.warning("index query failed (%s); answering without the index", error)
+                return []
 
 
 @contextmanager

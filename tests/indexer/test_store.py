@@ -104,3 +104,21 @@ def test_two_processes_on_one_database_stay_consistent(tmp_path: Path) -> None:
     assert index.store.query(orphans) == [(0,)]
     index.close()
     fresh.close()
+
+
+def test_a_broken_database_answers_nothing_instead_of_raising(make_index) -> None:
+    index = make_index({"a.py": "def a():\n    pass\n"})
+    index.index_all()
+    other = sqlite3.connect(index.store.path)
+    other.execute("DROP TABLE symbols")
+    other.commit()
+    other.close()
+    assert index.definitions("a") == []
+    assert index.search_symbols("a") == []
+    assert index.similar_chunks("def a") == []
+    # Reopening notices the damage and rebuilds.
+    index.close()
+    again = type(index).open(index.root, db_path=index.store.path)
+    again.index_all()
+    assert again.definitions("a")
+    again.close()
