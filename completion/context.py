@@ -158,11 +158,17 @@ _FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([^)\n]+)", re.MUL
 _JS_IMPORT = re.compile(r"^\s*import\s+\{?([^}\n]*?)\}?\s+from\s+['\"]([^'\"]+)['\"]", re.MULTILINE)
 
 
-def _import_modules(document: TextDocument) -> dict[str, str]:
+def _import_modules(document: TextDocument, current: str | None = None) -> dict[str, str]:
     """Imported name -> the module path it comes from, as a path fragment ("商店/价格")."""
     modules: dict[str, str] = {}
     for match in _FROM_IMPORT.finditer(document.text):
-        fragment = match.group(1).strip(".").replace(".", "/")
+        module = match.group(1)
+        fragment = module.lstrip(".").replace(".", "/")
+        dots = len(module) - len(module.lstrip("."))
+        if dots and current is not None:
+            # `from .x import y` in a/b/c.py is a/b/x; each further dot goes one folder up.
+            base = Path(current).parents[dots - 1] if dots <= len(Path(current).parents) else Path("/")
+            fragment = (base / fragment).as_posix() if fragment else base.as_posix()
         for part in match.group(2).split(","):
             name = part.split(" as ")[0].strip()
             if fragment and _IDENTIFIER.fullmatch(name):
@@ -176,9 +182,13 @@ def _import_modules(document: TextDocument) -> dict[str, str]:
     return modules
 
 
-def _stem(path: str) -> str:
-    """A path without its extension, with forward slashes (to match module fragments)."""
-    return re.sub(r"\.[^./\\]+$", "", path.replace("\\", "/"))
+def _is_module(path: str, fragment: str) -> bool:
+    """Whether a file is the module `fragment` ("商店/价格" is 商店/价格.py or 商店/价格/__init__.py)."""
+    stem = (
+        re.sub(r"\.[^./\\]+$", "", path.replace("\\", "/")).removesuffix("/__init__").removesuffix("/index")
+    )
+    fragment = fragment.strip("/")
+    return stem == fragment or stem.endswith("/" + fragment)
 
 
 def _definitions(
@@ -189,13 +199,13 @@ def _definitions(
     by_path: dict[str, list[Any]] = {}
     kinds: dict[str, str] = {}
     count = 0
-    modules = _import_modules(document)
+    modules = _import_modules(document, current)
     for position, name in enumerate((imported + near)[:MAX_NAMES]):
         found = [s for s in index.definitions(name) or () if str(getattr(s, "path", "")) not in ("", current)]
         # Only the definition in the module the name is imported from when there is one; else by path,
         # and a name defined in many files (`__init__`, `get`) contributes only a couple of them.
         hint = modules.get(name, "")
-        from_module = [s for s in found if hint and hint in _stem(str(s.path))]
+        from_module = [s for s in found if hint and _is_module(str(s.path), hint)]
         found = from_module or sorted(found, key=lambda s: (str(s.path), getattr(s, "line", 0)))
         for symbol in found[:PER_NAME]:
             symbol_path = str(symbol.path)

@@ -128,3 +128,21 @@ def test_an_imported_name_uses_the_definition_in_its_module(workspace: Workspace
     loose = TextDocument(path.as_uri(), "总价 = 计算总价([])\n", language_id="python")
     paths = {s.path for s in gather_context(loose, 10, index=workspace, path=path, root=workspace.root)}
     assert {"商店/价格.py", "旧版/价格.py"} <= paths
+
+
+@pytest.mark.parametrize(
+    ("relative_path", "source"),
+    [
+        ("商店/结算.py", "from .价格 import 计算总价\n\n总额 = 计算总价([])\n"),
+        ("商店/子包/结算.py", "from ..价格 import 计算总价\n\n总额 = 计算总价([])\n"),
+        ("结算.py", "from 商店.价格 import 计算总价 as 算\n\n总额 = 算([])\n"),
+    ],
+)
+def test_relative_and_aliased_imports_find_their_module(
+    workspace: WorkspaceIndex, relative_path: str, source: str
+) -> None:
+    path = workspace.root / relative_path
+    document = TextDocument(path.as_uri(), source, language_id="python")
+    snippets = gather_context(document, len(source), index=workspace, path=path, root=workspace.root)
+    imported = [s.path for s in snippets if s.kind in ("import", "definition")]
+    assert imported[0] == "商店/价格.py" and "旧版/价格.py" not in imported
