@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 
 from daima.text import TextDocument
 
@@ -18,6 +24,10 @@ from .walk import SkipFile, content_hash, decode_source
 #   ("error", rel, reason)                                could not read now (permission denied)
 #   ("gone", rel)                                         deleted or renamed since the walk
 Result = tuple
+
+log = logging.getLogger(__name__)
+_PARALLEL_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
+_BATCH = 16  # files per task sent to a worker process
 
 
 def index_file(root: str, rel: str, known_hash: str | None, max_bytes: int) -> Result:
@@ -52,3 +62,34 @@ def index_file(root: str, rel: str, known_hash: str | None, max_bytes: int) -> R
 def index_files(root: str, jobs: list[tuple[str, str | None]], max_bytes: int) -> list[Result]:
     """A batch of `index_file` calls (fewer round trips between processes)."""
     return [index_file(root, rel, known, max_bytes) for rel, known in jobs]
+
+
+def run_jobs(root: str, todo: list[tuple[str, str | None]], max_bytes: int) -> Iterator[Result]:
+    """Results of `index_file` for each (path, known hash), in order; across processes when it pays."""
+    if len(todo) < _PARALLEL_MIN_FILES or _usable_cores() < 2:
+        for rel, known in todo:
+            yield index_file(root, rel, known, max_bytes)
+        return
+    batches = [todo[i : i + _BATCH] for i in range(0, len(todo), _BATCH)]
+    # fork is cheapest, but forking a process that runs other threads (the server) could copy a
+    # held lock into the child, so then the workers come from a clean forkserver.
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    finished = 0
+    try:
+        with ProcessPoolExecutor(max_workers=_usable_cores(), mp_context=get_context(method)) as pool:
+            futures = [pool.submit(index_files, root, batch, max_bytes) for batch in batches]
+            for future in futures:
+                yield from future.result()
+                finished += 1
+    except (BrokenProcessPool, OSError, RuntimeError) as error:
+        log.warning("parallel indexing failed (%s); going on in this process", error)
+        for batch in batches[finished:]:
+            yield from index_files(root, batch, max_bytes)
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (respects taskset/cgroup affinity, unlike os.cpu_count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1

@@ -11,9 +11,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from pathlib import Path
 
 from daima.config import IndexOptions
@@ -26,12 +23,10 @@ from .model import Chunk, IndexReport, Symbol
 from .store import Store, default_db_path
 from .walk import IgnoreRules, content_hash, excluded_name, walk
 from .watcher import Watcher
-from .worker import Result, index_file, index_files
+from .worker import Result, index_file, run_jobs
 
 log = logging.getLogger(__name__)
 
-_PARALLEL_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
-_BATCH = 16  # files per task sent to a worker process
 _MAX_SKIPPED_LISTED = 300
 _NO_FACTS = FileFacts()
 
@@ -105,7 +100,7 @@ class WorkspaceIndex:
     def _process(self, todo, report, skipped, progress, done, total) -> None:
         if progress:
             progress(done, total)
-        results = self._results(todo)
+        results = run_jobs(str(self._real_root), todo, self.max_bytes)
         pending: list[Result] = []
         for result in results:
             pending.append(result)
@@ -116,28 +111,6 @@ class WorkspaceIndex:
             if progress:
                 progress(done, total)
         self._write(pending, report, skipped)
-
-    def _results(self, todo: list[tuple[str, str | None]]):
-        root = str(self._real_root)
-        if len(todo) < _PARALLEL_MIN_FILES or _usable_cores() < 2:
-            for rel, known in todo:
-                yield index_file(root, rel, known, self.max_bytes)
-            return
-        batches = [todo[i : i + _BATCH] for i in range(0, len(todo), _BATCH)]
-        # fork is cheapest, but forking a process that runs other threads (the server) could copy a
-        # held lock into the child, so then the workers come from a clean forkserver.
-        method = "fork" if threading.active_count() == 1 else "forkserver"
-        finished = 0
-        try:
-            with ProcessPoolExecutor(max_workers=_usable_cores(), mp_context=get_context(method)) as pool:
-                futures = [pool.submit(index_files, root, batch, self.max_bytes) for batch in batches]
-                for future in futures:
-                    yield from future.result()
-                    finished += 1
-        except (BrokenProcessPool, OSError, RuntimeError) as error:
-            log.warning("parallel indexing failed (%s); going on in this process", error)
-            for batch in batches[finished:]:
-                yield from index_files(root, batch, self.max_bytes)
 
     def _write(self, results: list[Result], report: IndexReport, skipped: list[str]) -> None:
         if not results:
@@ -312,11 +285,3 @@ class WorkspaceIndex:
         """Stop watching and close the database."""
         self.stop_watching()
         self.store.close()
-
-
-def _usable_cores() -> int:
-    """Cores this process may run on (respects taskset/cgroup affinity, unlike os.cpu_count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
