@@ -117,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
         result = run_review(repo, args.base, args.head, engine=engine, options=options)
     except GitError as error:
         raise CliError(str(error)) from None
+    finally:
+        close = getattr(engine, "close", None)  # local engines hold a worker thread and the model
+        if callable(close):
+            close()
     report = render(result, args.format, RenderOptions(messages=args.messages))
     if args.output:
         Path(args.output).write_text(report, encoding="utf-8")
