@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from daima.text import TextDocument
 
-from .extract import extract, identifier_tokens
+from .extract import extract_range, identifier_tokens, parse
 from .languages import language_for_path
 from .model import Chunk, Symbol
 from .modules import normalize_imports, normalize_query_module
@@ -126,15 +126,18 @@ def visible_names(index: WorkspaceIndex, path: Path, text: str, byte_offset: int
     language = language_for_path(path)
     if language is None:
         return []
-    document = TextDocument(path.as_uri(), text)
-    facts = extract(language, document)
     rel = index.relative(path) or path.name
+    facts = index.document_facts(rel, text)  # an open buffer's facts are current already
+    if facts is None:
+        document = TextDocument(path.as_uri(), text)
+        facts = extract_range(language, document, parse(language, document))
+        facts.imports = normalize_imports(language.name, rel, facts.imports)
     here = [Symbol(row[0], row[1], path, *row[2:]) for row in facts.symbols]
     enclosing = [s for s in here if s.start_byte <= byte_offset < s.end_byte]
     scopes = {""} | {_join(s.scope, s.name) for s in enclosing}
     visible = [s for s in here if s.scope in scopes]
     seen = {(s.path, s.start_byte) for s in visible}
-    for module, name, line, column in normalize_imports(language.name, rel, facts.imports):
+    for module, name, line, column in facts.imports:
         found = [s for s in definitions(index, name) if _from_module(index, s, module)] or definitions(
             index, name
         )

@@ -166,6 +166,8 @@ class WorkspaceIndex:
         rel, language = self.relative(path), language_for_path(path)
         if rel is None or language is None or not self._indexable(rel):
             return
+        if len(text) > self.max_bytes:  # same limit as on disk (len() counts characters: a lower bound)
+            return
         with self._documents_lock:
             entry = self._documents.get(rel)
             is_new = entry is None
@@ -274,6 +276,12 @@ class WorkspaceIndex:
         """The k chunks most similar to `text` (BM25 over identifier tokens), excluding a file."""
         self.flush_chunks()
         return lookup.similar_chunks(self, text, k, exclude)
+
+    def document_facts(self, rel: str, text: str) -> FileFacts | None:
+        """The current facts of an open buffer whose text is `text`, else None."""
+        with self._documents_lock:
+            entry = self._documents.get(rel)
+            return entry.facts if entry is not None and entry.document.text == text else None
 
     def document_text(self, rel: str) -> str | None:
         """Current editor text of an open document, else None."""
