@@ -74,7 +74,7 @@ def _print_definitions(symbols: list[Symbol], as_json: bool) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for symbol in symbols:
-            print(f"{symbol.path}:{symbol.line + 1}:{symbol.column + 1}: {symbol.kind} {symbol.signature}")
+            print(f"{symbol.path}:{symbol.line + 1}:{symbol.column + 1}: [{symbol.kind}] {symbol.signature}")
     return 0 if rows else 1
 
 
