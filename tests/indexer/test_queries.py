@@ -52,3 +52,30 @@ def test_progress_reaches_the_total(make_index) -> None:
     index.index_all(lambda done, total: seen.append((done, total)))
     assert seen[0] == (0, 70) and seen[-1] == (70, 70)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_first_index_from_a_threaded_process_uses_a_forkserver(make_index, monkeypatch) -> None:
+    # Inside the server other threads run; the worker processes must then come from a forkserver.
+    import threading
+
+    from daima.indexer import worker
+
+    methods: list[str] = []
+    real_get_context = worker.get_context
+    monkeypatch.setattr(
+        worker, "get_context", lambda method: methods.append(method) or real_get_context(method)
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        index = make_index({f"pkg/m{i}.py": f"def threaded_{i}():\n    pass\n" for i in range(80)})
+        report = index.index_all()
+    finally:
+        stop.set()
+        thread.join()
+    if worker._usable_cores() < 2:
+        assert methods == []
+    else:
+        assert methods == ["forkserver"]
+    assert report.files_parsed == 80 and index.definitions("threaded_79")
