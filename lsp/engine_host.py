@@ -80,6 +80,9 @@ class EngineHost:
             from daima.model.loader import load_engine
 
             engine = load_engine(options)
+            check = getattr(engine, "check", None)
+            if callable(check):
+                check()  # a remote engine that is down is reported now, not at the first keystroke
         except Exception as error:
             log.exception("model failed to load")
             with self._lock:
