@@ -115,3 +115,12 @@ def test_terminal_capture(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
         )
     finally:
         subprocess.run([tmux, "kill-session", "-t", session], check=False)
+
+
+@pytest.mark.slow
+def test_real_model_streams_into_neovim(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
+    """Qwen2.5-Coder-0.5B on CPU: a partial ghost text is drawn before the final one; accept inserts it."""
+    env = {"DAIMA_CMD": json.dumps([str(daima_exe), "serve"]), "DAIMA_WORKDIR": str(tmp_path)}
+    output = run_nvim(nvim, NEOVIM / "tests" / "test_model.lua", env, timeout=420)
+    assert "1 passed, 0 failed" in output, output[-6000:]
+    print(next(line for line in output.splitlines() if line.startswith("partial")))

@@ -10,6 +10,7 @@ import os
 import subprocess
 import zipfile
 
+import pytest
 from conftest import VSCODE, overhead_stats
 
 
@@ -58,3 +59,20 @@ def test_vsix_package(node: str) -> None:
     assert not any(
         name.startswith("extension/src/") or "/test/" in name.split("node_modules")[0] for name in names
     )
+
+
+@pytest.mark.slow
+def test_real_model_streams_into_vscode(node: str, daima_exe) -> None:
+    """The extension with Qwen2.5-Coder-0.5B on CPU: partial text first, then the final item."""
+    check(npm("compile"))
+    result = subprocess.run(
+        ["node", "--test", "out/test/model.test.js"],
+        cwd=VSCODE,
+        env={**os.environ, "DAIMA_SERVER": str(daima_exe), "DAIMA_MODEL_TEST": "1"},
+        capture_output=True,
+        text=True,
+        timeout=420,
+    )
+    output = check(result)
+    assert "# pass 1" in output and "# skipped 0" in output, output[-3000:]
+    print(next(line for line in output.splitlines() if "partial" in line))

@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import { LanguageClient, State } from "vscode-languageclient/node";
 import { AdaptiveDebounce } from "./debounce";
 import { InlineCompletions, ProgressParams } from "./inline";
-import { createClient, resolveCommand, ServerNotFound } from "./server";
+import { crashHandler, createClient, resolveCommand, ServerNotFound } from "./server";
 import { enabledFor, readOptions, readServerSettings } from "./settings";
 import { DaimaStatus, StatusItem } from "./status";
 
@@ -47,7 +47,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     }
     output.appendLine(`starting ${command.command} ${command.args.join(" ")}`);
     const provide = inline.provide.bind(inline);
-    client = createClient(command, readOptions(), { provideInlineCompletionItems: provide }, output);
+    const self = createClient(
+      command,
+      readOptions(),
+      { provideInlineCompletionItems: provide },
+      output,
+      crashHandler(
+        () => client === self,
+        () => {
+          const message = "daima's server crashed 5 times in 3 minutes; see 'daima: Show Log', then 'daima: Restart Server'.";
+          status.update({ state: "error", message });
+          void showStartError(message);
+        },
+      ),
+    );
+    client = self;
     client.onDidChangeState((event) => {
       if (event.newState === State.Stopped) {
         status.update({ state: "stopped", message: "the server stopped; it restarts on its own or with 'daima: Restart Server'" });
@@ -73,7 +87,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     client = undefined;
     if (running) {
       try {
-        await running.stop(2000);
+        await running.stop(5000);
       } catch (error) {
         output.appendLine(`stopping the server: ${String(error)}`);
       }

@@ -3,6 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import {
+  CloseAction,
+  ErrorAction,
+  ErrorHandler,
   LanguageClient,
   LanguageClientOptions,
   Middleware,
@@ -59,12 +62,37 @@ export function resolveCommand(settings: ServerSettings, folders: readonly strin
   return { command: found, args: settings.args };
 }
 
+const RESTARTS = 4; // automatic restarts allowed within RESTART_WINDOW_MS
+const RESTART_WINDOW_MS = 3 * 60 * 1000;
+
+/** Restarts a crashed server a few times, never one that was stopped on purpose (`wanted()` false). */
+export function crashHandler(wanted: () => boolean, onGiveUp: () => void): ErrorHandler {
+  const crashes: number[] = [];
+  return {
+    error: () => ({ action: ErrorAction.Continue }),
+    closed: () => {
+      if (!wanted()) {
+        return { action: CloseAction.DoNotRestart, handled: true };
+      }
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length && crashes[0] < now - RESTART_WINDOW_MS) crashes.shift();
+      if (crashes.length > RESTARTS) {
+        onGiveUp();
+        return { action: CloseAction.DoNotRestart, handled: true };
+      }
+      return { action: CloseAction.Restart, handled: true };
+    },
+  };
+}
+
 /** A language client for `daima serve`; inline completions go through `middleware`. */
 export function createClient(
   command: { command: string; args: string[] },
   options: DaimaOptions,
   middleware: Middleware,
   outputChannel: vscode.OutputChannel,
+  errorHandler: ErrorHandler,
 ): LanguageClient {
   const serverOptions: ServerOptions = { command: command.command, args: command.args };
   const clientOptions: LanguageClientOptions = {
@@ -72,6 +100,7 @@ export function createClient(
     initializationOptions: options,
     outputChannel,
     middleware,
+    errorHandler,
   };
   const client = new LanguageClient("daima", "daima", serverOptions, clientOptions);
   // Inline completion is a "proposed" feature in vscode-languageclient 9: it registers the provider

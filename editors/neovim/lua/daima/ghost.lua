@@ -22,6 +22,11 @@ local function byte_col(bufnr, row, character, encoding)
   return ok and col or nil
 end
 
+-- Buffer 0 means the current buffer, as in Neovim's API.
+local function buf(bufnr)
+  return (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+end
+
 local function cursor()
   local pos = vim.api.nvim_win_get_cursor(0)
   return pos[1] - 1, pos[2]
@@ -34,7 +39,7 @@ end
 
 --- Removes the ghost text and forgets the suggestion.
 function M.clear(bufnr)
-  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  bufnr = buf(bufnr)
   if state[bufnr] == nil then
     return
   end
@@ -127,12 +132,12 @@ end
 
 --- Whether a suggestion is shown in `bufnr`.
 function M.visible(bufnr)
-  return state[bufnr or vim.api.nvim_get_current_buf()] ~= nil
+  return state[buf(bufnr)] ~= nil
 end
 
 --- The suggestion's full text (for tests and statuslines), or nil.
 function M.current(bufnr)
-  local s = state[bufnr or vim.api.nvim_get_current_buf()]
+  local s = state[buf(bufnr)]
   return s and s.text or nil
 end
 
