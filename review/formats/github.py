@@ -20,7 +20,8 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
     positions = Positions(result)
     comments: list[dict[str, Any]] = []
     for finding in result.findings:
-        body = f"**{finding.severity.label}** `{finding.rule_id}`: {message(finding, options)}"
+        text = message(finding, options).replace("\n", "\n\n")  # English and Chinese as two paragraphs
+        body = f"**{finding.severity.label}** `{finding.rule_id}`: {text}"
         comment: dict[str, Any] = {"path": finding.path, "line": finding.line, "side": "RIGHT"}
         fixed = positions.fixed_lines(finding)
         added = result.added_lines.get(finding.path)
@@ -34,9 +35,8 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
         comment["body"] = body
         comments.append(comment)
     counts = Counter(f.severity.label for f in result.findings)
-    summary = (
-        ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "note") if counts[s]) or "no findings"
-    )
+    names = [s for s in ("error", "warning", "note") if counts[s]]
+    summary = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in names) or "no findings"
     review: dict[str, Any] = {
         "body": f"daima review: {summary} on the changed lines.",
         "event": "COMMENT",
