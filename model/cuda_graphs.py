@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 # Token buckets: 1 = decode, 16 = speculative verification (every row's logits), larger = uncached
 # prompt tails (only the last real row's logits).
 ALL_ROWS_MAX = 16
-TOKEN_BUCKETS = (1, 16, 64, 256)
+TOKEN_BUCKETS = (1, 16, 64, 256, 768)
 
 
 @dataclass
@@ -50,6 +50,12 @@ class GraphRunner:
     def capture_all(self) -> float:
         """Capture every graph (the warm-up); returns the seconds it took."""
         began = time.monotonic()
+        # Eager prefills of typical sizes first, so the first long prompt does not pay for kernel loading
+        # and cuBLAS heuristics (positions written here are garbage that later tokens overwrite).
+        for size in (300, 1200, 4000, self.lm.max_seq_len - 64):
+            tokens = torch.zeros(size, dtype=torch.long, device=self.lm.device)
+            self.lm.forward(tokens, 0, size, last_only=True)
+            self.lm.forward(tokens[: size // 2], size // 2, size, last_only=True)
         for kv in self.kv_buckets:
             for count in TOKEN_BUCKETS:
                 if count <= kv:

@@ -68,3 +68,52 @@ def tiny_engine(**options: Any) -> Any:
         _TINY_DIR = tiny_model_dir(Path(tempfile.mkdtemp(prefix="daima-tiny-")) / "tiny")
     settings = {"device": "cpu", "dtype": "float32", **options}
     return load_engine(ModelOptions(name=str(_TINY_DIR), **settings))
+
+
+def random_engine(
+    shape: str,
+    tokenizer_dir: Path | str,
+    *,
+    device: str = "cpu",
+    dtype: str = "auto",
+    graphs: bool = True,
+    speculative: bool = False,
+    max_seq_len: int = 8192,
+    cache_budget_mb: int = 2048,
+) -> Any:
+    """A LocalEngine over random weights of a real shape (`shapes.json`), for latency benchmarks."""
+    import json
+    from importlib import resources
+
+    import torch
+    from daima.model.engine import LocalEngine
+    from daima.model.loader import pick_dtype
+    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
+
+    shapes = json.loads(resources.files("daima.model").joinpath("shapes.json").read_text("utf-8"))
+    config = Qwen2Config(
+        **shapes[shape],
+        max_position_embeddings=32768,
+        bos_token_id=151643,
+        eos_token_id=151645,
+    )
+    config.architectures = ["Qwen2ForCausalLM"]
+    torch_dtype = pick_dtype(dtype, device)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch_dtype)
+    try:
+        with torch.device(device):
+            torch.manual_seed(0)
+            model = Qwen2ForCausalLM(config).eval()
+    finally:
+        torch.set_default_dtype(previous)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    return LocalEngine(
+        model,
+        tokenizer,
+        name=f"{shape} (random weights)",
+        max_seq_len=max_seq_len,
+        cache_budget_mb=cache_budget_mb,
+        use_graphs=graphs and device.startswith("cuda"),
+        speculative=speculative,
+    )

@@ -9,6 +9,7 @@ Supported families: Qwen2/Qwen2.5, Llama, Mistral, Qwen3 (q/k norms).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -42,6 +43,7 @@ class DecoderLM:
         self.v_cache = torch.zeros(shape, device=self.device, dtype=self.dtype)  # [L, Hkv, T, D]
         self.cos, self.sin = self._rope_tables()  # [T, D] each
         self.positions = torch.arange(max_seq_len, device=self.device)  # [T], for decode masks
+        self.fused = [_fuse(layer) for layer in self.layers]
 
     def _rope_tables(self) -> tuple[torch.Tensor, torch.Tensor]:
         # The model's own rotary module knows its rope type and scaling; ask it once for every position.
@@ -114,33 +116,95 @@ class DecoderLM:
         positions: torch.Tensor,  # [P]
         kv_len: int,
     ) -> torch.Tensor:
+        fused = self.fused[index]
         attn = layer.self_attn
-        x = layer.input_layernorm(hidden)
-        count = x.shape[1]
-        q = attn.q_proj(x).view(1, count, self.n_heads, self.head_dim).transpose(1, 2)  # [1, Hq, P, D]
-        k = attn.k_proj(x).view(1, count, self.n_kv_heads, self.head_dim).transpose(1, 2)  # [1, Hkv, P, D]
-        v = attn.v_proj(x).view(1, count, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        count, heads, kv_heads, dim = hidden.shape[1], self.n_heads, self.n_kv_heads, self.head_dim
+        x = F.rms_norm(hidden, hidden.shape[-1:], fused.norm1, fused.eps1)
+        qkv = F.linear(x, fused.qkv, fused.qkv_bias).view(
+            1, count, heads + 2 * kv_heads, dim
+        )  # [1, P, Hq+2Hkv, D]
         if hasattr(attn, "q_norm"):  # Qwen3 normalises q and k per head before rotation
-            q, k = attn.q_norm(q), attn.k_norm(k)
-        q, k = _rotate(q, cos, sin), _rotate(k, cos, sin)
+            q = _rotate(attn.q_norm(qkv[:, :, :heads]), cos, sin)
+            k = _rotate(attn.k_norm(qkv[:, :, heads : heads + kv_heads]), cos, sin)
+        else:  # rotate q and k in one pass: fewer kernels per layer
+            qk = _rotate(qkv[:, :, : heads + kv_heads], cos, sin)  # [1, P, Hq+Hkv, D]
+            q, k = qk[:, :, :heads], qk[:, :, heads:]
+        q = q.transpose(1, 2)  # [1, Hq, P, D]
+        v = qkv[:, :, heads + kv_heads :]  # [1, P, Hkv, D]
         k_cache, v_cache = self.k_cache[index], self.v_cache[index]  # [Hkv, T, D]
-        k_cache.index_copy_(1, positions, k[0])  # a device-side write: graph-capturable, no host sync
-        v_cache.index_copy_(1, positions, v[0])
+        k_cache.index_copy_(1, positions, k[0].transpose(0, 1))  # device-side write: graph-capturable
+        v_cache.index_copy_(1, positions, v[0].transpose(0, 1))
+        keys, values = k_cache[None, :, :kv_len], v_cache[None, :, :kv_len]  # [1, Hkv, E, D]
+        groups = heads // kv_heads
+        if groups > 1 and count > ALL_ROWS:
+            # Long prefills: expand the KV heads so SDPA's flash/cuDNN kernels apply without GQA support.
+            keys, values = keys.repeat_interleave(groups, 1), values.repeat_interleave(groups, 1)
+            groups = 1
         out = F.scaled_dot_product_attention(
             q,
-            k_cache[None, :, :kv_len],  # [1, Hkv, E, D]
-            v_cache[None, :, :kv_len],
+            keys,
+            values,
             attn_mask=None if mask is None else mask[None, None],
             is_causal=mask is None,
-            enable_gqa=self.n_heads != self.n_kv_heads,
+            enable_gqa=groups > 1,
         )  # [1, Hq, P, D]
-        out = attn.o_proj(out.transpose(1, 2).reshape(1, count, self.n_heads * self.head_dim))
+        out = attn.o_proj(out.transpose(1, 2).reshape(1, count, heads * dim))
         hidden = hidden + out
-        return hidden + layer.mlp(layer.post_attention_layernorm(hidden))
+        x = F.rms_norm(hidden, hidden.shape[-1:], fused.norm2, fused.eps2)
+        gate, up = F.linear(x, fused.gate_up).chunk(2, dim=-1)  # [1, P, I] each
+        return hidden + layer.mlp.down_proj(layer.mlp.act_fn(gate) * up)
+
+
+ALL_ROWS = 16  # up to this many tokens (decode, verification) attention keeps the grouped KV heads
+
+
+@dataclass
+class _Fused:
+    qkv: torch.Tensor  # [(Hq + 2 Hkv) D, H]
+    qkv_bias: torch.Tensor | None
+    gate_up: torch.Tensor  # [2 I, H]
+    norm1: torch.Tensor
+    eps1: float
+    norm2: torch.Tensor
+    eps2: float
+
+
+def _fuse(layer: Any) -> _Fused:
+    """Concatenate q/k/v and gate/up weights into one matrix each (one GEMM instead of three / two).
+
+    The HF modules' parameters become views of the fused tensors, so no weight is stored twice and the
+    HF forward (used by the benchmark baselines) still sees the same values.
+    """
+    attn, mlp = layer.self_attn, layer.mlp
+    projections = (attn.q_proj, attn.k_proj, attn.v_proj)
+    qkv = torch.cat([p.weight.data for p in projections])
+    bias = None
+    if all(p.bias is not None for p in projections):
+        bias = torch.cat([p.bias.data for p in projections])
+    gate_up = torch.cat([mlp.gate_proj.weight.data, mlp.up_proj.weight.data])
+    offset = 0
+    for proj in projections:
+        rows = proj.weight.shape[0]
+        proj.weight.data = qkv[offset : offset + rows]
+        if bias is not None:
+            proj.bias.data = bias[offset : offset + rows]
+        offset += rows
+    inter = mlp.gate_proj.weight.shape[0]
+    mlp.gate_proj.weight.data, mlp.up_proj.weight.data = gate_up[:inter], gate_up[inter:]
+    norm1, norm2 = layer.input_layernorm, layer.post_attention_layernorm
+    return _Fused(
+        qkv=qkv,
+        qkv_bias=bias,
+        gate_up=gate_up,
+        norm1=norm1.weight,
+        eps1=float(getattr(norm1, "variance_epsilon", getattr(norm1, "eps", 1e-6))),
+        norm2=norm2.weight,
+        eps2=float(getattr(norm2, "variance_epsilon", getattr(norm2, "eps", 1e-6))),
+    )
 
 
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotary embedding (rotate-half form, as HF Llama/Qwen): x [1, H, S, D], cos/sin [S, D]."""
+    """Rotary embedding (rotate-half form, as HF Llama/Qwen): x [1, P, H, D], cos/sin [P, D]."""
     half = x.shape[-1] // 2
     rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-    return x * cos + rotated * sin
+    return x * cos[:, None] + rotated * sin[:, None]
