@@ -7,13 +7,13 @@ import logging
 from pathlib import Path
 
 import pytest
-from daima.completion.prompt import build_prompt, counter_for
-from daima.indexer import WorkspaceIndex
-from daima.model.api import GenerationRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from daima.completion.prompt import build_prompt, counter_for
 from daima.config import CompletionOptions
+from daima.indexer import WorkspaceIndex
+from daima.model.api import GenerationRequest
 from daima.text import TextDocument
 
 CURSOR = "▮"
@@ -284,3 +284,26 @@ def test_any_document_any_cursor_any_budget(
     prefix, suffix = text[prompt.prefix_start : prompt.prefix_end], text[offset : prompt.suffix_end]
     assert prompt.text == f"<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
     assert prompt.mode in {"line", "block"}
+
+
+@pytest.mark.parametrize("budget", [256, 512, 1024])
+def test_typing_in_a_large_file_keeps_the_prefix_start(qwen_engine, budget: int) -> None:
+    # The prefix is cut at a top-level boundary with some slack, so typing a line or two does not move
+    # the cut (which would change every token after the context and miss the KV prefix cache).
+    source = SHOP * 30 + "\ndef 新函数(参数):\n    "
+    typed = "结果 = 计算总价(参数) + 打印清单(参数)\n    return 结果 * 2 if 结果 else 0\n"
+    starts, shared = [], []
+    previous = None
+    for count in range(len(typed) + 1):
+        text = source + typed[:count]
+        document = TextDocument("file:///w/a.py", text, language_id="python")
+        options = CompletionOptions(prompt_tokens=budget)
+        prompt = build_prompt(document, len(text), engine=qwen_engine, language_id="python", options=options)
+        assert prompt.tokens.total <= budget
+        starts.append(prompt.prefix_start)
+        if previous is not None:
+            shared.append(_common(previous.token_ids, prompt.token_ids) / len(previous.token_ids))
+        previous = prompt
+    moves = sum(1 for a, b in itertools.pairwise(starts) if a != b)
+    assert moves <= 2, starts
+    assert sum(shared) / len(shared) >= 0.9
