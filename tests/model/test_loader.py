@@ -1,0 +1,68 @@
+"""load_engine: name resolution, device and dtype choice, and one clear sentence for every failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from daima.config import ModelOptions
+from daima.model.api import EngineError
+from daima.model.loader import load_engine, pick_device, pick_dtype, resolve_name
+
+
+def test_auto_picks_the_small_model_on_cpu_and_the_larger_on_cuda() -> None:
+    assert resolve_name("auto", "cpu") == "qwen2.5-coder-0.5b"
+    assert resolve_name("auto", "cuda") == "qwen2.5-coder-1.5b"
+    assert resolve_name("/some/dir", "cuda") == "/some/dir"
+    assert pick_dtype("auto", "cpu") == torch.float32
+    assert pick_dtype("auto", "cuda:0") == torch.bfloat16
+    assert pick_dtype("fp16", "cpu") == torch.float16
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (ModelOptions(name="/nonexistent/model/dir"), "neither a model directory nor a .gguf file"),
+        (ModelOptions(name="/nonexistent/weights.gguf"), "does not exist"),
+        (ModelOptions(name="none"), "no model is configured"),
+        (ModelOptions(name="auto", dtype="int3"), "unknown dtype"),
+    ],
+)
+def test_failures_are_one_clear_sentence(options: ModelOptions, message: str) -> None:
+    with pytest.raises(EngineError, match=message) as caught:
+        load_engine(options)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_directory_without_config_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match=r"has no config\.json"):
+        load_engine(ModelOptions(name=str(tmp_path), device="cpu"))
+
+
+def test_a_hub_id_that_cannot_be_fetched_fails_cleanly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    with pytest.raises(EngineError, match="could not load model 'nobody/no-such-model'"):
+        load_engine(ModelOptions(name="nobody/no-such-model", device="cpu"))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_cuda_requested_without_cuda() -> None:
+    with pytest.raises(EngineError, match="has no CUDA"):
+        pick_device("cuda")
+
+
+def test_the_tiny_directory_loads_as_a_local_engine(tiny_engine: Any) -> None:
+    assert tiny_engine.info.model_type == "qwen2"
+    assert tiny_engine.lm.dtype == torch.float32 and tiny_engine.graphs is None  # eager on CPU
+
+
+def test_remote_url_selects_the_remote_engine() -> None:
+    pytest.importorskip("daima.model.remote", reason="the remote engine is another module's")
+    engine = load_engine(ModelOptions(remote_url="http://127.0.0.1:9", remote_timeout_ms=200))
+    assert type(engine).__name__ == "RemoteEngine"
