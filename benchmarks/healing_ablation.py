@@ -13,10 +13,9 @@ import re
 import time
 
 from daima.completion.prompt import build_prompt
+from daima.config import ModelOptions
 from daima.model.api import GenerationRequest
 from daima.model.loader import load_engine
-
-from daima.config import ModelOptions
 from daima.text import TextDocument
 
 BASE = '''class 购物车:

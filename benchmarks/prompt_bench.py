@@ -17,12 +17,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from daima.completion.prompt import build_prompt, counter_for
-from daima.model.api import EngineInfo
-from daima.model.fetch import ensure_model
 from tokenizers import Tokenizer
 
+from daima.completion.prompt import build_prompt, counter_for
 from daima.config import CompletionOptions
+from daima.model.api import EngineInfo
+from daima.model.fetch import ensure_model
 from daima.text import TextDocument
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from daima.model.api import Engine
-
 from daima.config import CompletionOptions
+from daima.model.api import Engine
 from daima.text import TextDocument
 
 from .budget import Boundaries, cut_prefix, cut_suffix, split_budget
@@ -249,6 +248,7 @@ def parse_tree(
     """
     try:
         import tree_sitter as ts
+
         from daima.indexer.languages import language_for_id, language_for_path
     except ImportError:
         return None

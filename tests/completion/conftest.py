@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daima.indexer import WorkspaceIndex
-from daima.model.api import CancelToken, EngineInfo, GenerationRequest, TextStream
 
 from daima.config import IndexOptions
+from daima.indexer import WorkspaceIndex
+from daima.model.api import CancelToken, EngineInfo, GenerationRequest, TextStream
 
 ALIAS = "qwen2.5-coder-0.5b"
 
@@ -92,8 +92,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceInd
 def real_engine() -> Any:
     """The real Qwen2.5-Coder-0.5B on CPU (for @pytest.mark.slow tests; loaded once per session)."""
     _model_dir()
-    from daima.model.loader import load_engine
-
     from daima.config import ModelOptions
+    from daima.model.loader import load_engine
 
     return load_engine(ModelOptions(name=ALIAS, device="cpu"))

@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+
 from daima.completion.budget import SAFE, Boundaries, TokenCounter, cut_prefix, cut_suffix, split_budget
 from daima.completion.prompt import parse_tree
 from daima.completion.tokens import _BEFORE_COLUMN_ZERO
-
 from daima.text import TextDocument
 
 DATA = json.loads((Path(__file__).parents[1] / "data" / "budget" / "cases.json").read_text("utf-8"))

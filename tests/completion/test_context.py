@@ -7,10 +7,10 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from daima.completion.context import RecentEdits, gather_context, imported_names, names_near, stable_order
 from daima.completion.templates import Snippet
 from daima.indexer import WorkspaceIndex
-
 from daima.text import TextDocument
 
 WORKSPACE = Path(__file__).parents[1] / "data" / "prompt" / "workspace"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from daima.completion.healing import heal
 from daima.completion.words import identifier_before
 
@@ -48,7 +49,6 @@ def test_naive_prompt_would_end_in_an_unnatural_token(qwen_engine) -> None:
 
 def test_no_forced_prefix_when_the_engine_cannot_honour_it(qwen_engine) -> None:
     from daima.completion.prompt import build_prompt
-
     from daima.text import TextDocument
 
     class NoHealing(type(qwen_engine)):  # type: ignore[misc]

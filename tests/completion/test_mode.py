@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from daima.completion.mode import decide_mode
 from daima.completion.prompt import parse_tree
-
 from daima.text import TextDocument
 
 CASES = json.loads((Path(__file__).parents[1] / "data" / "mode" / "cases.json").read_text("utf-8"))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from daima.completion.templates import Snippet, line_comment, match_template, templates
 from daima.model.api import EngineInfo
 
