@@ -27,11 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from daima.config import IndexOptions
 from daima.indexer import WorkspaceIndex
 from daima.indexer.languages import language_for_path
 from daima.indexer.walk import IgnoreRules, walk
-
-from daima.config import IndexOptions
 
 RESULTS = Path(__file__).parent / "results"
 GOALS = {"cold_over_raw": 2.0, "warm_over_cold": 0.10, "single_file_ms": 20.0}

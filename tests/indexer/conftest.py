@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from daima.indexer import WorkspaceIndex
 from indexer_helpers import write_tree
 
 from daima.config import IndexOptions
+from daima.indexer import WorkspaceIndex
 
 
 @pytest.fixture

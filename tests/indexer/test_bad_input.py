@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from daima.indexer import WorkspaceIndex
-from daima.indexer import worker as worker_module
 from indexer_helpers import write_tree
 
 from daima.config import IndexOptions
+from daima.indexer import WorkspaceIndex
+from daima.indexer import worker as worker_module
 
 
 @pytest.mark.parametrize("count", [10, 100], ids=["in-process", "worker-processes"])

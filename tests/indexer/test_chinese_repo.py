@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from daima.indexer import WorkspaceIndex
 from indexer_helpers import DATA
 
 from daima.cli import main
+from daima.indexer import WorkspaceIndex
 from daima.text import Position, PositionEncoding, TextDocument
 
 EXPECTED = json.loads((DATA / "chinese_repo.expected.json").read_text(encoding="utf-8"))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from daima.indexer.extract import extract
 from daima.indexer.incremental import OpenDocument, diff_span
 from daima.indexer.languages import language_for_path
 from daima.indexer.modules import normalize_imports
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from daima.text import TextDocument
 
 PYTHON = '''"""Module doc."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from daima.indexer.extract import extract
-from daima.indexer.languages import LANGUAGES, language_for_id, language_for_path
 from indexer_helpers import DATA
 
+from daima.indexer.extract import extract
+from daima.indexer.languages import LANGUAGES, language_for_id, language_for_path
 from daima.text import TextDocument
 
 FIXTURES = sorted(p for p in (DATA / "languages").glob("sample.*") if p.suffix != ".expected")

@@ -8,9 +8,10 @@ import os
 import sqlite3
 from pathlib import Path
 
+from indexer_helpers import write_tree
+
 from daima.indexer import WorkspaceIndex
 from daima.indexer.store import SCHEMA_VERSION, default_db_path
-from indexer_helpers import write_tree
 
 
 def test_warm_restart_reads_nothing_and_edits_reparse_one_file(make_index) -> None:
