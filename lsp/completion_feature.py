@@ -10,11 +10,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types as lsp
+
 from daima.completion import pipeline
 from daima.completion.context import RecentEdits
 from daima.model.api import CancelToken
-from lsprotocol import types as lsp
-
 from daima.text import AppliedEdit, PositionError, TextDocument
 
 from . import convert

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daima.indexer import Symbol
 from lsprotocol import types as lsp
 from pygls import uris
 
+from daima.indexer import Symbol
 from daima.text import Position, PositionEncoding, Range, TextDocument
 
 from .documents import ContentChange

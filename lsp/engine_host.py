@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from daima.model.api import Engine
-
 from daima.config import ModelOptions
+from daima.model.api import Engine
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from daima.indexer import WorkspaceIndex
 from lsprotocol import types as lsp
 
 from daima.config import IndexOptions
+from daima.indexer import WorkspaceIndex, definition_at
 from daima.text import PositionError
 
 from . import convert
@@ -100,6 +100,21 @@ class IndexHost:
 
         self._executor.submit(update)
 
+    def document_closed(self, uri: str) -> None:
+        """The editor closed the buffer: the disk is the truth again."""
+        path = convert.uri_to_path(uri)
+        if path is None:
+            return
+
+        def close() -> None:
+            if self.index is not None:
+                try:
+                    self.index.close_document(path)
+                except Exception:
+                    log.exception("could not close %s in the index", path)
+
+        self._executor.submit(close)
+
     async def workspace_symbols(self, query: str) -> list[lsp.WorkspaceSymbol] | None:
         index = self.index
         if index is None:
@@ -117,9 +132,12 @@ class IndexHost:
             log.warning("definition position rejected: %s", error)
             return None
         name = _word_at(document.text, offset)
-        if not name:
+        path = convert.uri_to_path(uri)
+        if not name or path is None:
             return None
-        symbols = await asyncio.to_thread(index.definitions, name)
+        symbols = await asyncio.to_thread(
+            definition_at, index, path, document.text, document.byte_offset(offset), name
+        )
         return [convert.symbol_location(symbol, self._server.encoding) for symbol in symbols] or None
 
     def stop(self) -> None:

@@ -142,6 +142,7 @@ def create_server() -> DaimaServer:
     def did_close(ls: DaimaServer, params: lsp.DidCloseTextDocumentParams) -> None:
         ls.scheduler.cancel(params.text_document.uri)
         ls.documents.close(params.text_document.uri)
+        ls.index.document_closed(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: DaimaServer, params: lsp.DidSaveTextDocumentParams) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from daima.lsp.documents import ContentChange, DocumentError, DocumentStore
 
+from daima.lsp.documents import ContentChange, DocumentError, DocumentStore
 from daima.text import Position, PositionEncoding, Range
 
 U16 = PositionEncoding.UTF16

@@ -249,3 +249,29 @@ async def test_invalid_options_are_shown_and_defaults_used(misconfigured: Langua
     status = await server_status(misconfigured)
     assert status["options"]["completion"]["maxTokens"] == 64
     assert status["options"]["model"]["name"] == "none"
+
+
+async def test_workspace_symbol_and_definition_come_from_the_index(client: LanguageClient) -> None:
+    root = client.daima_root  # type: ignore[attr-defined]
+    symbols = None
+    for _ in range(300):  # the first index runs in the background
+        symbols = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="计算"))
+        if symbols:
+            break
+        await asyncio.sleep(0.1)
+    assert symbols and symbols[0].name == "计算总价"
+    uri = (root / "use.py").as_uri()
+    text = "from 购物车 import 计算总价\n\n总 = '👍🏽' + 计算总价([])\n"
+    open_document(client, uri, text)
+    at = text.rindex("计算总价") + 2
+    result = await client.text_document_definition_async(
+        lsp.DefinitionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            position=lsp_position(TextDocument(uri, text), at, client.daima_encoding),  # type: ignore[attr-defined]
+        )
+    )
+    assert isinstance(result, list) and result
+    target = next(
+        r for r in result if r.uri.endswith("%E8%B4%AD%E7%89%A9%E8%BD%A6.py") or r.uri.endswith("购物车.py")
+    )
+    assert target.range.start == lsp.Position(line=0, character=4)
