@@ -29,7 +29,7 @@ def _fim(engine: Any, prefix: str, suffix: str, tokens: int = 8) -> tuple[str, A
 
 def test_real_model_output_with_the_cache_is_identical_and_sensible(real_engine: Any) -> None:
     prefix = "def add(a, b):\n    "
-    suffix = "\n\n\ndef mul(a, b):\n    return a * b\n"
+    suffix = "\n\nprint(add(1, 2))"
     real_engine.clear_cache()
     first, _ = _fim(real_engine, prefix, suffix)
     assert first.startswith("return a + b")
