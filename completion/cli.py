@@ -52,6 +52,13 @@ def add_parser(subparsers: Any) -> None:
     evaluate.set_defaults(func=run_eval)
 
 
+def _close(engine: Any) -> None:
+    """Stop the engine's worker thread before the interpreter exits (engines without one have no close)."""
+    close = getattr(engine, "close", None)
+    if close is not None:
+        close()
+
+
 def _load_engine(name: str, device: str) -> Any:
     if name == "none":
         return None
@@ -123,6 +130,7 @@ def run_complete(args: argparse.Namespace) -> int:
             options=CompletionOptions(max_tokens=args.max_tokens, max_time_ms=0),
         )  # fmt: skip
     finally:
+        _close(engine)
         if index is not None:
             index.close()
     if args.json:
@@ -179,8 +187,11 @@ def run_eval(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    with out.with_suffix(".jsonl").open("w", encoding="utf-8") as records:
-        summary = evaluate(engine, config, records=records, progress=progress, problems=problems)
+    try:
+        with out.with_suffix(".jsonl").open("w", encoding="utf-8") as records:
+            summary = evaluate(engine, config, records=records, progress=progress, problems=problems)
+    finally:
+        _close(engine)
     summary["machine"] = (
         f"{os.cpu_count()} CPU cores" if summary.get("device") == "cpu" else summary.get("device")
     )

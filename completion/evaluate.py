@@ -16,9 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from daima.model.api import Engine, GenerationRequest
-
 from daima.config import CompletionOptions
+from daima.model.api import Engine, GenerationRequest
 from daima.text import TextDocument
 
 from .chinese import chinese_problem

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
-
 from daima.config import CompletionOptions
+from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
 from daima.text import TextDocument
 
 from . import words

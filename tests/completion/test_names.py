@@ -9,7 +9,9 @@ import pytest
 
 from daima.completion.names import unresolved_names, visible_names
 
-CASES = json.loads((Path(__file__).parent.parent / "data" / "names" / "python.json").read_text("utf-8"))["cases"]
+CASES = json.loads((Path(__file__).parent.parent / "data" / "names" / "python.json").read_text("utf-8"))[
+    "cases"
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])

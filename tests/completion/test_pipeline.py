@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from daima.completion.pipeline import Suggestion, complete
 
+from daima.completion.pipeline import Suggestion, complete
 from daima.config import CompletionOptions
 from daima.text import TextDocument
 

@@ -19,7 +19,9 @@ def _cases() -> list[tuple[str, dict[str, str], dict[str, str]]]:
         for line in [*file.read_text("utf-8").removesuffix("\n").split("\n"), "=== end"]:
             if line.startswith("=== "):
                 if name:
-                    cases.append((f"{file.stem}: {name}", options, {k: "\n".join(v) for k, v in sections.items()}))
+                    cases.append(
+                        (f"{file.stem}: {name}", options, {k: "\n".join(v) for k, v in sections.items()})
+                    )
                 name, *opts = line[4:].split(" | ")
                 options, sections, current = _options(opts), {}, None
             elif line.startswith("--- "):
@@ -66,5 +68,11 @@ def test_case(options: dict[str, str], sections: dict[str, str]) -> None:
 
 
 def test_there_are_cases_for_every_rule() -> None:
-    assert {Path(f).stem for f in DATA.glob("*.cases")} >= {"blocks", "suffix", "repetition", "artefacts", "healing"}
+    assert {Path(f).stem for f in DATA.glob("*.cases")} >= {
+        "blocks",
+        "suffix",
+        "repetition",
+        "artefacts",
+        "healing",
+    }
     assert len(CASES) >= 30

@@ -9,7 +9,9 @@ import pytest
 
 from daima.completion.syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
 
-CASES = json.loads((Path(__file__).parent.parent / "data" / "syntax" / "cases.json").read_text("utf-8"))["cases"]
+CASES = json.loads((Path(__file__).parent.parent / "data" / "syntax" / "cases.json").read_text("utf-8"))[
+    "cases"
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -24,7 +26,12 @@ def test_incremental_checks_agree_with_fresh_parses() -> None:
     text = "def 函数(参数):\n    \n    return 参数  # 注释 🎉\n"
     cursor = text.index("    \n") + 4
     checker = SpliceChecker(text, cursor, cursor, "python")
-    for completion, valid in [("值 = 1", True), ("值 = (1", False), ("if 参数:\n        pass", True), ("😀", False)]:
+    for completion, valid in [
+        ("值 = 1", True),
+        ("值 = (1", False),
+        ("if 参数:\n        pass", True),
+        ("😀", False),
+    ]:
         assert checker.parses(completion) is valid, completion
 
 
