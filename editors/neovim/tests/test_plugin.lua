@@ -127,6 +127,17 @@ test("a cursor move, leaving insert mode or another buffer clears the ghost", fu
   end)
   H.type("<Esc>")
   eq(nil, (ghost_text()), "ghost after <Esc>")
+  H.type("A 商")
+  wait_for("ghost text", function()
+    return ghost_text() == "品列表"
+  end)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local other = vim.api.nvim_create_buf(true, false)
+  vim.api.nvim_set_current_buf(other)
+  H.sleep(20)
+  eq(0, #ghost_marks(bufnr), "ghost marks left in the buffer we left")
+  vim.api.nvim_set_current_buf(bufnr)
+  H.type("<Esc>")
 end)
 
 test("a stale response is never drawn", function()
@@ -182,6 +193,34 @@ test("settings changes reach the server", function()
     local status = lsp.request_status(0, 2000)
     return status and status.options and status.options.completion.maxTokens == 7
   end, 5000)
+end)
+
+test(":DaimaRestart starts a new server that knows the buffer", function()
+  local old = lsp.client(0).id
+  vim.cmd("DaimaRestart")
+  wait_for("a new client", function()
+    local client = lsp.client(0)
+    return client ~= nil and client.id ~= old and client.initialized
+  end, 30000)
+  vim.api.nvim_buf_set_lines(0, 3, -1, false, { "" })
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  H.type("A    商品")
+  wait_for("ghost text from the new server", function()
+    return ghost_text() == "列表"
+  end)
+  H.type("<Esc>")
+end)
+
+test("the adaptive debounce follows the typing rhythm within its bounds", function()
+  local Debounce = require("daima.debounce")
+  local d = Debounce.new(20, 250)
+  for t = 60, 1200, 60 do
+    d:keystroke(t)
+  end
+  eq(90, d:delay(), "1.5 x a 60 ms rhythm")
+  d:keystroke(9000) -- a pause is not part of the rhythm
+  eq(90, d:delay(), "after a pause")
+  eq(75, Debounce.new(75, 250):keystroke(0), "first keystroke")
 end)
 
 test("client-side overhead", function()
