@@ -100,6 +100,8 @@ class PostProcessor:
             self._fence_checked = True
             if strip_leading_fence(line):
                 return
+        if index == 0 and not self._cursor_line.strip() and self._cursor_line:
+            line = line.lstrip(" \t")  # the cursor is already indented: more would break the block
         if self.hole.mode == "line":
             self._lines.append(line)
             self._done = True
@@ -138,7 +140,7 @@ class PostProcessor:
         return Processed(self._assemble(self._lines, final=True), self._back)
 
     def _assemble(self, lines: list[str], *, final: bool) -> str:
-        lines = list(lines)
+        lines = [line.rstrip(" \t") for line in lines]  # trailing spaces are noise in ghost text
         while lines and not lines[-1].strip() and len(lines) > 1:
             lines.pop()  # trailing blank lines are noise in ghost text
         if not lines:
