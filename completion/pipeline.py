@@ -27,8 +27,8 @@ from .candidates import Candidate, bias_for_names, choose
 from .names import unresolved_names, visible_names
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
-from .templates import FimTemplate, match_template
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
+from .templates import FimTemplate, match_template
 
 log = logging.getLogger(__name__)
 
