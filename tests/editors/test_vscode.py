@@ -11,7 +11,7 @@ import subprocess
 import zipfile
 
 import pytest
-from conftest import VSCODE, overhead_stats
+from editor_env import VSCODE, overhead_stats
 
 
 def npm(
