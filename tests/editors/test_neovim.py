@@ -81,6 +81,7 @@ def test_terminal_capture(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
     if tmux is None:
         pytest.skip("tmux is not installed (apt-get install tmux); it only makes the doc's capture")
     source = REPO / "editors" / "neovim" / "tests" / "capture.lua"
+    (tmp_path / "daima-test-root").write_text("")  # the workspace root (capture.lua's root_markers)
     demo = tmp_path / "购物车.py"
     demo.write_text(
         'def 计算总价(商品列表):\n    """😀 求和"""\n    return sum(商品列表)\n\n', encoding="utf-8"

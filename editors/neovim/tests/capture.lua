@@ -5,6 +5,7 @@ vim.o.number = true
 vim.o.showmode = true
 require("daima").setup({
   cmd = vim.json.decode(os.getenv("DAIMA_CMD")),
+  root_markers = { "daima-test-root" }, -- the test's scratch directory, not the cwd
   server = { model = { name = "none" }, index = { watch = false } },
 })
 -- Grey italic ghost text, as a user would set it; the plain-text capture shows its characters.

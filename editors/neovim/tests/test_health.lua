@@ -2,7 +2,12 @@
 -- DAIMA_CMD (JSON list) is the server command; DAIMA_WORKDIR a scratch directory.
 local cmd = vim.json.decode(os.getenv("DAIMA_CMD"))
 local workdir = os.getenv("DAIMA_WORKDIR")
-require("daima").setup({ cmd = cmd, server = { model = { name = "none" }, index = { watch = false } } })
+vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
+require("daima").setup({
+  cmd = cmd,
+  root_markers = { "daima-test-root" },
+  server = { model = { name = "none" }, index = { watch = false } },
+})
 local path = vim.fs.joinpath(workdir, "health.py")
 vim.fn.writefile({ "x = 1" }, path)
 vim.cmd("edit " .. vim.fn.fnameescape(path))

@@ -10,8 +10,10 @@ local lsp = require("daima.lsp")
 local workdir = assert(os.getenv("DAIMA_WORKDIR"))
 
 H.test("the real model streams ghost text and accept inserts it", function()
+  vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
   daima.setup({
     cmd = vim.json.decode(os.getenv("DAIMA_CMD")),
+    root_markers = { "daima-test-root" }, -- the scratch directory is the workspace
     server = {
       model = { name = "qwen2.5-coder-0.5b", device = "cpu" },
       completion = { maxTokens = 24, maxTimeMs = 30000 },

@@ -7,6 +7,9 @@ local test, eq, wait_for = H.test, H.eq, H.wait_for
 local encoding = os.getenv("DAIMA_ENCODING") or "utf-16"
 local cmd = vim.json.decode(os.getenv("DAIMA_CMD") or '["daima", "serve"]')
 local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a scratch directory")
+-- The scratch directory is the workspace root, so the server indexes it and not the cwd.
+vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
+local ROOT_MARKERS = { "daima-test-root" }
 
 local SOURCE = {
   "def 计算总价(商品列表):",
@@ -63,6 +66,7 @@ end)
 test("setup starts one server and is idempotent", function()
   local opts = {
     cmd = cmd,
+    root_markers = ROOT_MARKERS,
     position_encodings = { encoding },
     server = { model = { name = "none" }, index = { watch = false } },
   }
@@ -186,6 +190,7 @@ end)
 test("settings changes reach the server", function()
   daima.setup({
     cmd = cmd,
+    root_markers = ROOT_MARKERS,
     position_encodings = { encoding },
     server = { model = { name = "none" }, index = { watch = false }, completion = { maxTokens = 7 } },
   })
