@@ -4,6 +4,7 @@ local config_mod = require("daima.config")
 local ghost = require("daima.ghost")
 local lsp = require("daima.lsp")
 local Debounce = require("daima.debounce")
+local keymaps = require("daima.keymaps")
 
 local M = {}
 
@@ -158,58 +159,6 @@ local function on_cursor_moved(args)
   end
 end
 
-local function map_keys(config)
-  local keys = config.keymaps
-  local function map(lhs, fn, desc, fallback)
-    if not lhs then
-      return
-    end
-    vim.keymap.set("i", lhs, function()
-      if not fn() and fallback then
-        vim.api.nvim_feedkeys(vim.keycode(lhs), "n", false)
-      end
-    end, { desc = "daima: " .. desc, silent = true })
-  end
-  local function buf()
-    return vim.api.nvim_get_current_buf()
-  end
-  if builtin then
-    map(keys.accept, function()
-      return vim.lsp.inline_completion.get()
-    end, "accept suggestion", true)
-    map(keys.next, function()
-      vim.lsp.inline_completion.select({ count = 1 })
-      return true
-    end, "next suggestion")
-    map(keys.prev, function()
-      vim.lsp.inline_completion.select({ count = -1 })
-      return true
-    end, "previous suggestion")
-    return
-  end
-  map(keys.accept, function()
-    stop_pending()
-    return ghost.accept(buf(), "all")
-  end, "accept suggestion", true)
-  map(keys.accept_word, function()
-    return ghost.accept(buf(), "word")
-  end, "accept next word", true)
-  map(keys.accept_line, function()
-    return ghost.accept(buf(), "line")
-  end, "accept next line", true)
-  map(keys.dismiss, function()
-    local shown = ghost.visible(buf())
-    M.dismiss()
-    return shown
-  end, "dismiss suggestion", true)
-  map(keys.next, function()
-    return ghost.cycle(buf(), 1)
-  end, "next suggestion", true)
-  map(keys.prev, function()
-    return ghost.cycle(buf(), -1)
-  end, "previous suggestion", true)
-end
-
 local function attach(bufnr)
   local id = lsp.attach(bufnr, M.config)
   if id and builtin then
@@ -255,7 +204,13 @@ function M.setup(opts)
       end,
     })
   end
-  map_keys(config)
+  keymaps.setup(config.keymaps, builtin, {
+    accept = function(bufnr)
+      stop_pending()
+      return ghost.accept(bufnr, "all")
+    end,
+    dismiss = M.dismiss,
+  })
   -- Buffers already open when setup() runs get attached too.
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr) and wants(vim.bo[bufnr].filetype) and vim.bo[bufnr].buftype == "" then
