@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
 from daima.model.api import EngineError
 
 SUPPORTED = ("qwen2", "llama", "mistral", "qwen3")
@@ -50,7 +52,10 @@ class DecoderLM:
         dummy = torch.zeros(1, 1, self.head_dim, device=self.device, dtype=self.dtype)
         position_ids = torch.arange(self.max_seq_len, device=self.device)[None]  # [1, T]
         cos, sin = self.hf.model.rotary_emb(dummy, position_ids)  # [1, T, D]
-        return cos[0].to(self.dtype), sin[0].to(self.dtype)
+        # Fold rotate-half's sign into sin, so rotation is a roll, two products and a sum.
+        half = self.head_dim // 2
+        sin = torch.cat((-sin[0, :, :half], sin[0, :, half:]), dim=-1)
+        return cos[0].to(self.dtype), sin.to(self.dtype)
 
     @property
     def kv_bytes_per_token(self) -> int:
@@ -97,8 +102,13 @@ class DecoderLM:
         # use the flash kernel when the whole sequence is computed from position 0.
         mask = None if causal else self.positions[:kv_len][None, :] <= positions[:, None]  # [P, E]
         hidden = self.hf.model.embed_tokens(tokens[None])  # [1, P, H]
-        for index, layer in enumerate(self.layers):
-            hidden = self._layer(index, layer, hidden, cos, sin, mask, positions, kv_len)
+        # Eager passes see a new shape per prompt; cuDNN attention would build a plan for each (tens of
+        # ms on the first keystroke of a new length), so they use the flash/efficient kernels. Captured
+        # graphs have fixed shapes and keep the default choice.
+        backends = _GRAPH_BACKENDS if isinstance(start, torch.Tensor) else _EAGER_BACKENDS
+        with sdpa_kernel(backends):
+            for index, layer in enumerate(self.layers):
+                hidden = self._layer(index, layer, hidden, cos, sin, mask, positions, kv_len)
         if last_only:
             hidden = hidden[:, -1:]
         elif rows is not None:
@@ -204,7 +214,9 @@ def _fuse(layer: Any) -> _Fused:
 
 
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotary embedding (rotate-half form, as HF Llama/Qwen): x [1, P, H, D], cos/sin [P, D]."""
-    half = x.shape[-1] // 2
-    rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-    return x * cos[:, None] + rotated * sin[:, None]
+    """Rotary embedding (rotate-half form, as HF Llama/Qwen): x [1, P, H, D], cos/signed sin [P, D]."""
+    return x * cos[:, None] + torch.roll(x, x.shape[-1] // 2, dims=-1) * sin[:, None]
+
+
+_EAGER_BACKENDS = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
+_GRAPH_BACKENDS = [*_EAGER_BACKENDS, SDPBackend.CUDNN_ATTENTION]
