@@ -53,9 +53,8 @@ def run(args: argparse.Namespace) -> int:
             speculative=args.speculative,
         )
     else:
-        from daima.model.loader import load_engine
-
         from daima.config import ModelOptions
+        from daima.model.loader import load_engine
 
         options = ModelOptions(name=args.model, device=device, dtype=args.dtype, compile=not args.no_compile)
         options.speculative = args.speculative

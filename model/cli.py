@@ -35,10 +35,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from daima.cli import CliError
     from daima.model.api import EngineError
     from daima.model.fetch import fetch
-
-    from daima.cli import CliError
 
     try:
         path = fetch(args.alias, progress=True, force=args.force)
@@ -62,11 +61,10 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from daima.model.api import EngineError
-    from daima.model.loader import load_engine
-
     from daima.cli import CliError
     from daima.config import ModelOptions
+    from daima.model.api import EngineError
+    from daima.model.loader import load_engine
 
     try:
         engine = load_engine(ModelOptions(name=args.name, device=args.device, dtype=args.dtype))

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 import torch
+
 from daima.model.transformer import DecoderLM
 
 log = logging.getLogger(__name__)

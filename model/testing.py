@@ -19,9 +19,10 @@ REAL_ALIAS = "qwen2.5-coder-0.5b"
 def tiny_model_dir(directory: Path | str, *, seed: int = 0, layers: int = 2, hidden: int = 64) -> Path:
     """Write a tiny random-weight Qwen2 model (real Qwen tokenizer) into `directory`; returns it."""
     import torch
-    from daima.model.fetch import ensure_model
     from safetensors.torch import save_file
     from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from daima.model.fetch import ensure_model
 
     directory = Path(directory)
     if (directory / "config.json").is_file():
@@ -60,9 +61,8 @@ _TINY_DIR: Path | None = None
 def tiny_engine(**options: Any) -> Any:
     """A LocalEngine over the tiny model on CPU (the model directory is made once per process)."""
     global _TINY_DIR
-    from daima.model.loader import load_engine
-
     from daima.config import ModelOptions
+    from daima.model.loader import load_engine
 
     if _TINY_DIR is None:
         _TINY_DIR = tiny_model_dir(Path(tempfile.mkdtemp(prefix="daima-tiny-")) / "tiny")
@@ -86,9 +86,10 @@ def random_engine(
     from importlib import resources
 
     import torch
+    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
+
     from daima.model.engine import LocalEngine
     from daima.model.loader import pick_dtype
-    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 
     shapes = json.loads(resources.files("daima.model").joinpath("shapes.json").read_text("utf-8"))
     config = Qwen2Config(

@@ -20,9 +20,8 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_engine(tiny_dir: Path) -> Iterator[Any]:
     """A LocalEngine over the tiny model on CPU, shared by the session (clear its cache if it matters)."""
-    from daima.model.loader import load_engine
-
     from daima.config import ModelOptions
+    from daima.model.loader import load_engine
 
     engine: Any = load_engine(ModelOptions(name=str(tiny_dir), device="cpu", dtype="float32"))
     yield engine
@@ -49,10 +48,9 @@ def engine_like(tiny_engine: Any) -> Any:
 @pytest.fixture(scope="session")
 def real_engine() -> Iterator[Any]:
     """The real Qwen2.5-Coder-0.5B-Instruct on CPU (fetched and converted on first use)."""
+    from daima.config import ModelOptions
     from daima.model.fetch import ensure_model
     from daima.model.loader import load_engine
-
-    from daima.config import ModelOptions
 
     ensure_model("qwen2.5-coder-0.5b")
     engine: Any = load_engine(ModelOptions(name="qwen2.5-coder-0.5b", device="cpu"))

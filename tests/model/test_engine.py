@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import torch
+
 from daima.model.api import CancelToken, Engine, EngineError, GenerationRequest
 
 CODE_LINES = ["def total(prices):", "    result = 0", "    for price in prices:", "        result += price"]

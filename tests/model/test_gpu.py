@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import torch
+
 from daima.model.api import GenerationRequest
 
 pytestmark = [
@@ -18,8 +19,9 @@ CODE = "def mean(values):\n    total = 0\n    for value in values:\n        tota
 
 
 def _engine(tiny_dir: Path, graphs: bool, speculative: bool = False) -> Any:
-    from daima.model.engine import LocalEngine
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from daima.model.engine import LocalEngine
 
     model = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32).to("cuda").eval()
     tokenizer = AutoTokenizer.from_pretrained(tiny_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from daima.model.detok import DeltaStream, TokenBytes
 
 CJK = "def 计算总价(商品列表):"
