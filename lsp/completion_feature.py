@@ -109,7 +109,10 @@ async def _suggest(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[T
     current = ls.documents.get(uri)
     if suggestion is None or current is None or current.version != document.version:
         return None
-    ls.protocol.notify(COMPLETION_PROGRESS, {**partial_head, "text": suggestion.text, "done": True})
+    # The final text replaces the suggestion's own range, which may start before the cursor.
+    final_range = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, enc)
+    final = {**partial_head, "range": ls.protocol._converter.unstructure(final_range)}
+    ls.protocol.notify(COMPLETION_PROGRESS, {**final, "text": suggestion.text, "done": True})
     return document, suggestion
 
 
