@@ -18,8 +18,9 @@ $(BIN)/daima: pyproject.toml
 
 install: $(BIN)/daima  ## create .venv and install daima with its test tools
 
-editors:  ## install the editor clients' npm packages
+editors:  ## install the editor clients' npm packages (and tmux for the Neovim screen capture, where apt can)
 	@if [ -f editors/vscode/package-lock.json ]; then npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error; fi
+	@command -v tmux >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq tmux) >/dev/null 2>&1; } || echo "tmux not installed: the Neovim capture test will skip"
 
 model: install  ## download and convert the default model once (cached in the user cache dir)
 	$(BIN)/daima model fetch $(MODEL)
