@@ -50,12 +50,20 @@ def visible_names(
     text: str, start: int, end: int, language_id: str, *, index: Any = None, path: Path | None = None
 ) -> set[str]:
     """Names a completion in the hole text[start:end] may read."""
-    names = document_names(text[:start] + "\n" + text[end:], language_id)
+    # Before the cursor every name counts; after it only module-level ones (later functions, classes,
+    # globals): a local first assigned below the hole does not exist yet where the completion reads it.
+    names = document_names(text[:start], language_id)
+    names |= document_names(_module_level(text[end:]), language_id)
     if language_id == "python":
         names |= _PY_BUILTINS
     if index is not None and path is not None:
         names |= _index_names(index, path, text, start)
     return names
+
+
+def _module_level(code: str) -> str:
+    """The unindented lines of `code` (definitions' headers and module-level statements)."""
+    return "\n".join(line for line in code.split("\n") if line[:1] not in (" ", "\t"))
 
 
 def unresolved_names(completion: str, visible: Iterable[str], language_id: str) -> list[str]:

@@ -6,6 +6,7 @@ incremental re-parse, so trying several candidates or several cut points stays c
 
 from __future__ import annotations
 
+import ast
 import importlib
 import logging
 from functools import cache
@@ -97,6 +98,8 @@ class SpliceChecker:
         self._tree = self._parser.parse(baseline.source_bytes) if self._parser else None
         self._start_byte = baseline.byte_offset(start)
         self._point = baseline.point_at(start)
+        self._python = language_id == "python"
+        self._baseline_valid: bool | None = None
 
     @property
     def available(self) -> bool:
@@ -105,7 +108,13 @@ class SpliceChecker:
     @property
     def baseline_valid(self) -> bool:
         """True when the document with nothing inserted parses without errors."""
-        return self._tree is not None and not self._tree.root_node.has_error
+        if self._baseline_valid is None:
+            self._baseline_valid = (
+                self._tree is not None
+                and not self._tree.root_node.has_error
+                and self._python_ok(self._head + self._tail)
+            )
+        return self._baseline_valid
 
     def parses(self, completion: str) -> bool:
         """True when the document with `completion` in the hole parses without errors."""
@@ -123,7 +132,18 @@ class SpliceChecker:
             new_end_point=spliced.point_at(end),
         )
         new_tree = self._parser.parse(spliced.source_bytes, tree)
-        return not new_tree.root_node.has_error
+        return not new_tree.root_node.has_error and self._python_ok(spliced.text)
+
+    def _python_ok(self, source: str) -> bool:
+        """Python's own parser too: tree-sitter-python accepts indentation errors (unexpected indent,
+        a block opener without a body), which are most of the ways a one-line completion breaks a file."""
+        if not self._python:
+            return True
+        try:
+            ast.parse(source)
+        except (SyntaxError, ValueError):
+            return False
+        return True
 
     def keeps_validity(self, completion: str) -> bool:
         """False only when the document parsed before and `completion` breaks it."""
