@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from daima.config import ModelOptions
 from daima.model.api import (
     CancelToken,
     EngineError,
@@ -41,8 +42,6 @@ from daima.model.remote_http import (
 )
 from daima.model.remote_stream import completion_body, read_events, text_deltas
 from daima.model.remote_tokens import RemoteTokenizer
-
-from daima.config import ModelOptions
 
 log = logging.getLogger(__name__)
 

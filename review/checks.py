@@ -12,12 +12,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
+
 from daima.review.dataflow import SYNTAX, Kind, Syntax, classify
 from daima.review.findings import Finding, Severity
 from daima.review.fixes import make_fix
 from daima.review.rules import query_source, rules_table
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
-
 from daima.text import TextDocument
 
 # Grammar module per language; the suffix table says which files each language reviews.

@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from daima.config import ModelOptions
 from daima.review.diff import GitError
 from daima.review.findings import Severity
 from daima.review.formats import FORMATS, render
 from daima.review.formats.common import RenderOptions
 from daima.review.model_review import ModelReviewOptions
 from daima.review.runner import run_review
-
-from daima.config import ModelOptions
 
 log = logging.getLogger(__name__)
 

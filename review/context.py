@@ -11,9 +11,10 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tree_sitter import Node, Parser
+
 from daima.review.checks import language_of, ts_language
 from daima.review.diff import read_blobs, tree_entries
-from tree_sitter import Node, Parser
 
 log = logging.getLogger(__name__)
 

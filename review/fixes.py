@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from daima.review.findings import Fix
-from daima.review.rules import rules_table
 from tree_sitter import Node
 
+from daima.review.findings import Fix
+from daima.review.rules import rules_table
 from daima.text import TextDocument
 
 

@@ -18,11 +18,11 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+
 from daima.model.api import Engine, EngineError, GenerationRequest
 from daima.review.chat import Message, prompts, template_for
 from daima.review.diff import ChangedFile
 from daima.review.findings import MODEL_RULE_ID, Finding, Severity
-
 from daima.text import TextDocument
 
 log = logging.getLogger(__name__)

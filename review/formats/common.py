@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from daima.review.findings import MODEL_RULE_ID, Finding, ReviewResult
-
 from daima.text import PositionEncoding, TextDocument
 
 __all__ = ["MODEL_LABEL", "MODEL_RULE_ID", "Positions", "RenderOptions", "message"]

@@ -11,7 +11,6 @@ from typing import Any
 from daima.review.findings import ReviewResult
 from daima.review.formats.common import RDJSON_SEVERITIES, Positions, RenderOptions, message
 from daima.review.rules import rules_table
-
 from daima.text import PositionEncoding
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from daima import __version__
 from daima.review.findings import ReviewResult
 from daima.review.formats.common import (
     MODEL_LABEL,
@@ -18,8 +19,6 @@ from daima.review.formats.common import (
     message,
 )
 from daima.review.rules import rules_table
-
-from daima import __version__
 from daima.text import PositionEncoding
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

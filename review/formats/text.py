@@ -6,7 +6,6 @@ from collections import Counter
 
 from daima.review.findings import ReviewResult
 from daima.review.formats.common import Positions, RenderOptions, message
-
 from daima.text import PositionEncoding
 
 

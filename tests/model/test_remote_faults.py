@@ -12,8 +12,6 @@ import time
 from typing import Any
 
 import pytest
-from daima.model.api import CancelToken, Engine, EngineError, GenerationRequest
-from daima.model.remote import RemoteEngine
 from remote_servers import (
     Handler,
     choice_event,
@@ -24,6 +22,8 @@ from remote_servers import (
 )
 
 from daima.config import ModelOptions
+from daima.model.api import CancelToken, Engine, EngineError, GenerationRequest
+from daima.model.remote import RemoteEngine
 
 PROMPT = "<|fim_prefix|>def add(a, b):\n    <|fim_suffix|>\n<|fim_middle|>"
 

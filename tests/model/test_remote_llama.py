@@ -12,11 +12,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from daima.model.api import CancelToken, EngineError, GenerationRequest
-from daima.model.remote import RemoteEngine
 from remote_servers import LlamaServer, gguf_path
 
 from daima.config import ModelOptions
+from daima.model.api import CancelToken, EngineError, GenerationRequest
+from daima.model.remote import RemoteEngine
 
 pytestmark = [
     pytest.mark.slow,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from daima.model.sse import SseParser, StopScanner
 
 BODY = (

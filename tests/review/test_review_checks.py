@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from review_repos import DATA
+
 from daima.review.checks import check_file, language_of
 from daima.review.findings import ReviewResult
 from daima.review.formats.common import Positions
-from review_repos import DATA
 
 SNIPPETS = json.loads((DATA / "snippets.json").read_text(encoding="utf-8"))
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from review_repos import commit_all, init_repo, write_tree
+
 from daima.review.context import gather
 from daima.review.diff import changed_files, read_blob, read_blobs, tree_entries
-from review_repos import commit_all, init_repo, write_tree
 
 
 def test_context_has_changed_function_definitions_and_callers(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from daima.review.formats import render
-from daima.review.formats.common import RenderOptions
-from daima.review.runner import run_review
 from review_repos import DATA, case_repo
 
 from daima.cli import main
+from daima.review.formats import render
+from daima.review.formats.common import RenderOptions
+from daima.review.runner import run_review
 
 
 @pytest.fixture(scope="module")

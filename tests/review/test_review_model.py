@@ -9,14 +9,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from review_repos import DATA, RULE_LINES, injection_repo
+
+from daima.cli import main
 from daima.model.api import CancelToken, EngineInfo, GenerationRequest, TextStream
 from daima.review.chat import ChatTemplate, Message, template_for
 from daima.review.formats import render
 from daima.review.model_review import ModelReviewOptions, hunk_blocks, parse_answer
 from daima.review.runner import run_review
-from review_repos import DATA, RULE_LINES, injection_repo
-
-from daima.cli import main
 
 
 class ScriptedEngine:
@@ -211,9 +211,8 @@ def test_tiny_model_review_retries_then_drops(tmp_path: Path, caplog: pytest.Log
     not _loader_available(), reason="daima.model.loader (the local engine) is not in this build"
 )
 def test_real_model_review_keeps_format_and_rule_findings(tmp_path: Path) -> None:
-    from daima.model.loader import load_engine
-
     from daima.config import ModelOptions
+    from daima.model.loader import load_engine
 
     repo, base, head = injection_repo(tmp_path)
     engine = load_engine(ModelOptions(name="qwen2.5-coder-0.5b", device="cpu"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from review_repos import case_names, case_repo, commit_all, init_repo, write_tree
+
 from daima.review.findings import Severity
 from daima.review.formats.common import Positions
 from daima.review.runner import run_review
-from review_repos import case_names, case_repo, commit_all, init_repo, write_tree
 
 
 @pytest.mark.parametrize("name", case_names())

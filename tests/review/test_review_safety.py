@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from review_repos import commit_all, git, init_repo, write_tree
+
 from daima.review.diff import inside_repo, parse_diff, safe_relpath
 from daima.review.formats import render
 from daima.review.runner import run_review
-from review_repos import commit_all, git, init_repo, write_tree
 
 _OPENED: list[str] | None = None
 
