@@ -21,6 +21,7 @@ class Candidate:
     text: str
     back: int = 0
     temperature: float = 0.0
+    steered: bool = False  # greedy with unresolved names pushed down
     parses: bool = True
     unresolved: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()

@@ -148,13 +148,15 @@ def _request(
 def _variant(
     request: GenerationRequest, attempt: int, tried: list[Candidate], visible: set[str], engine: Engine
 ) -> GenerationRequest:
-    """Attempt 0 is greedy; 1 is greedy steered away from unresolved names; later ones are sampled."""
+    """Attempt 0 is greedy. When earlier ones read names that do not exist, the next is greedy again with
+    those names' first tokens pushed down; otherwise (or after that) candidates are sampled."""
     if attempt == 0:
         return request
     unresolved = sorted({name for candidate in tried for name in candidate.unresolved})
     bias = bias_for_names(engine, unresolved, [])
-    if attempt == 1:
-        return replace(request, logit_bias=bias or None)
+    steered = any(candidate.steered for candidate in tried)
+    if bias and not steered:
+        return replace(request, logit_bias=bias)
     return replace(request, logit_bias=bias or None, temperature=0.7, top_p=0.95, seed=attempt)
 
 
@@ -187,7 +189,12 @@ def _generate(
     if cancel is not None and cancel.cancelled:
         return None
     processed = processor.finish()
-    return Candidate(text=processed.text, back=processed.back, temperature=request.temperature)
+    return Candidate(
+        text=processed.text,
+        back=processed.back,
+        temperature=request.temperature,
+        steered=bool(request.logit_bias) and request.temperature == 0,
+    )
 
 
 def _check(candidate: Candidate, checker: SpliceChecker, visible: set[str], language: str) -> Candidate:
