@@ -12,6 +12,8 @@ import codecs
 from collections.abc import Sequence
 from typing import Any
 
+from daima.model.stops import StopScanner
+
 
 def _byte_decoder() -> dict[str, int]:
     # GPT-2's byte <-> printable-unicode table, used by every byte-level BPE vocabulary.
@@ -86,40 +88,21 @@ class DeltaStream:
 
     def __init__(self, stop: Sequence[str] = ()) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._stop = tuple(s for s in stop if s)
-        self._pending = ""  # decoded text not yet released (could start a stop string)
-        self.stopped = False
+        self._stops = StopScanner(stop)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stops.stopped
 
     def push(self, data: bytes) -> str:
         """Add one token's bytes; returns the text that is now safe to release."""
         if self.stopped:
             return ""
-        self._pending += self._decoder.decode(data)
-        return self._release(final=False)
+        return self._stops.feed(self._decoder.decode(data))
 
     def finish(self) -> str:
         """Flush at the end of generation (an incomplete trailing character becomes U+FFFD)."""
         if self.stopped:
             return ""
-        self._pending += self._decoder.decode(b"", final=True)
-        return self._release(final=True)
-
-    def _release(self, final: bool) -> str:
-        cut = min((i for i in (self._pending.find(s) for s in self._stop) if i >= 0), default=-1)
-        if cut >= 0:
-            out, self._pending, self.stopped = self._pending[:cut], "", True
-            return out
-        hold = 0 if final else self._held_tail()
-        out = self._pending[: len(self._pending) - hold]
-        self._pending = self._pending[len(self._pending) - hold :]
-        return out
-
-    def _held_tail(self) -> int:
-        # The longest suffix of the pending text that is a proper prefix of some stop string.
-        best = 0
-        for stop in self._stop:
-            for size in range(min(len(stop) - 1, len(self._pending)), best, -1):
-                if self._pending.endswith(stop[:size]):
-                    best = size
-                    break
-        return best
+        tail = self._stops.feed(self._decoder.decode(b"", final=True))
+        return tail + self._stops.flush()

@@ -13,7 +13,8 @@ from typing import Any
 
 from daima.model.api import EngineError, GenerationRequest, GenerationStats
 from daima.model.remote_http import BadAnswerError, Exchange, Watcher, excerpt
-from daima.model.sse import SseParser, StopScanner
+from daima.model.sse import SseParser
+from daima.model.stops import StopScanner
 
 LOGIT_BIAS_LIMIT = 100.0  # the OpenAI API range; vLLM rejects values outside it
 

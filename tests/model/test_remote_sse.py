@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from daima.model.sse import SseParser, StopScanner
+from daima.model.sse import SseParser
+from daima.model.stops import StopScanner
 
 BODY = (
     b": ping\r\n\r\n"
