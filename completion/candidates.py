@@ -21,14 +21,30 @@ class Candidate:
     text: str
     back: int = 0
     temperature: float = 0.0
-    steered: bool = False  # greedy with unresolved names pushed down
+    steered: bool = False  # greedy with names pushed down or a forced start
+    forced: str = ""  # the start this generation was forced to (beyond token healing)
+    bias: int = 0  # how many tokens its request biased
+    unreachable: bool = False  # it returns (or raises, ...) where code follows in the same block
+    uncut: str = ""  # the text before the validity check cut it ("" when it was not cut)
     parses: bool = True
     unresolved: tuple[str, ...] = ()
+    unbound: tuple[str, ...] = ()  # names the code after the hole reads that this leaves unbound (needs.py)
     notes: tuple[str, ...] = ()
 
     @property
+    def broke_the_file(self) -> bool:
+        """It does not parse, or the validity check had to cut all of it."""
+        return not self.parses or (bool(self.uncut) and not self.text.strip())
+
+    @property
     def ok(self) -> bool:
-        return bool(self.text.strip()) and self.parses and not self.unresolved
+        return (
+            bool(self.text.strip())
+            and self.parses
+            and not self.unresolved
+            and not self.unbound
+            and not self.unreachable
+        )
 
 
 def choose(candidates: list[Candidate]) -> Candidate | None:
@@ -39,7 +55,7 @@ def choose(candidates: list[Candidate]) -> Candidate | None:
         if candidate.ok:
             return candidate
     usable = [c for c in candidates if c.text.strip()] or candidates
-    return min(usable, key=lambda c: (not c.parses, len(c.unresolved)))
+    return min(usable, key=lambda c: (not c.parses, len(c.unresolved) + len(c.unbound) + c.unreachable))
 
 
 def bias_for_names(engine: Engine, avoid: Iterable[str], prefer: Iterable[str]) -> dict[int, float]:

@@ -14,6 +14,7 @@ import builtins
 import io
 import keyword
 import logging
+import re
 import tokenize
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 _PY_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 _IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
 _CHECKED = {"python"}
+_WORD = re.compile(r"\s*([^\W\d]\w*)")
 
 
 def document_names(text: str, language_id: str) -> set[str]:
@@ -57,7 +59,7 @@ def visible_names(
     if language_id == "python":
         names |= _PY_BUILTINS
     if index is not None and path is not None:
-        names |= _index_names(index, path, text, start)
+        names |= index_names(index, path, text, start)
     return names
 
 
@@ -67,28 +69,52 @@ def _module_level(code: str) -> str:
 
 
 def unresolved_names(completion: str, visible: Iterable[str], language_id: str) -> list[str]:
-    """Names `completion` reads that are neither visible nor bound by the completion itself, in order."""
+    """Names `completion` reads that are neither visible nor bound by the completion before the read,
+    in order (`ans = ans + x` reads `ans` before it binds it)."""
     if language_id not in _CHECKED:
         return []
     reads, bound = _python_reads(completion)
-    known = set(visible) | bound
+    known = set(visible)
     missing: list[str] = []
-    for name in reads:
-        if name not in known and name not in missing:
-            missing.append(name)
+    for name, statement in reads:
+        if name in known or name in missing or bound.get(name, statement + 1) <= statement:
+            continue
+        missing.append(name)
     return missing
 
 
-def _python_reads(code: str) -> tuple[list[str], set[str]]:
-    """(names read, names bound) in a Python fragment, from its tokens; tolerant of cut-off code."""
+def first_word(code: str) -> str:
+    """The first identifier or keyword of a fragment ("" when it starts with something else)."""
+    match = _WORD.match(code)
+    return match.group(1) if match else ""
+
+
+def binds(code: str) -> set[str]:
+    """Names a Python fragment binds (assignment and loop targets, `as` names, definitions)."""
+    return set(_python_reads(code)[1])
+
+
+def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    """Names read (with the index of the statement reading them) and names bound (with the index of the
+    first statement that sees the binding) in a Python fragment, from its tokens; tolerant of cut-off
+    code. An assignment's targets are bound from the next statement on; loop, `as`, lambda and
+    definition names from their own."""
     tokens = _tokens(code)
-    reads: list[str] = []
-    bound: set[str] = set()
+    reads: list[tuple[str, int]] = []
+    bound: dict[str, int] = {}
+    statement = 0
+
+    def bind(name: str, visible_from: int) -> None:
+        bound[name] = min(bound.get(name, visible_from), visible_from)
+
     depth = 0
     binding = ""  # the keyword whose targets are being read: "for", "as", "lambda", "def", "import"
     for index, (kind, value) in enumerate(tokens):
         previous = tokens[index - 1][1] if index else ""
         following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        if kind == tokenize.NEWLINE or (kind == tokenize.OP and value == ";" and depth == 0):
+            statement += 1
+            continue
         if kind == tokenize.OP:
             depth += value in "([{"
             depth -= value in ")]}"
@@ -106,22 +132,25 @@ def _python_reads(code: str) -> tuple[list[str], set[str]]:
         if keyword.iskeyword(value) or previous == ".":
             continue
         if binding:
-            bound.add(value)
+            bind(value, statement)
             if binding in ("as", "def", "class"):
                 binding = ""
             continue
         if following == "=" and depth > 0:
             continue  # keyword argument
-        if following in ("=", ":="):
-            bound.add(value)
+        if following == ":=":
+            bind(value, statement)
+            continue
+        if following == "=":
+            bind(value, statement + 1)
             continue
         if following.endswith("=") and following not in ("==", "<=", ">=", "!="):
-            reads.append(value)  # `x += 1` reads x: it must exist already
+            reads.append((value, statement))  # `x += 1` reads x: it must exist already
             continue
         if following == "," and depth == 0 and _assigned_later(tokens, index):
-            bound.add(value)  # `a, b = ...`
+            bind(value, statement + 1)  # `a, b = ...`
             continue
-        reads.append(value)
+        reads.append((value, statement))
     return reads, bound
 
 
@@ -144,7 +173,7 @@ def _tokens(code: str) -> list[tuple[int, str]]:
     return result
 
 
-def _index_names(index: Any, path: Path, text: str, offset: int) -> set[str]:
+def index_names(index: Any, path: Path, text: str, offset: int) -> set[str]:
     """Names the index says are visible at the cursor (enclosing scopes, imports); never raises."""
     try:
         symbols = index.visible_names(path, text, TextDocument("", text).byte_offset(offset))

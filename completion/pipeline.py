@@ -3,7 +3,7 @@
 `complete` is what the server (on its worker thread) and `daima complete` call. With no engine it
 falls back to the identifier completer in words.py, so completion works while a model loads or when
 the model is "none". With an engine it streams the greedy completion through the post-processor
-(calling `on_partial` as lines arrive), then checks the result: every name it reads must resolve
+(calling `on_partial` as the text grows), then checks the result: every name it reads must resolve
 (names.py) and the splice must not break a file that parsed (syntax.py). When a check fails it asks
 for more candidates that share the cached prompt — greedy with the unresolved names' tokens pushed down
 and in-scope names pushed up, then sampled ones — and keeps the first that passes, else the best.
@@ -24,7 +24,16 @@ from daima.text import TextDocument
 
 from . import words
 from .candidates import Candidate, bias_for_names, choose
-from .names import unresolved_names, visible_names
+from .names import binds, first_word, index_names, unresolved_names, visible_names
+from .needs import (
+    BLOCK_KEYWORDS,
+    code_follows_in_block,
+    ends_flow,
+    left_unbound,
+    may_bind,
+    needed_names,
+    opens_block,
+)
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
@@ -87,6 +96,8 @@ def complete(
     )
     checker = SpliceChecker(text, offset, offset, language)
     visible = visible_names(text, offset, offset, language, index=index, path=path)
+    line_before = text[text.rfind("\n", 0, offset) + 1 : offset]
+    needs = _needs(checker, language, line_before, index, path, text, offset)
     stats = GenerationStats()
     tried: list[Candidate] = []
     for attempt in range(1 + max(0, options.extra_candidates)):
@@ -94,11 +105,12 @@ def complete(
             return None
         if attempt and request.expired():
             break
-        variant = _variant(request, attempt, tried, visible, engine)
+        variant = _variant(request, attempt, tried, engine, needs)
         candidate = _generate(engine, variant, hole, cancel, on_partial if attempt == 0 else None, stats)
         if candidate is None:
             return None
-        candidate = _check(candidate, checker, visible, language)
+        candidate = _check(candidate, checker, visible, language, needs)
+        log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
         if candidate.ok:
             break
@@ -145,19 +157,76 @@ def _request(
     )
 
 
+@dataclass(frozen=True)
+class _Needs:
+    """What the code after the hole needs the completion to bind, and whether it can still do so."""
+
+    names: tuple[str, ...] = ()
+    line_before: str = ""  # the cursor line up to the cursor
+    opens_block: bool = False  # the next line is indented deeper: this one must be a block header
+    code_follows: bool = False  # the next line continues the block: this one must not leave it
+
+    @property
+    def at_statement_start(self) -> bool:
+        return not self.line_before.strip() or self.line_before.rstrip().endswith(",")
+
+
+def _needs(
+    checker: SpliceChecker,
+    language: str,
+    line_before: str,
+    index: Any,
+    path: Path | None,
+    text: str,
+    offset: int,
+) -> _Needs:
+    if language != "python" or not may_bind(line_before):
+        return _Needs(line_before=line_before)
+    known = index_names(index, path, text, offset) if index is not None and path is not None else set()
+    names = tuple(needed_names(checker.tree, checker.hole_byte, known=known))
+    after = text[offset:]
+    return _Needs(
+        names, line_before, opens_block(line_before, after), code_follows_in_block(line_before, after)
+    )
+
+
 def _variant(
-    request: GenerationRequest, attempt: int, tried: list[Candidate], visible: set[str], engine: Engine
+    request: GenerationRequest, attempt: int, tried: list[Candidate], engine: Engine, needs: _Needs
 ) -> GenerationRequest:
-    """Attempt 0 is greedy. When earlier ones read names that do not exist, the next is greedy again with
-    those names' first tokens pushed down; otherwise (or after that) candidates are sampled."""
+    """Attempt 0 is greedy. After a candidate fails its checks the next is steered greedy: names that
+    do not exist, bindings nothing needs while a needed name stays unbound, and the first word of a
+    line that broke the file are pushed down, and the line may be forced to start with a needed name
+    (`_forced_start`). A steering already tried greedily is sampled instead."""
     if attempt == 0:
         return request
-    unresolved = sorted({name for candidate in tried for name in candidate.unresolved})
-    bias = bias_for_names(engine, unresolved, [])
-    steered = any(candidate.steered for candidate in tried)
-    if bias and not steered:
-        return replace(request, logit_bias=bias)
-    return replace(request, logit_bias=bias or None, temperature=0.7, top_p=0.95, seed=attempt)
+    avoid = {name for candidate in tried for name in candidate.unresolved}
+    for candidate in tried:
+        if candidate.unbound:
+            avoid |= binds(candidate.text) - set(needs.names)
+        if candidate.broke_the_file or candidate.unreachable:
+            avoid.add(first_word(candidate.uncut or candidate.text))
+    avoid -= {"", *needs.names}
+    broken = any(candidate.broke_the_file for candidate in tried)
+    prefer = BLOCK_KEYWORDS if needs.opens_block and broken else ()
+    bias = bias_for_names(engine, sorted(avoid), prefer)
+    forced = _forced_start(request, tried, needs)
+    steering = replace(request, logit_bias=bias or None, forced_prefix=forced)
+    new = bias or forced != request.forced_prefix
+    if new and not any(c.steered and c.forced == forced and c.bias == len(bias) for c in tried):
+        return steering
+    return replace(steering, temperature=0.7, top_p=0.95, seed=attempt)
+
+
+def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: _Needs) -> str:
+    """The start to force when no candidate bound any name the code after the hole needs: the first
+    such name (the model goes on `, b = …` or ` = …` as it likes), then that name and ` =`."""
+    if request.forced_prefix or not needs.names or not needs.at_statement_start:
+        return request.forced_prefix
+    if any(len(candidate.unbound) < len(needs.names) for candidate in tried):
+        return request.forced_prefix
+    name = needs.names[0]
+    tried_starts = {candidate.forced for candidate in tried}
+    return name if name not in tried_starts else name + " ="
 
 
 def _generate(
@@ -193,12 +262,18 @@ def _generate(
         text=processed.text,
         back=processed.back,
         temperature=request.temperature,
-        steered=bool(request.logit_bias) and request.temperature == 0,
+        steered=request.temperature == 0
+        and (bool(request.logit_bias) or request.forced_prefix != hole.forced_prefix),
+        forced=request.forced_prefix if request.forced_prefix != hole.forced_prefix else "",
+        bias=len(request.logit_bias or {}),
     )
 
 
-def _check(candidate: Candidate, checker: SpliceChecker, visible: set[str], language: str) -> Candidate:
-    """Cut the candidate to what keeps the file valid and record the names it reads that do not exist."""
+def _check(
+    candidate: Candidate, checker: SpliceChecker, visible: set[str], language: str, needs: _Needs
+) -> Candidate:
+    """Cut the candidate to what keeps the file valid; record the names it reads that do not exist and
+    the names the code after it needs that it leaves unbound."""
     notes = list(candidate.notes)
     text = candidate.text
     valid = longest_valid_prefix(checker, text) if checker.available else text
@@ -208,7 +283,22 @@ def _check(candidate: Candidate, checker: SpliceChecker, visible: set[str], lang
     missing = unresolved_names(valid, visible, language)
     if missing:
         notes.append("unresolved: " + ", ".join(missing))
-    return replace(candidate, text=valid, parses=parses, unresolved=tuple(missing), notes=tuple(notes))
+    unbound = left_unbound(needs.names, needs.line_before, valid)
+    if unbound:
+        notes.append("leaves unbound: " + ", ".join(unbound))
+    unreachable = needs.code_follows and ends_flow(needs.line_before, valid)
+    if unreachable:
+        notes.append("makes the code after it unreachable")
+    return replace(
+        candidate,
+        text=valid,
+        uncut=text if valid != text else "",
+        parses=parses,
+        unresolved=tuple(missing),
+        unbound=tuple(unbound),
+        unreachable=unreachable,
+        notes=tuple(notes),
+    )
 
 
 def _add_stats(total: GenerationStats, one: GenerationStats) -> None:

@@ -1,8 +1,8 @@
 """Shape raw model output into a suggestion that fits the hole, incrementally, as the stream arrives.
 
 `PostProcessor.feed(delta)` takes text deltas and says when to stop generating; `partial` is the
-suggestion so far (complete lines only, for early display) and `finish()` the final one. The rules, each
-a small function so tests can hit them one by one:
+suggestion so far (for early display: the first line as it grows, later lines once complete) and
+`finish()` the final one. The rules, each a small function so tests can hit them one by one:
 - strip the token-healing forced prefix (the engine returns it; the editor already has it);
 - drop chat artefacts of instruct models: a leading markdown fence, and stop at a closing fence, at
   prose such as "Explanation:" and at special tokens written out as text;
@@ -131,8 +131,27 @@ class PostProcessor:
 
     @property
     def partial(self) -> str:
-        """The suggestion so far: accepted lines plus the current line once it is safe to show."""
-        return self._assemble(self._lines, final=False)
+        """The suggestion so far, for display while the stream runs: the accepted lines, plus the line
+        being generated while it is the first one (so a one-line suggestion grows token by token).
+        Later lines show once complete: a block line may still be dropped when its end arrives."""
+        lines = list(self._lines)
+        tail = self._showable_tail()
+        if tail and not lines:
+            lines.append(tail)
+        return self._assemble(lines, final=False)
+
+    def _showable_tail(self) -> str:
+        """The unterminated current line, or "" while it could still turn out to be an artefact."""
+        if self._done or not self._fp_checked or not self._raw:
+            return ""
+        tail = self._raw.rstrip("\r")
+        if not self._fence_checked and tail.lstrip().startswith("`"):
+            return ""  # maybe a markdown fence
+        if tail.rstrip().endswith(("<", "<|", "<｜")) or is_prose_line(tail):
+            return ""  # maybe a special token written out as text, or prose
+        if not self._cursor_line.strip() and self._cursor_line:
+            tail = tail.lstrip(" \t")  # as `_accept_line` does for the first line
+        return tail
 
     def finish(self) -> Processed:
         """The final suggestion after the stream ended (or `feed` said stop)."""

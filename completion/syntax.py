@@ -106,6 +106,16 @@ class SpliceChecker:
         return self._tree is not None
 
     @property
+    def tree(self) -> ts.Tree | None:
+        """The baseline tree: the document with nothing in the hole."""
+        return self._tree
+
+    @property
+    def hole_byte(self) -> int:
+        """The hole's UTF-8 byte offset in the baseline tree."""
+        return self._start_byte
+
+    @property
     def baseline_valid(self) -> bool:
         """True when the document with nothing inserted parses without errors."""
         if self._baseline_valid is None:

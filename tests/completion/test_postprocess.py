@@ -76,3 +76,40 @@ def test_there_are_cases_for_every_rule() -> None:
         "healing",
     }
     assert len(CASES) >= 30
+
+
+def _partials(hole: Hole, deltas: list[str]) -> list[str]:
+    processor = PostProcessor(hole)
+    shown: list[str] = []
+    for delta in deltas:
+        processor.feed(delta)
+        if processor.partial and (not shown or shown[-1] != processor.partial):
+            shown.append(processor.partial)
+    return shown
+
+
+def test_a_one_line_suggestion_grows_token_by_token() -> None:
+    hole = Hole(prefix="def 总价(价格, 数量):\n    ", suffix="\n", mode="line")
+    assert _partials(hole, ["return", " 价格", " *", " 数量", "\n"]) == [
+        "return",
+        "return 价格",
+        "return 价格 *",
+        "return 价格 * 数量",
+    ]
+
+
+def test_later_block_lines_show_only_once_complete() -> None:
+    hole = Hole(prefix="def f(列表):\n    ", suffix="\n", mode="block")
+    shown = _partials(hole, ["for 元素 in 列表", ":\n", "        print", "(元素)\n"])
+    assert shown == ["for 元素 in 列表", "for 元素 in 列表:", "for 元素 in 列表:\n        print(元素)"]
+
+
+@pytest.mark.parametrize("start", ["```", "<|", "Explanation:"])
+def test_what_may_be_an_artefact_is_not_shown_early(start: str) -> None:
+    hole = Hole(prefix="x = ", suffix="\n", mode="line")
+    assert _partials(hole, [start]) == []
+
+
+def test_the_forced_prefix_is_not_shown_until_the_model_has_reproduced_it() -> None:
+    hole = Hole(prefix="总价 = 计算总", suffix="\n", mode="line", forced_prefix="计算总")
+    assert _partials(hole, ["计算", "总价", "(商品)"]) == ["价", "价(商品)"]

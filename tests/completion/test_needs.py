@@ -1,0 +1,105 @@
+"""What the code after the hole needs from it: unbound names and a missing block header (data-driven)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from daima.completion.needs import (
+    code_follows_in_block,
+    ends_flow,
+    left_unbound,
+    may_bind,
+    needed_names,
+    opens_block,
+)
+from daima.completion.syntax import SpliceChecker
+
+CASES = json.loads((Path(__file__).parent.parent / "data" / "needs" / "python.json").read_text("utf-8"))[
+    "cases"
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_needs(case: dict[str, object]) -> None:
+    document = str(case["document"])
+    cursor = document.index("▮")
+    text = document.replace("▮", "")
+    checker = SpliceChecker(text, cursor, cursor, "python")
+    assert needed_names(checker.tree, checker.hole_byte) == case["needed"]
+    line_before = text[text.rfind("\n", 0, cursor) + 1 : cursor]
+    assert opens_block(line_before, text[cursor:]) == case["opens_block"]
+
+
+def test_known_names_from_the_index_are_bound() -> None:
+    text = "def f():\n    \n    return 配置.值\n"
+    checker = SpliceChecker(text, 13, 13, "python")
+    assert needed_names(checker.tree, checker.hole_byte) == ["配置"]
+    assert needed_names(checker.tree, checker.hole_byte, known={"配置"}) == []
+
+
+def test_no_tree_needs_nothing() -> None:
+    assert needed_names(None, 0) == []
+
+
+@pytest.mark.parametrize(
+    ("line_before", "completion", "unbound"),
+    [
+        ("    ", "结果 = []", []),
+        ("    ", "return 结果", ["结果"]),
+        ("    甲, ", "乙 = 数值.split('/')", []),
+        ("    ", "甲, 乙 = 数值.split('/')", []),
+        ("    ", "for 序号 in range(3):", []),
+    ],
+)
+def test_left_unbound(line_before: str, completion: str, unbound: list[str]) -> None:
+    needed = [name for name in ("结果", "甲", "乙", "序号") if name in completion or name in line_before]
+    assert left_unbound(needed, line_before, completion) == unbound
+
+
+@pytest.mark.parametrize(
+    ("line_before", "expected"),
+    [
+        ("    ", True),
+        ("    甲, ", True),
+        ("    结", True),
+        ("    结果 = ", False),
+        ("    return ", False),
+        ("    f(", False),
+    ],
+)
+def test_may_bind(line_before: str, expected: bool) -> None:
+    assert may_bind(line_before) is expected
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("\n    return sum(数字)\n", True),  # the next statement of the same block
+        ("\n\n    # 注释\n    数字[0] *= 符号\n", True),  # blank and comment lines are skipped
+        ("\nelse:\n    pass\n", False),  # the block ends here
+        ("\n    else:\n        pass\n", False),  # a clause of the statement, not the block
+        ("\n        更深 = 1\n", False),  # deeper: a header is missing (opens_block)
+        ("", False),  # end of file
+        ("x\n    return 1\n", False),  # text after the cursor on the same line
+    ],
+)
+def test_code_follows_in_block(after: str, expected: bool) -> None:
+    assert code_follows_in_block("    ", after) is expected
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ("return 数字", True),
+        ("raise ValueError(值)", True),
+        ("数字[0] = 数字[0] * 符号", False),
+        ("if 值:\n        return 1", False),  # the return is inside a nested block
+        ("for 值 in 列表:\n        总和 += 值\n    return 总和", True),
+        ("return 1  # 注释\n    # 尾注释", True),
+    ],
+)
+def test_ends_flow(completion: str, expected: bool) -> None:
+    assert ends_flow("    ", completion) is expected
