@@ -7,6 +7,7 @@ anything that streams from an engine run fast on CPU. Its vocabulary and tokeniz
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -65,7 +66,9 @@ def tiny_engine(**options: Any) -> Any:
     from daima.model.loader import load_engine
 
     if _TINY_DIR is None:
-        _TINY_DIR = tiny_model_dir(Path(tempfile.mkdtemp(prefix="daima-tiny-")) / "tiny")
+        scratch = tempfile.mkdtemp(prefix="daima-tiny-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        _TINY_DIR = tiny_model_dir(Path(scratch) / "tiny")
     settings = {"device": "cpu", "dtype": "float32", **options}
     return load_engine(ModelOptions(name=str(_TINY_DIR), **settings))
 

@@ -87,6 +87,7 @@ describe("VS Code extension against daima serve", () => {
       d.dispose();
     }
     await api.client()?.stop(2000).catch(() => undefined);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it("starts, and the status bar shows the model state", async () => {

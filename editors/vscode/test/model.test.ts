@@ -55,6 +55,7 @@ describe("VS Code extension with the real model", { skip: run ? false : "set DAI
     } finally {
       for (const d of subscriptions) d.dispose();
       await api.client()?.stop(2000).catch(() => undefined);
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
