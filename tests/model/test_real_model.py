@@ -54,3 +54,20 @@ def test_real_model_speculation_is_identical(real_engine: Any) -> None:
         assert speculative.draft_accepted > 0
     finally:
         speculative.close()
+
+
+def test_a_local_gguf_file_loads_and_completes() -> None:
+    """The `.gguf` source: the same verified 0.5B file llama.cpp serves in the remote tests, loaded
+    (dequantized) by the local engine, answers like the converted weights."""
+    from remote_servers import gguf_path
+
+    from daima.config import ModelOptions
+    from daima.model.loader import load_engine
+
+    engine: Any = load_engine(ModelOptions(name=str(gguf_path()), device="cpu", dtype="float32"))
+    try:
+        assert engine.info.name.endswith(".gguf")
+        text, _ = _fim(engine, "def add(a, b):\n    ", "\n\nprint(add(1, 2))")
+        assert text.startswith("return a + b")
+    finally:
+        engine.close()
