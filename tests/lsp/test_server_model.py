@@ -81,5 +81,7 @@ async def test_real_model_completes_the_function_body(client: LanguageClient, tm
     progress = client.daima_progress  # type: ignore[attr-defined]
     assert progress and progress[-1].done and progress[-1].text == "return a + b"
     assert all("return a + b".startswith(p.text) for p in progress)
+    growing = [p.text for p in progress if not p.done]
+    assert len(growing) >= 2, growing  # the one-line suggestion streamed token by token
     latencies = [s.lastLatencyMs for s in client.daima_status if s.lastLatencyMs is not None]  # type: ignore[attr-defined]
     assert latencies, "the status carries the last latency"
