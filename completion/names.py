@@ -26,7 +26,7 @@ from .syntax import parser_for
 
 log = logging.getLogger(__name__)
 
-_PY_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+PYTHON_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 _IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
 _CHECKED = {"python"}
 _WORD = re.compile(r"\s*([^\W\d]\w*)")
@@ -49,17 +49,17 @@ def document_names(text: str, language_id: str) -> set[str]:
 
 
 def visible_names(
-    text: str, start: int, end: int, language_id: str, *, index: Any = None, path: Path | None = None
+    text: str, start: int, end: int, language_id: str, *, indexed: Iterable[str] = ()
 ) -> set[str]:
-    """Names a completion in the hole text[start:end] may read."""
+    """Names a completion in the hole text[start:end] may read; `indexed`: what the index adds
+    (`index_names`, asked once per request by the caller)."""
     # Before the cursor every name counts; after it only module-level ones (later functions, classes,
     # globals): a local first assigned below the hole does not exist yet where the completion reads it.
     names = document_names(text[:start], language_id)
     names |= document_names(_module_level(text[end:]), language_id)
     if language_id == "python":
-        names |= _PY_BUILTINS
-    if index is not None and path is not None:
-        names |= index_names(index, path, text, start)
+        names |= PYTHON_BUILTINS
+    names.update(indexed)
     return names
 
 
@@ -173,8 +173,10 @@ def _tokens(code: str) -> list[tuple[int, str]]:
     return result
 
 
-def index_names(index: Any, path: Path, text: str, offset: int) -> set[str]:
+def index_names(index: Any, path: Path | None, text: str, offset: int) -> set[str]:
     """Names the index says are visible at the cursor (enclosing scopes, imports); never raises."""
+    if index is None or path is None:
+        return set()
     try:
         symbols = index.visible_names(path, text, TextDocument("", text).byte_offset(offset))
         return {symbol.name for symbol in symbols}

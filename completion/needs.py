@@ -19,29 +19,32 @@ reported as needed only when the document really has no binding for it. A star i
 
 from __future__ import annotations
 
-import builtins
 import keyword
 import re
 from collections.abc import Iterable
+from functools import cache
 
 import tree_sitter as ts
 
-from .names import binds
-
-_PY_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+from .names import PYTHON_BUILTINS, binds
+from .syntax import language_for_tree
 
 # Node fields whose identifiers a statement binds, and the pattern nodes an identifier may sit in
 # between (`a, (b, c) = ...`, `*rest`, `x: int = 1`).
-_BINDING_FIELDS = {
-    ("assignment", "left"),
-    ("for_statement", "left"),
-    ("for_in_clause", "left"),
-    ("as_pattern", "alias"),
-    ("named_expression", "name"),
-    ("function_definition", "name"),
-    ("class_definition", "name"),
-    ("default_parameter", "name"),
-    ("typed_default_parameter", "name"),
+# Node type → (the field whose identifier it binds or skips, "bind" | "skip"): assignment targets,
+# loop variables, `as` names, definitions; attribute names and keyword argument names are no reads.
+_FIELD_ROLES = {
+    "assignment": ("left", "bind"),
+    "for_statement": ("left", "bind"),
+    "for_in_clause": ("left", "bind"),
+    "as_pattern": ("alias", "bind"),
+    "named_expression": ("name", "bind"),
+    "function_definition": ("name", "bind"),
+    "class_definition": ("name", "bind"),
+    "default_parameter": ("name", "bind"),
+    "typed_default_parameter": ("name", "bind"),
+    "attribute": ("attribute", "skip"),
+    "keyword_argument": ("name", "skip"),
 }
 _BINDING_NODES = {
     "parameters",
@@ -110,25 +113,25 @@ def needed_names(tree: ts.Tree | None, hole_byte: int, *, known: Iterable[str] =
     function = _enclosing_function(tree.root_node, hole_byte)
     if function is None:
         return []
-    everywhere: set[str] = set(_PY_BUILTINS) | set(known)
+    everywhere: set[str] = set(PYTHON_BUILTINS) | set(known)
     later: dict[str, list[tuple[int, int]]] = {}  # name → (effective byte, scope node id) after the hole
     reads: list[tuple[int, str, ts.Node]] = []
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "wildcard_import":
-            return []
-        if node.type == "identifier" and node.text is not None:
-            name = node.text.decode("utf-8", "replace")
-            role, anchor = _role(node)
-            after = hole_byte <= node.start_byte < function.end_byte
-            if role == "bind" and after and anchor is not None:
-                later.setdefault(name, []).append(_binding_reach(anchor))
-            elif role == "bind":
-                everywhere.add(name)
-            elif role == "read" and after:
-                reads.append((node.start_byte, name, node))
-        stack.extend(node.children)
+    query = _identifiers_query()
+    captures = ts.QueryCursor(query).captures(tree.root_node) if query is not None else {}
+    if captures.get("star"):
+        return []
+    for node in captures.get("name", ()):
+        if node.text is None:
+            continue
+        name = node.text.decode("utf-8", "replace")
+        role, anchor = _role(node)
+        after = hole_byte <= node.start_byte < function.end_byte
+        if role == "bind" and after and anchor is not None:
+            later.setdefault(name, []).append(_binding_reach(anchor))
+        elif role == "bind":
+            everywhere.add(name)
+        elif role == "read" and after:
+            reads.append((node.start_byte, name, node))
     needed: list[str] = []
     for byte, name, node in sorted(reads, key=lambda read: read[0]):
         if name in everywhere or name in needed:
@@ -209,13 +212,13 @@ def _role(identifier: ts.Node) -> tuple[str, ts.Node | None]:
     """("bind" | "read" | "skip", the node that binds it) — skip: attribute and keyword names."""
     child, parent = identifier, identifier.parent
     while parent is not None:
-        field = _field_of(parent, child)
-        if parent.type == "attribute" and field == "attribute":
-            return "skip", None
-        if parent.type == "keyword_argument" and field == "name":
-            return "skip", None
-        if (parent.type, field) in _BINDING_FIELDS or parent.type in _BINDING_NODES:
+        if parent.type in _BINDING_NODES:
             return "bind", parent
+        field_role = _FIELD_ROLES.get(parent.type)
+        if field_role is not None:
+            target = parent.child_by_field_name(field_role[0])
+            if target is not None and target.id == child.id:
+                return field_role[1], parent if field_role[1] == "bind" else None
         if parent.type not in _PATTERN_NODES:
             return "read", None
         child, parent = parent, parent.parent
@@ -258,8 +261,7 @@ def _scope_ids(node: ts.Node) -> set[int]:
     return ids
 
 
-def _field_of(parent: ts.Node, child: ts.Node) -> str | None:
-    for index, node in enumerate(parent.children):
-        if node.id == child.id:
-            return parent.field_name_for_child(index)
-    return None
+@cache
+def _identifiers_query() -> ts.Query | None:
+    language = language_for_tree("python")
+    return ts.Query(language, "(identifier) @name (wildcard_import) @star") if language else None

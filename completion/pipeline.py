@@ -95,9 +95,10 @@ def complete(
         comment=comment_marker(language),
     )
     checker = SpliceChecker(text, offset, offset, language)
-    visible = visible_names(text, offset, offset, language, index=index, path=path)
+    indexed = index_names(index, path, text, offset)
+    visible = visible_names(text, offset, offset, language, indexed=indexed)
     line_before = text[text.rfind("\n", 0, offset) + 1 : offset]
-    needs = _needs(checker, language, line_before, index, path, text, offset)
+    needs = _needs(checker, language, line_before, indexed, text[offset:])
     stats = GenerationStats()
     tried: list[Candidate] = []
     for attempt in range(1 + max(0, options.extra_candidates)):
@@ -171,20 +172,10 @@ class _Needs:
         return not self.line_before.strip() or self.line_before.rstrip().endswith(",")
 
 
-def _needs(
-    checker: SpliceChecker,
-    language: str,
-    line_before: str,
-    index: Any,
-    path: Path | None,
-    text: str,
-    offset: int,
-) -> _Needs:
+def _needs(checker: SpliceChecker, language: str, line_before: str, indexed: set[str], after: str) -> _Needs:
     if language != "python" or not may_bind(line_before):
         return _Needs(line_before=line_before)
-    known = index_names(index, path, text, offset) if index is not None and path is not None else set()
-    names = tuple(needed_names(checker.tree, checker.hole_byte, known=known))
-    after = text[offset:]
+    names = tuple(needed_names(checker.tree, checker.hole_byte, known=indexed))
     return _Needs(
         names, line_before, opens_block(line_before, after), code_follows_in_block(line_before, after)
     )

@@ -82,6 +82,11 @@ def _language(language_id: str) -> ts.Language | None:
         return None
 
 
+def language_for_tree(language_id: str) -> ts.Language | None:
+    """The tree-sitter language for queries over trees from `parser_for` (None without a grammar)."""
+    return _language(language_id)
+
+
 def parser_for(language_id: str) -> ts.Parser | None:
     """A fresh parser for the language, or None when daima has no grammar for it."""
     language = _language(language_id)
