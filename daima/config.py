@@ -33,6 +33,9 @@ class ModelOptions:
     # Local tokenizer (model directory or .gguf file) for a remote server without /tokenize endpoints.
     remote_tokenizer: str = ""
     cache_budget_mb: int = 2048  # memory the KV prefix cache may keep
+    # Longest sequence (prompt + suggestion) the local engine holds: the size of its KV buffer, capped
+    # by the model's own limit. Lower it to save GPU memory; the prompt budget is cut to fit.
+    context_tokens: int = 8192
     compile: bool = True  # CUDA graphs for decode on CUDA; ignored on CPU
     speculative: bool = False  # prompt-lookup speculative decoding (identical output)
 

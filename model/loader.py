@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Below this a prompt has too little room for code worth completing next to its suggestion.
+MIN_CONTEXT_TOKENS = 256
+
 _DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 _DTYPES |= {"float16": "float16", "fp16": "float16", "half": "float16"}
 
@@ -61,6 +64,10 @@ def load_engine(options: ModelOptions) -> Engine:
         return RemoteEngine(options)
     if options.name == "none":
         raise EngineError("no model is configured (model.name is 'none')")
+    if options.context_tokens < MIN_CONTEXT_TOKENS:
+        raise EngineError(
+            f"model.contextTokens is {options.context_tokens}; it must be at least {MIN_CONTEXT_TOKENS}"
+        )
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
     name = resolve_name(options.name, device)
@@ -68,9 +75,7 @@ def load_engine(options: ModelOptions) -> Engine:
     model, tokenizer = load_weights(name, device, dtype)
     from daima.model.engine import LocalEngine
 
-    max_seq_len = min(
-        getattr(options, "context_tokens", 8192), getattr(model.config, "max_position_embeddings", 8192)
-    )
+    max_seq_len = min(options.context_tokens, getattr(model.config, "max_position_embeddings", 8192))
     try:
         engine = LocalEngine(
             model,

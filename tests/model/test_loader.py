@@ -29,6 +29,7 @@ def test_auto_picks_the_small_model_on_cpu_and_the_larger_on_cuda() -> None:
         (ModelOptions(name="/nonexistent/weights.gguf"), "does not exist"),
         (ModelOptions(name="none"), "no model is configured"),
         (ModelOptions(name="auto", dtype="int3"), "unknown dtype"),
+        (ModelOptions(name="auto", context_tokens=16), "contextTokens is 16; it must be at least 256"),
     ],
 )
 def test_failures_are_one_clear_sentence(options: ModelOptions, message: str) -> None:
@@ -60,6 +61,27 @@ def test_cuda_requested_without_cuda() -> None:
 def test_the_tiny_directory_loads_as_a_local_engine(tiny_engine: Any) -> None:
     assert tiny_engine.info.model_type == "qwen2"
     assert tiny_engine.lm.dtype == torch.float32 and tiny_engine.graphs is None  # eager on CPU
+
+
+def test_context_tokens_sizes_the_engine_and_the_prompt_fits_it(tiny_dir: Path) -> None:
+    from daima.completion.prompt import build_prompt
+    from daima.config import CompletionOptions
+    from daima.model.api import GenerationRequest
+    from daima.text import TextDocument
+
+    engine: Any = load_engine(ModelOptions(name=str(tiny_dir), device="cpu", context_tokens=300))
+    try:
+        assert engine.info.context_length == 300 and engine.lm.k_cache.shape[2] == 300
+        text = "def 函数(参数):\n    return 参数 + 1\n" * 400
+        document = TextDocument("file:///long.py", text, language_id="python")
+        options = CompletionOptions(prompt_tokens=4096, max_tokens=16)
+        prompt = build_prompt(document, len(text) // 2, engine=engine, options=options, language_id="python")
+        assert 200 < len(prompt.token_ids) <= 300 - 16 - 1
+        stream = engine.stream(GenerationRequest(prompt=list(prompt.token_ids), max_tokens=16))
+        stream.text()
+        assert stream.stats.prompt_tokens == len(prompt.token_ids) and stream.stats.finish_reason
+    finally:
+        engine.close()
 
 
 def test_remote_url_selects_the_remote_engine() -> None:

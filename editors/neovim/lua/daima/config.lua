@@ -41,6 +41,7 @@ M.defaults = {
       remoteTimeoutMs = 10000,
       remoteTokenizer = "",
       cacheBudgetMb = 2048,
+      contextTokens = 8192, -- KV buffer of the local engine (prompt + suggestion), capped by the model
       compile = true,
       speculative = false,
     },
