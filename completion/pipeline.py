@@ -93,6 +93,7 @@ def complete(
         max_lines=prompt.max_lines,
         forced_prefix=request.forced_prefix,
         comment=comment_marker(language),
+        language=language,
     )
     checker = SpliceChecker(text, offset, offset, language)
     indexed = index_names(index, path, text, offset)

@@ -7,7 +7,8 @@ suggestion so far (for early display: the first line as it grows, later lines on
 - drop chat artefacts of instruct models: a leading markdown fence, and stop at a closing fence, at
   prose such as "Explanation:" and at special tokens written out as text;
 - single-line mode stops at the end of the line; block mode stops at a line that leaves the block the
-  completion started in (indentation), at a closing bracket that closes it, or at the line cap;
+  completion started in (the syntax tree where it can tell, block_tree.py; indentation otherwise), at
+  a closing bracket that closes it, or at the line cap;
 - stop where the completion starts repeating the suffix (whole lines), and drop the tail of the first
   line that the rest of the cursor line already has (a closing `)` that is there);
 - drop repeated lines and repeated blocks;
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .artefacts import cut_artefacts, is_prose_line, strip_leading_fence
+from .block_tree import BlockTree
 from .blocks import closes_block, leaves_block
 from .suffix import balance_line, is_duplicate_of_suffix, repeat_start, repeats_suffix
 
@@ -34,6 +36,7 @@ class Hole:
     max_lines: int = 8
     forced_prefix: str = ""  # token healing: the stream starts with this text, which the editor has
     comment: str = "#"  # line comment marker of the language, for bracket balancing
+    language: str = ""  # language id, for the syntax-tree block end ("" = indentation only)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class PostProcessor:
         self._cursor_line = hole.prefix[hole.prefix.rfind("\n") + 1 :]
         self._rest_of_line = hole.suffix.split("\n", 1)[0].rstrip("\r")
         self._suffix_lines = hole.suffix.split("\n")[1:]
+        self._tree = BlockTree(hole.prefix, hole.language) if hole.mode == "block" and hole.language else None
 
     @property
     def done(self) -> bool:
@@ -121,7 +125,10 @@ class PostProcessor:
         if is_prose_line(line) or repeats_suffix(line, self._suffix_lines):
             return True
         so_far = "\n".join(self._lines)
-        if leaves_block(self._cursor_line, self._lines[0], so_far, line, self.hole.comment):
+        leaves = self._tree.leaves(so_far, line) if self._tree is not None else None
+        if leaves is None:
+            leaves = leaves_block(self._cursor_line, self._lines[0], so_far, line, self.hole.comment)
+        if leaves:
             return True
         cut = repeat_start(self._lines, line)
         if cut is not None:

@@ -60,6 +60,7 @@ def test_case(options: dict[str, str], sections: dict[str, str]) -> None:
         max_lines=int(options.get("max_lines", 8)),
         forced_prefix=options.get("forced", ""),
         comment=options.get("comment", "#"),
+        language=options.get("language", "python"),
     )
     raw = sections["raw"]
     assert _run(hole, raw.split("¦")) == sections["expected"]

@@ -1,0 +1,146 @@
+"""Where a block-mode completion ends, by the syntax tree: the first line past the block it started in.
+
+The block is found in the tree of the prefix plus the completion so far: the innermost body or bracket
+node that opened before the cursor and is still open at it (block_nodes.json), widened to the construct
+that owns it (the `if`, the function, the call), so `else:` and `} catch {` continue it. A line that
+starts after that construct's end leaves the block; a line inside it does not, even when indented less
+(the `}` that closes a function at the end of a file).
+
+The tree answers only when it is sure: a blank or comment line, an ERROR or MISSING node in the block
+before the line (a MISSING closer at the end of the text is fine: the block is still open), or a
+language without a grammar returns None and the caller falls back to indentation (blocks.py).
+Parsing is incremental: the prefix is parsed once per hole and each new line re-parses only its edit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import tree_sitter as ts
+
+from .syntax import parser_for
+
+_DATA = Path(__file__).with_name("block_nodes.json")
+_ALIASES = {"javascriptreact": "javascript", "typescriptreact": "typescript"}
+
+
+@dataclass(frozen=True)
+class _Kinds:
+    bodies: frozenset[str]
+    statements: frozenset[str]
+    roots: frozenset[str]
+
+
+@cache
+def _kinds(language: str) -> _Kinds | None:
+    table = json.loads(_DATA.read_text(encoding="utf-8"))
+    entry = table.get(_ALIASES.get(language, language))
+    if entry is None:
+        return None
+    return _Kinds(frozenset(entry["bodies"]), frozenset(entry["statements"]), frozenset(entry["roots"]))
+
+
+@lru_cache(maxsize=4)
+def _prefix_tree(prefix: str, language: str) -> tuple[bytes, ts.Tree] | None:
+    """The prefix's bytes and tree, shared by every candidate for the same hole."""
+    parser = parser_for(language)
+    if parser is None:
+        return None
+    data = prefix.encode("utf-8")
+    return data, parser.parse(data)
+
+
+class BlockTree:
+    """Answers "does this line leave the block the completion started in?" from the syntax tree."""
+
+    def __init__(self, prefix: str, language: str) -> None:
+        self._kinds = _kinds(language)
+        self._language = language
+        self._prefix = prefix
+        self._comment = "#" if language == "python" else "//"
+
+    @property
+    def available(self) -> bool:
+        return self._kinds is not None and _prefix_tree(self._prefix, self._language) is not None
+
+    def leaves(self, so_far: str, line: str) -> bool | None:
+        """True when `line`, following the completion text `so_far`, starts past the block the
+        completion started in; False when it is inside; None when the tree cannot tell."""
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "//", "/*", "*")) or self._kinds is None:
+            return None
+        base = _prefix_tree(self._prefix, self._language)
+        parser = parser_for(self._language)
+        if base is None or parser is None:
+            return None
+        prefix_bytes, prefix_tree = base
+        head = (so_far + "\n").encode("utf-8")
+        added = head + line.encode("utf-8")
+        tree = _extend(parser, prefix_tree, prefix_bytes, added)
+        cursor = len(prefix_bytes)
+        block = self._block_at(tree, cursor)
+        if block is None:
+            return None
+        indent = len(line) - len(line.lstrip())
+        line_start = cursor + len(head) + len(line[:indent].encode("utf-8"))
+        if _first_error(block) < line_start:
+            return None  # the tree of the code before the line was guessed: do not trust it
+        return line_start >= block.end_byte
+
+    def _block_at(self, tree: ts.Tree, cursor: int) -> ts.Node | None:
+        """The construct that owns the innermost body open at `cursor` (None at the top level)."""
+        assert self._kinds is not None
+        node: ts.Node | None = tree.root_node.descendant_for_byte_range(cursor, cursor)
+        while node is not None:
+            if node.type in self._kinds.roots:
+                return None
+            open_here = node.start_byte < cursor < node.end_byte
+            if open_here and node.type in self._kinds.statements:
+                return node
+            if open_here and node.type in self._kinds.bodies:
+                owner = node.parent
+                if owner is None or owner.type in self._kinds.roots:
+                    return node
+                return owner
+            node = node.parent
+        return None
+
+
+def _first_error(node: ts.Node) -> float:
+    """Byte where the first ERROR or MISSING node inside `node` starts (infinity when there is none).
+
+    Follows only children that contain errors, so a clean subtree costs nothing. A MISSING closer at
+    the end of the text (a block still open) starts after every line before it, so it is harmless.
+    """
+    if not node.has_error:
+        return float("inf")
+    if node.is_error or node.is_missing:
+        return node.start_byte
+    for child in node.children:
+        if child.has_error:
+            return _first_error(child)
+    return node.start_byte  # has_error without an erroneous child: treat the whole node as suspect
+
+
+def _extend(parser: ts.Parser, base: ts.Tree, base_bytes: bytes, added: bytes) -> ts.Tree:
+    """The tree of base_bytes + added, re-parsed incrementally from a copy of the base tree."""
+    tree = base.copy()
+    end = len(base_bytes)
+    point = _end_point(base_bytes)
+    tree.edit(
+        start_byte=end,
+        old_end_byte=end,
+        new_end_byte=end + len(added),
+        start_point=point,
+        old_end_point=point,
+        new_end_point=_end_point(base_bytes + added),
+    )
+    return parser.parse(base_bytes + added, tree)
+
+
+def _end_point(data: bytes) -> tuple[int, int]:
+    row = data.count(b"\n")
+    return row, len(data) - (data.rfind(b"\n") + 1)
