@@ -5,7 +5,8 @@ scopes, imports: tree-sitter identifier nodes, so words inside strings and comme
 language's builtins, and names the workspace index knows. The completion's own bindings (assignment
 targets, loop variables, `as` names, lambda and comprehension variables) count as visible too.
 Attributes (`x.name`) and keyword arguments (`f(name=1)`) are not reads of a variable and are skipped.
-Only Python is checked for now; other languages report nothing unresolved.
+Python (its tokens, here) and JavaScript/TypeScript (their trees, script_names.py) are checked; other
+languages report nothing unresolved.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from typing import Any
 
 from daima.text import TextDocument
 
+from .script_names import SCRIPT_LANGUAGES, script_globals, script_reads
 from .syntax import parser_for
 
 log = logging.getLogger(__name__)
 
 PYTHON_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 _IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
-_CHECKED = {"python"}
 _WORD = re.compile(r"\s*([^\W\d]\w*)")
 
 
@@ -59,6 +60,8 @@ def visible_names(
     names |= document_names(_module_level(text[end:]), language_id)
     if language_id == "python":
         names |= PYTHON_BUILTINS
+    elif language_id in SCRIPT_LANGUAGES:
+        names |= script_globals()
     names.update(indexed)
     return names
 
@@ -68,10 +71,17 @@ def _module_level(code: str) -> str:
     return "\n".join(line for line in code.split("\n") if line[:1] not in (" ", "\t"))
 
 
-def unresolved_names(completion: str, visible: Iterable[str], language_id: str) -> list[str]:
+def unresolved_names(
+    completion: str, visible: Iterable[str], language_id: str, *, line_before: str = "", line_after: str = ""
+) -> list[str]:
     """Names `completion` reads that are neither visible nor bound by the completion before the read,
-    in order (`ans = ans + x` reads `ans` before it binds it)."""
-    if language_id not in _CHECKED:
+    in order (`ans = ans + x` reads `ans` before it binds it). `line_before`/`line_after`: the cursor
+    line around the hole (JavaScript/TypeScript fragments are parsed inside it)."""
+    if language_id in SCRIPT_LANGUAGES:
+        script, declared = script_reads(line_before, completion, language_id, line_after)
+        known = set(visible) | declared
+        return list(dict.fromkeys(name for name in script if name not in known))
+    if language_id != "python":
         return []
     reads, bound = _python_reads(completion)
     known = set(visible)

@@ -165,6 +165,7 @@ class _Needs:
 
     names: tuple[str, ...] = ()
     line_before: str = ""  # the cursor line up to the cursor
+    line_after: str = ""  # the rest of the cursor line
     opens_block: bool = False  # the next line is indented deeper: this one must be a block header
     code_follows: bool = False  # the next line continues the block: this one must not leave it
 
@@ -174,11 +175,16 @@ class _Needs:
 
 
 def _needs(checker: SpliceChecker, language: str, line_before: str, indexed: set[str], after: str) -> _Needs:
+    line_after = after.split("\n", 1)[0].rstrip("\r")
     if language != "python" or not may_bind(line_before):
-        return _Needs(line_before=line_before)
+        return _Needs(line_before=line_before, line_after=line_after)
     names = tuple(needed_names(checker.tree, checker.hole_byte, known=indexed))
     return _Needs(
-        names, line_before, opens_block(line_before, after), code_follows_in_block(line_before, after)
+        names,
+        line_before,
+        line_after,
+        opens_block(line_before, after),
+        code_follows_in_block(line_before, after),
     )
 
 
@@ -272,7 +278,8 @@ def _check(
     if valid != text:
         notes.append(f"cut to keep the file valid ({len(text) - len(valid)} characters dropped)")
     parses = checker.parses(valid) if checker.available else True
-    missing = unresolved_names(valid, visible, language)
+    line_before = needs.line_before[: len(needs.line_before) - candidate.back]  # the text it replaces goes
+    missing = unresolved_names(valid, visible, language, line_before=line_before, line_after=needs.line_after)
     if missing:
         notes.append("unresolved: " + ", ".join(missing))
     unbound = left_unbound(needs.names, needs.line_before, valid)
