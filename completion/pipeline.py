@@ -204,10 +204,12 @@ def _variant(
         if candidate.broke_the_file or candidate.unreachable:
             avoid.add(first_word(candidate.uncut or candidate.text))
     avoid -= {"", *needs.names}
+    forced = _forced_start(request, tried, needs)
+    if forced.endswith(" =") and forced != request.forced_prefix:
+        avoid.add(forced[:-2].strip())  # nothing binds the name yet, so its value cannot read it
     broken = any(candidate.broke_the_file for candidate in tried)
     prefer = BLOCK_KEYWORDS if needs.opens_block and broken else ()
     bias = bias_for_names(engine, sorted(avoid), prefer)
-    forced = _forced_start(request, tried, needs)
     steering = replace(request, logit_bias=bias or None, forced_prefix=forced)
     new = bias or forced != request.forced_prefix
     if new and not any(c.steered and c.forced == forced and c.bias == len(bias) for c in tried):
@@ -217,13 +219,17 @@ def _variant(
 
 def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: _Needs) -> str:
     """The start to force when no candidate bound any name the code after the hole needs: the first
-    such name (the model goes on `, b = …` or ` = …` as it likes), then that name and ` =`."""
+    such name (the model goes on `, b = …` or ` = …` as it likes), then that name and ` =` (with the
+    name pushed down, `_variant`: `ans = ans + x` reads what it is about to bind)."""
     if request.forced_prefix or not needs.names or not needs.at_statement_start:
         return request.forced_prefix
     if any(len(candidate.unbound) < len(needs.names) for candidate in tried):
         return request.forced_prefix
     name = needs.names[0]
-    tried_starts = {candidate.forced for candidate in tried}
+    # A greedy candidate that already began with the name is what forcing the name alone would give.
+    tried_starts = {candidate.forced for candidate in tried} | {
+        first_word(candidate.text) for candidate in tried if candidate.temperature == 0
+    }
     return name if name not in tried_starts else name + " ="
 
 

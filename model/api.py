@@ -55,8 +55,8 @@ class GenerationRequest:
     # backed off to a token boundary). The engine constrains the first tokens to reproduce it; the
     # returned stream starts with it.
     forced_prefix: str = ""
-    # Added to the logits of these token ids at every step (OpenAI `logit_bias` semantics), e.g. to
-    # favour the first tokens of identifiers that are in scope at the cursor.
+    # Added to the logits of these token ids at every step after the forced prefix (OpenAI `logit_bias`
+    # semantics), e.g. to favour the first tokens of identifiers that are in scope at the cursor.
     logit_bias: Mapping[int, float] | None = None
 
     def expired(self) -> bool:

@@ -247,7 +247,7 @@ class LocalEngine:
         lookup = PromptLookup(ids) if self.speculative and request.temperature <= 0 else None
         pos = len(ids)
         while True:
-            if bias is not None:
+            if bias is not None and not state.forced:  # the forced text is fixed: bias only what follows
                 logits = logits + bias
             if state.forced:
                 logits = restrict(

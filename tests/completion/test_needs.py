@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,21 @@ def test_code_follows_in_block(after: str, expected: bool) -> None:
 )
 def test_ends_flow(completion: str, expected: bool) -> None:
     assert ends_flow("    ", completion) is expected
+
+
+def test_steering_forces_the_needed_name_then_its_binding_without_reading_it(qwen_engine: Any) -> None:
+    from daima.completion.candidates import Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    needs = _Needs(("答案",), line_before="    ")
+    greedy = GenerationRequest(prompt="…", max_tokens=16)
+    # The greedy line already began with the needed name: forcing the name alone would repeat it.
+    tried = [Candidate(text="答案.extend(奇数)", unresolved=("答案",), unbound=("答案",))]
+    steered = _variant(greedy, 1, tried, qwen_engine, needs)
+    assert steered.forced_prefix == "答案 =" and steered.temperature == 0
+    pushed = {i for i, value in (steered.logit_bias or {}).items() if value < 0}
+    assert qwen_engine.tokenize("答案")[0] in pushed  # `答案 = 答案 + 奇数` would read it unbound
+    # A greedy line that began elsewhere gets the name alone first (`答案, 其余 = …` stays possible).
+    tried = [Candidate(text="return 奇数", unbound=("答案",))]
+    assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "答案"

@@ -201,3 +201,16 @@ def test_cancellation_storm_for_a_minute(tiny_engine: Any) -> None:
     storm(tiny_engine, seconds=60)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert after - before < 200 * 1024  # KiB: memory stays flat under a minute of churn
+
+
+def test_logit_bias_does_not_change_how_the_forced_prefix_is_tokenized(tiny_engine: Any) -> None:
+    # Steering pushes a name down while forcing the line to start with it (`总和 =`): the bias must
+    # apply to what follows, not split the forced text into other tokens.
+    tiny_engine.clear_cache()
+    prompt = CODE + "def mean(values):\n    "
+    forced = "return"
+    (whole,) = tiny_engine.tokenize(forced)
+    plain, _ = greedy(tiny_engine, prompt, 10, forced_prefix=forced)
+    biased, _ = greedy(tiny_engine, prompt, 10, forced_prefix=forced, logit_bias={whole: -100.0})
+    assert plain.startswith(forced)
+    assert biased == plain
