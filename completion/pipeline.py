@@ -284,6 +284,8 @@ def _check(
     if valid != text:
         notes.append(f"cut to keep the file valid ({len(text) - len(valid)} characters dropped)")
     parses = checker.parses(valid) if checker.available else True
+    if not parses:
+        notes.append("the file does not parse with it")
     line_before = needs.line_before[: len(needs.line_before) - candidate.back]  # the text it replaces goes
     missing = unresolved_names(valid, visible, language, line_before=line_before, line_after=needs.line_after)
     if missing:
