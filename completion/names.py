@@ -1,8 +1,9 @@
 """Do the names a completion reads exist? Resolution against what is visible at the cursor.
 
 Visible names are the identifiers of the document around the hole (parameters, locals, enclosing
-scopes, imports: tree-sitter identifier nodes, so words inside strings and comments do not count), the
-language's builtins, and names the workspace index knows. The completion's own bindings (assignment
+scopes, imports: tree-sitter identifier nodes, so words inside strings and comments do not count;
+in Python without the insides of scopes that closed before the cursor: another function's locals, a
+comprehension's or a lambda's variables), the language's builtins, and names the workspace index knows. The completion's own bindings (assignment
 targets, loop variables, `as` names, lambda and comprehension variables) count as visible too.
 Attributes (`x.name`) and keyword arguments (`f(name=1)`) are not reads of a variable and are skipped.
 Python (its tokens, here) and JavaScript/TypeScript (their trees, script_names.py) are checked; other
@@ -21,6 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import tree_sitter as ts
+
 from daima.text import TextDocument
 
 from .script_names import SCRIPT_LANGUAGES, script_globals, script_reads
@@ -30,6 +33,17 @@ log = logging.getLogger(__name__)
 
 PYTHON_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 _IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
+_PYTHON_SCOPES = frozenset(
+    {
+        "function_definition",
+        "class_definition",
+        "lambda",
+        "list_comprehension",
+        "set_comprehension",
+        "dictionary_comprehension",
+        "generator_expression",
+    }
+)
 _WORD = re.compile(r"\s*([^\W\d]\w*)")
 
 
@@ -50,13 +64,25 @@ def document_names(text: str, language_id: str) -> set[str]:
 
 
 def visible_names(
-    text: str, start: int, end: int, language_id: str, *, indexed: Iterable[str] = ()
+    text: str,
+    start: int,
+    end: int,
+    language_id: str,
+    *,
+    indexed: Iterable[str] = (),
+    tree: ts.Tree | None = None,
 ) -> set[str]:
     """Names a completion in the hole text[start:end] may read; `indexed`: what the index adds
-    (`index_names`, asked once per request by the caller)."""
-    # Before the cursor every name counts; after it only module-level ones (later functions, classes,
-    # globals): a local first assigned below the hole does not exist yet where the completion reads it.
-    names = document_names(text[:start], language_id)
+    (`index_names`, asked once per request by the caller); `tree`: the document's tree with the hole
+    empty, when the caller has it (Python)."""
+    # Before the cursor every name counts, except in Python the names of scopes the cursor is not in
+    # (another function's locals, a comprehension's or lambda's variables); after it only module-level
+    # ones (later functions, classes, globals): a local first assigned below the hole does not exist
+    # yet where the completion reads it.
+    if language_id == "python" and start == end:
+        names = _python_names_before(text, start, tree)
+    else:
+        names = document_names(text[:start], language_id)
     names |= document_names(_module_level(text[end:]), language_id)
     if language_id == "python":
         names |= PYTHON_BUILTINS
@@ -64,6 +90,50 @@ def visible_names(
         names |= script_globals()
     names.update(indexed)
     return names
+
+
+def _python_names_before(text: str, offset: int, tree: ts.Tree | None) -> set[str]:
+    """Identifiers before the hole, leaving out scopes that closed before it (their names stay)."""
+    document = TextDocument("", text)
+    if tree is None:
+        parser = parser_for("python")
+        if parser is None:
+            return set()
+        tree = parser.parse(document.source_bytes)
+    source = document.source_bytes
+    hole = document.byte_offset(offset)
+    column = hole - (source.rfind(b"\n", 0, hole) + 1)
+    names: set[str] = set()
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.start_byte >= hole:
+            continue
+        if node.type in _PYTHON_SCOPES and _closed_before(node, hole, column, source):
+            name = node.child_by_field_name("name")
+            if name is not None and name.text is not None:
+                names.add(name.text.decode("utf-8", "replace"))  # `def f` binds f outside f
+            continue
+        if node.type in _IDENTIFIER_TYPES and node.end_byte <= hole and node.text is not None:
+            names.add(node.text.decode("utf-8", "replace"))
+        stack.extend(node.children)
+    return names
+
+
+def _closed_before(scope: ts.Node, hole: int, column: int, source: bytes) -> bool:
+    """True when the cursor is not in `scope` and its names cannot be seen from the cursor.
+
+    A def or class whose last statement is above the cursor still holds it when only blank and comment
+    lines come between and the cursor is indented deeper than the header. A scope with a parse error,
+    or a comprehension with `:=` (which binds in the enclosing scope), is never left out."""
+    if scope.has_error or scope.start_byte < hole <= scope.end_byte:
+        return False
+    if scope.type in ("function_definition", "class_definition"):
+        between = source[scope.end_byte : hole].decode("utf-8", "replace")
+        if all(not line.strip() or line.lstrip().startswith("#") for line in between.split("\n")):
+            return column <= scope.start_point[1]
+        return True
+    return scope.text is None or b":=" not in scope.text
 
 
 def _module_level(code: str) -> str:

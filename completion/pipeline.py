@@ -97,7 +97,7 @@ def complete(
     )
     checker = SpliceChecker(text, offset, offset, language)
     indexed = index_names(index, path, text, offset)
-    visible = visible_names(text, offset, offset, language, indexed=indexed)
+    visible = visible_names(text, offset, offset, language, indexed=indexed, tree=checker.tree)
     line_before = text[text.rfind("\n", 0, offset) + 1 : offset]
     needs = _needs(checker, language, line_before, indexed, text[offset:])
     stats = GenerationStats()
