@@ -6,9 +6,9 @@ that owns it (the `if`, the function, the call), so `else:` and `} catch {` cont
 starts after that construct's end leaves the block; a line inside it does not, even when indented less
 (the `}` that closes a function at the end of a file).
 
-The tree answers only when it is sure: a blank or comment line, an ERROR or MISSING node in the block
-before the line (a MISSING closer at the end of the text is fine: the block is still open), or a
-language without a grammar returns None and the caller falls back to indentation (blocks.py).
+The tree answers only when it is sure: a blank or comment line, an ERROR node or a MISSING node before
+the end of the text (a MISSING closer at the end is fine: the block is still open), or a language
+without a grammar returns None and the caller falls back to indentation (blocks.py).
 Parsing is incremental: the prefix is parsed once per hole and each new line re-parses only its edit.
 """
 
@@ -81,13 +81,13 @@ class BlockTree:
         added = head + line.encode("utf-8")
         tree = _extend(parser, prefix_tree, prefix_bytes, added)
         cursor = len(prefix_bytes)
+        if _guessed(tree.root_node, len(prefix_bytes) + len(added)):
+            return None  # error recovery decided where blocks end: do not trust it
         block = self._block_at(tree, cursor)
         if block is None:
             return None
         indent = len(line) - len(line.lstrip())
         line_start = cursor + len(head) + len(line[:indent].encode("utf-8"))
-        if _first_error(block) < line_start:
-            return None  # the tree of the code before the line was guessed: do not trust it
         return line_start >= block.end_byte
 
     def _block_at(self, tree: ts.Tree, cursor: int) -> ts.Node | None:
@@ -109,20 +109,17 @@ class BlockTree:
         return None
 
 
-def _first_error(node: ts.Node) -> float:
-    """Byte where the first ERROR or MISSING node inside `node` starts (infinity when there is none).
+def _guessed(node: ts.Node, end: int) -> bool:
+    """True when the tree has an ERROR node, or a MISSING node before the end of the text.
 
-    Follows only children that contain errors, so a clean subtree costs nothing. A MISSING closer at
-    the end of the text (a block still open) starts after every line before it, so it is harmless.
-    """
+    A MISSING closer at the very end is a block that is still open, which is what a completion in
+    progress looks like; anything else means error recovery chose the structure. Follows only
+    children that contain errors, so a clean tree costs nothing."""
     if not node.has_error:
-        return float("inf")
-    if node.is_error or node.is_missing:
-        return node.start_byte
-    for child in node.children:
-        if child.has_error:
-            return _first_error(child)
-    return node.start_byte  # has_error without an erroneous child: treat the whole node as suspect
+        return False
+    if node.is_error or (node.is_missing and node.start_byte < end):
+        return True
+    return any(_guessed(child, end) for child in node.children if child.has_error)
 
 
 def _extend(parser: ts.Parser, base: ts.Tree, base_bytes: bytes, added: bytes) -> ts.Tree:

@@ -3,8 +3,9 @@
 Visible names are the identifiers of the document around the hole (parameters, locals, enclosing
 scopes, imports: tree-sitter identifier nodes, so words inside strings and comments do not count;
 in Python without the insides of scopes that closed before the cursor: another function's locals, a
-comprehension's or a lambda's variables), the language's builtins, and names the workspace index knows. The completion's own bindings (assignment
-targets, loop variables, `as` names, lambda and comprehension variables) count as visible too.
+comprehension's or a lambda's variables), the language's builtins, and names the workspace index
+knows. The completion's own bindings (assignment targets, loop variables, `as` names, lambda and
+comprehension variables) count as visible too.
 Attributes (`x.name`) and keyword arguments (`f(name=1)`) are not reads of a variable and are skipped.
 Python (its tokens, here) and JavaScript/TypeScript (their trees, script_names.py) are checked; other
 languages report nothing unresolved.
