@@ -29,6 +29,7 @@ class Candidate:
     parses: bool = True
     unresolved: tuple[str, ...] = ()
     unbound: tuple[str, ...] = ()  # names the code after the hole reads that this leaves unbound (needs.py)
+    repeats_suffix: bool = False  # it only repeats the code after the cursor (shown as no suggestion)
     notes: tuple[str, ...] = ()
 
     @property
@@ -44,6 +45,7 @@ class Candidate:
             and not self.unresolved
             and not self.unbound
             and not self.unreachable
+            and not self.repeats_suffix
         )
 
 
@@ -54,7 +56,7 @@ def choose(candidates: list[Candidate]) -> Candidate | None:
     for candidate in candidates:
         if candidate.ok:
             return candidate
-    usable = [c for c in candidates if c.text.strip()] or candidates
+    usable = [c for c in candidates if c.text.strip() and not c.repeats_suffix] or candidates
     return min(usable, key=lambda c: (not c.parses, len(c.unresolved) + len(c.unbound) + c.unreachable))
 
 

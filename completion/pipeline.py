@@ -36,6 +36,7 @@ from .needs import (
 )
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
+from .suffix import is_duplicate_of_suffix
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
 from .templates import FimTemplate, match_template
 
@@ -111,7 +112,7 @@ def complete(
         candidate = _generate(engine, variant, hole, cancel, on_partial if attempt == 0 else None, stats)
         if candidate is None:
             return None
-        candidate = _check(candidate, checker, visible, language, needs)
+        candidate = _check(candidate, checker, visible, language, needs, hole.suffix)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
         if candidate.ok:
@@ -201,7 +202,7 @@ def _variant(
     for candidate in tried:
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
-        if candidate.broke_the_file or candidate.unreachable:
+        if candidate.broke_the_file or candidate.unreachable or candidate.repeats_suffix:
             avoid.add(first_word(candidate.uncut or candidate.text))
     avoid -= {"", *needs.names}
     forced = _forced_start(request, tried, needs)
@@ -218,18 +219,24 @@ def _variant(
 
 
 def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: _Needs) -> str:
-    """The start to force when no candidate bound any name the code after the hole needs: the first
-    such name (the model goes on `, b = …` or ` = …` as it likes), then that name and ` =` (with the
-    name pushed down, `_variant`: `ans = ans + x` reads what it is about to bind)."""
+    """The start to force when no candidate bound any name the code after the hole needs (a candidate
+    that broke the file binds nothing): the first such name (the model goes on `, b = …` or ` = …` as
+    it likes), then that name and ` =` (with the name pushed down, `_variant`: `ans = ans + x` reads
+    what it is about to bind). Where the next line is indented deeper the line must open a block, so
+    the start is `for name` instead."""
     if request.forced_prefix or not needs.names or not needs.at_statement_start:
         return request.forced_prefix
-    if any(len(candidate.unbound) < len(needs.names) for candidate in tried):
+    if any(len(c.unbound) < len(needs.names) and not c.broke_the_file for c in tried):
         return request.forced_prefix
     name = needs.names[0]
     # A greedy candidate that already began with the name is what forcing the name alone would give.
     tried_starts = {candidate.forced for candidate in tried} | {
         first_word(candidate.text) for candidate in tried if candidate.temperature == 0
     }
+    if needs.opens_block:
+        # The line must be a block header that binds the name: of those, a loop is by far the likeliest.
+        header = f"for {name}"
+        return header if header not in tried_starts else request.forced_prefix
     return name if name not in tried_starts else name + " ="
 
 
@@ -274,7 +281,12 @@ def _generate(
 
 
 def _check(
-    candidate: Candidate, checker: SpliceChecker, visible: set[str], language: str, needs: _Needs
+    candidate: Candidate,
+    checker: SpliceChecker,
+    visible: set[str],
+    language: str,
+    needs: _Needs,
+    suffix: str = "",
 ) -> Candidate:
     """Cut the candidate to what keeps the file valid; record the names it reads that do not exist and
     the names the code after it needs that it leaves unbound."""
@@ -296,6 +308,9 @@ def _check(
     unreachable = needs.code_follows and ends_flow(needs.line_before, valid)
     if unreachable:
         notes.append("makes the code after it unreachable")
+    repeats = is_duplicate_of_suffix(valid, suffix)
+    if repeats:
+        notes.append("only repeats the code after the cursor")
     return replace(
         candidate,
         text=valid,
@@ -304,6 +319,7 @@ def _check(
         unresolved=tuple(missing),
         unbound=tuple(unbound),
         unreachable=unreachable,
+        repeats_suffix=repeats,
         notes=tuple(notes),
     )
 

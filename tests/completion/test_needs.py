@@ -122,3 +122,26 @@ def test_steering_forces_the_needed_name_then_its_binding_without_reading_it(qwe
     # A greedy line that began elsewhere gets the name alone first (`答案, 其余 = …` stays possible).
     tried = [Candidate(text="return 奇数", unbound=("答案",))]
     assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "答案"
+
+
+def test_steering_forces_a_loop_header_where_the_next_line_is_indented_deeper(qwen_engine: Any) -> None:
+    from daima.completion.candidates import Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    needs = _Needs(("序号",), line_before="    ", opens_block=True)
+    greedy = GenerationRequest(prompt="…", max_tokens=16)
+    # `序号=序号+1` binds the name but breaks the file (unexpected indent below): it binds nothing.
+    tried = [Candidate(text="序号=序号+1", parses=False, unresolved=("序号",))]
+    assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 序号"
+    tried.append(Candidate(text="for 序号 in 列表", forced="for 序号", steered=True, parses=False))
+    assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # tried: sample instead
+
+
+def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last() -> None:
+    from daima.completion.candidates import Candidate, choose
+
+    repeat = Candidate(text="最近数对 = tuple(数对)", repeats_suffix=True)
+    other = Candidate(text="距离 = abs(甲 - 乙)", unresolved=("甲",))
+    assert not repeat.ok
+    assert choose([repeat, other]) is other
