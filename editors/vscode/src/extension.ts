@@ -16,6 +16,9 @@ export interface DaimaApi {
   inline: InlineCompletions;
   status: StatusItem;
   restart(): Promise<void>;
+  /** Settles when the latest (re)start has finished: the server has answered `daima/status`, so it
+   * has seen every document that was open when it started. */
+  ready(): Promise<void>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<DaimaApi> {
@@ -104,9 +107,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     }
   }
 
-  const restart = async () => {
-    await stop();
-    await start();
+  // The latest (re)start, so that ready() can wait for a restart that a settings change began.
+  let startup: Promise<void> = Promise.resolve();
+  const restart = (): Promise<void> => {
+    const previous = startup;
+    startup = (async () => {
+      await previous.catch(() => undefined);
+      await stop();
+      await start();
+    })();
+    return startup;
   };
 
   context.subscriptions.push(
@@ -140,8 +150,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     }),
     { dispose: () => void stop() },
   );
-  await start();
-  return { client: () => client, inline, status, restart };
+  startup = start();
+  await startup;
+  return { client: () => client, inline, status, restart, ready: () => startup };
 }
 
 export function deactivate(): void {

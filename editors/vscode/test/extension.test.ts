@@ -143,6 +143,8 @@ describe("VS Code extension against daima serve", () => {
     process.kill(pid, "SIGKILL");
     await waitFor("the client to notice", () => api.status.last.state === "stopped" || !client.isRunning(), 5000);
     await waitFor("the automatic restart", () => client.isRunning(), 15000);
+    // isRunning() turns true before the client registers its features (the inline provider, didOpen).
+    await waitFor("the inline provider again", () => stub.providers.length > 0, 5000);
     const newPid = (client as unknown as { _serverProcess: { pid: number } })._serverProcess.pid;
     assert.notEqual(newPid, pid);
     const items = await typeAt(3, ") + 计算总");
@@ -167,7 +169,9 @@ describe("VS Code extension against daima serve", () => {
     assert.match(message, /pip install -e \./);
     assert.equal(api.status.last.state, "error");
     stub.changeSettings({ "daima.server.path": DAIMA });
-    await waitFor("the server again", () => api.client()?.isRunning() === true, 15000);
+    // isRunning() turns true before the new server has been told about the open document.
+    await api.ready();
+    assert.ok(api.client()?.isRunning());
   });
 
   it("reports client-side overhead", async () => {
