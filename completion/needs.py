@@ -173,6 +173,18 @@ def ends_flow(line_before_cursor: str, completion: str) -> bool:
     return False
 
 
+# `name = name` (or `a.b = a.b;`): a statement that changes nothing. The 0.5B model writes it when
+# pushed off copying the next line (HumanEval/20 with Chinese names: `距离 = 距离`).
+_SELF_ASSIGNMENT = re.compile(r"^\s*([^\W\d]\w*(?:\.[^\W\d]\w*)*)\s*=\s*\1\s*;?\s*$")
+
+
+def assigns_to_itself(line_before_cursor: str, completion: str) -> bool:
+    """True when a line of the completion (its first line read with the text before the cursor)
+    only assigns a name to itself."""
+    lines = (line_before_cursor + completion).split("\n")
+    return any(_SELF_ASSIGNMENT.match(line) for line in lines if line.strip())
+
+
 def _next_code_line(line_before_cursor: str, text_after_cursor: str) -> str | None:
     """The first code line below the hole's line, when that line is empty up to and after the cursor."""
     if line_before_cursor.strip():

@@ -23,10 +23,11 @@ from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationSt
 from daima.text import TextDocument
 
 from . import words
-from .candidates import Candidate, bias_for_names, choose
+from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
 from .names import binds, first_word, index_names, unresolved_names, visible_names
 from .needs import (
     BLOCK_KEYWORDS,
+    assigns_to_itself,
     code_follows_in_block,
     ends_flow,
     left_unbound,
@@ -194,23 +195,31 @@ def _variant(
 ) -> GenerationRequest:
     """Attempt 0 is greedy. After a candidate fails its checks the next is steered greedy: names that
     do not exist, bindings nothing needs while a needed name stays unbound, and the first word of a
-    line that broke the file are pushed down, and the line may be forced to start with a needed name
+    line that broke the file are pushed down (harder for a line that only repeated the code after
+    the cursor), and the line may be forced to start with a needed name
     (`_forced_start`). A steering already tried greedily is sampled instead."""
     if attempt == 0:
         return request
     avoid = {name for candidate in tried for name in candidate.unresolved}
+    repeated = set()
     for candidate in tried:
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
-        if candidate.broke_the_file or candidate.unreachable or candidate.repeats_suffix:
+        if candidate.repeats_suffix:
+            repeated.add(first_word(candidate.text))
+        elif candidate.broke_the_file or candidate.unreachable:
             avoid.add(first_word(candidate.uncut or candidate.text))
     avoid -= {"", *needs.names}
+    repeated -= {"", *needs.names}
     forced = _forced_start(request, tried, needs)
     if forced.endswith(" =") and forced != request.forced_prefix:
         avoid.add(forced[:-2].strip())  # nothing binds the name yet, so its value cannot read it
     broken = any(candidate.broke_the_file for candidate in tried)
     prefer = BLOCK_KEYWORDS if needs.opens_block and broken else ()
-    bias = bias_for_names(engine, sorted(avoid), prefer)
+    by_name = {name: PUSH_UP for name in prefer}
+    by_name |= {name: PUSH_DOWN for name in avoid}
+    by_name |= {name: PUSH_DOWN_REPEAT for name in repeated}
+    bias = bias_for_names(engine, by_name, tried)
     steering = replace(request, logit_bias=bias or None, forced_prefix=forced)
     new = bias or forced != request.forced_prefix
     if new and not any(c.steered and c.forced == forced and c.bias == len(bias) for c in tried):
@@ -277,6 +286,7 @@ def _generate(
         and (bool(request.logit_bias) or request.forced_prefix != hole.forced_prefix),
         forced=request.forced_prefix if request.forced_prefix != hole.forced_prefix else "",
         bias=len(request.logit_bias or {}),
+        token_ids=tuple(stream.stats.token_ids),
     )
 
 
@@ -311,6 +321,9 @@ def _check(
     repeats = is_duplicate_of_suffix(valid, suffix)
     if repeats:
         notes.append("only repeats the code after the cursor")
+    no_effect = assigns_to_itself(line_before, valid)
+    if no_effect:
+        notes.append("assigns a name to itself")
     return replace(
         candidate,
         text=valid,
@@ -320,6 +333,7 @@ def _check(
         unbound=tuple(unbound),
         unreachable=unreachable,
         repeats_suffix=repeats,
+        no_effect=no_effect,
         notes=tuple(notes),
     )
 
@@ -329,6 +343,8 @@ def _add_stats(total: GenerationStats, one: GenerationStats) -> None:
         total.time_to_first_token_s = one.time_to_first_token_s
         total.prompt_tokens = one.prompt_tokens
         total.cached_tokens = one.cached_tokens
-    total.generated_tokens += one.generated_tokens
+    # A stream closed at the end of the wanted line has not counted its tokens yet (the engine's
+    # worker finishes after the reader stops); its token ids are already there.
+    total.generated_tokens += max(one.generated_tokens, len(one.token_ids))
     total.total_s += one.total_s
     total.finish_reason = one.finish_reason

@@ -73,6 +73,9 @@ class GenerationStats:
     time_to_first_token_s: float | None = None
     total_s: float = 0.0
     finish_reason: str = ""  # "stop", "length", "cancelled", "deadline", "error"
+    # The ids the model chose, in order, where the engine knows them (the local one does; a remote
+    # server's text carries none). Steering uses them to push down the exact token that began a bad name.
+    token_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -19,6 +19,7 @@ class DecodeState:
         self.forced = request.forced_prefix.encode("utf-8")  # bytes still to reproduce
         self.max_tokens = max(1, request.max_tokens)
         self.generated = 0
+        self.token_ids: list[int] = []
         self.finish_reason = ""
 
     def emit(self, token: int, pos: int) -> tuple[str, bool]:
@@ -31,6 +32,7 @@ class DecodeState:
             # A healing token either consumes part of the forced bytes or covers all of them.
             self.forced = self.forced[len(data) :] if self.forced.startswith(data) else b""
         self.generated += 1
+        self.token_ids.append(token)
         delta = self.stream.push(data)
         if self.stream.stopped:
             self.finish_reason = "stop"

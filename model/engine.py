@@ -237,6 +237,7 @@ class LocalEngine:
         from daima.model.decode import DecodeState
 
         state = DecodeState(self, ids, request)
+        stats.token_ids = state.token_ids  # the same list: filled even when the caller stops reading early
         bias = bias_vector(request.logit_bias, logits.shape[-1], logits.device)
         generator = None
         if request.temperature > 0:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from daima.completion.needs import (
+    assigns_to_itself,
     code_follows_in_block,
     ends_flow,
     left_unbound,
@@ -145,3 +146,58 @@ def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last
     other = Candidate(text="距离 = abs(甲 - 乙)", unresolved=("甲",))
     assert not repeat.ok
     assert choose([repeat, other]) is other
+
+
+@pytest.mark.parametrize(
+    ("line_before", "completion", "expected"),
+    [
+        ("    ", "距离 = 距离", True),
+        ("    距离 = ", "距离", True),
+        ("    ", "self.值 = self.值;", True),
+        ("    ", "距离 = 距离 + 1", False),
+        ("    ", "距离 == 距离", False),
+        ("    ", "距离二 = 距离", False),
+        ("    ", "if 值:\n        值 = 值", True),
+    ],
+)
+def test_assigns_to_itself(line_before: str, completion: str, expected: bool) -> None:
+    assert assigns_to_itself(line_before, completion) is expected
+
+
+def _pushed(request: Any) -> set[int]:
+    return {i for i, value in (request.logit_bias or {}).items() if value < 0}
+
+
+def test_steering_pushes_down_the_token_a_missing_name_was_glued_to(qwen_engine: Any) -> None:
+    from daima.completion.candidates import Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    # Qwen's tokenizer writes `sorted(array` as `sorted` `(array`: biasing `array` and ` array` alone
+    # left the next candidate identical (HumanEval/116 with Chinese names).
+    (glued,) = qwen_engine.tokenize("(array")
+    tried = [Candidate(text="return sorted(array, key=len)", unresolved=("array",))]
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, _Needs())
+    assert glued in _pushed(steered)
+    assert qwen_engine.tokenize("(")[0] not in _pushed(steered)  # the bracket itself stays free
+
+
+def test_steering_pushes_down_the_token_the_model_actually_used(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN_REPEAT, Candidate, starting_tokens
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    # The model wrote `最` `近` `数` `对`, not the canonical `最近` `数` `对`, and copied the next line.
+    ids = [i for piece in ("最", "近", "数", "对", " =", " None") for i in qwen_engine.tokenize(piece)]
+    assert qwen_engine.tokenize("最近数对")[0] != ids[0]
+    tried = [Candidate(text="最近数对 = None", repeats_suffix=True, token_ids=tuple(ids))]
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, _Needs())
+    assert (steered.logit_bias or {}).get(ids[0]) == PUSH_DOWN_REPEAT
+    # A token holding only part of a character is never pushed: it would push every character
+    # that shares its bytes.
+    # `, 元素二` as the model wrote it: `,` ` \xe5` `\x85\x83` (the rest of 元) `素` `二`.
+    split = [11, 34369, 225, 71138, 40820]
+    assert qwen_engine.detokenize(split) == ", 元素二"
+    assert "\ufffd" in qwen_engine.detokenize(split[1:2])
+    assert starting_tokens(qwen_engine, split, "元素二") == set()
+    assert starting_tokens(qwen_engine, ids, "最近数对") == {ids[0]}
