@@ -148,6 +148,25 @@ def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last
     assert choose([repeat, other]) is other
 
 
+def test_steering_forces_every_needed_loop_target_after_a_header_that_bound_some(qwen_engine: Any) -> None:
+    from daima.completion.candidates import Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    # HumanEval/0/L1: the body reads 索引二 and 元素二; `for 索引二 in range(…)` binds only the first.
+    needs = _Needs(("索引二", "元素二"), line_before="        ", opens_block=True)
+    greedy = GenerationRequest(prompt="…", max_tokens=16)
+    tried = [Candidate(text="for 索引二 in range(索引 + 1, len(数字列表)):", unbound=("元素二",))]
+    assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 索引二, 元素二"
+    header = "for 索引二, 元素二"
+    tried.append(Candidate(text=header + " in 数字列表:", forced=header, steered=True))
+    assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # bound: nothing to force
+    # Outside a block header the model chooses how to bind the rest.
+    flat = _Needs(("甲", "乙"), line_before="    ")
+    tried = [Candidate(text="甲 = 1", unbound=("乙",))]
+    assert _variant(greedy, 1, tried, qwen_engine, flat).forced_prefix == ""
+
+
 @pytest.mark.parametrize(
     ("line_before", "completion", "expected"),
     [
