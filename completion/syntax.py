@@ -166,7 +166,14 @@ class SpliceChecker:
 
 
 def longest_valid_prefix(checker: SpliceChecker, completion: str) -> str:
-    """The completion, or its longest line-prefix that keeps a valid file valid ("" when none does)."""
+    """The completion, or what of it fits the file: without closing brackets at its end that the code
+    after the cursor already closes (`dic = {}` above the dict's items, `f(x))` before `)`), else its
+    longest line-prefix that keeps a valid file valid ("" when none does)."""
+    if checker.parses(completion):
+        return completion
+    closed = _without_extra_closers(checker, completion)
+    if closed is not None:
+        return closed
     if checker.keeps_validity(completion):
         return completion
     lines = completion.split("\n")
@@ -175,3 +182,16 @@ def longest_valid_prefix(checker: SpliceChecker, completion: str) -> str:
         if candidate.strip() and checker.parses(candidate):
             return candidate
     return ""
+
+
+_CLOSERS = ")]};"  # with the statement end that follows them in C-like languages (`{};`)
+
+
+def _without_extra_closers(checker: SpliceChecker, completion: str) -> str | None:
+    """The completion less the fewest closing brackets at its end with which the file parses, or None."""
+    text = completion.rstrip()
+    while text and text[-1] in _CLOSERS:
+        text = text[:-1].rstrip()
+        if text.strip() and checker.parses(text):
+            return text
+    return None
