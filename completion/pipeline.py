@@ -232,16 +232,17 @@ def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: _Ne
     that broke the file binds nothing): the first such name (the model goes on `, b = …` or ` = …` as
     it likes), then that name and ` =` (with the name pushed down, `_variant`: `ans = ans + x` reads
     what it is about to bind). Where the next line is indented deeper the line must open a block, so
-    the start is `for name` instead, and `for a, b` once a loop header bound only some of them."""
+    the start is `for name` instead, and all of them (`a, b` or `for a, b`) once a line bound only some."""
     if request.forced_prefix or not needs.names or not needs.at_statement_start:
         return request.forced_prefix
     bound_some = [c for c in tried if len(c.unbound) < len(needs.names) and not c.broke_the_file]
     if bound_some:
-        # A loop header that bound only some of them (`for j in range(…)` where the body reads `j`
-        # and `b`): the loop's targets must be all of them (`for j, b`), in the order they are read.
-        header = "for " + ", ".join(needs.names)
-        if needs.opens_block and len(needs.names) > 1 and all(c.unbound for c in bound_some):
-            return header if header not in {c.forced for c in tried} else request.forced_prefix
+        # A line that bound only some of them (`for j in range(…)` where the body reads `j` and `b`,
+        # `ta = float(a)` before code that reads `ta` and `tb`): nothing else binds the rest, so the
+        # line's targets must be all of them (`for j, b`, `ta, tb`), in the order they are read.
+        start = ("for " if needs.opens_block else "") + ", ".join(needs.names)
+        if len(needs.names) > 1 and all(c.unbound for c in bound_some):
+            return start if start not in {c.forced for c in tried} else request.forced_prefix
         return request.forced_prefix
     name = needs.names[0]
     # A greedy candidate that already began with the name is what forcing the name alone would give.

@@ -148,7 +148,7 @@ def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last
     assert choose([repeat, other]) is other
 
 
-def test_steering_forces_every_needed_loop_target_after_a_header_that_bound_some(qwen_engine: Any) -> None:
+def test_steering_forces_every_needed_name_after_a_line_that_bound_some(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
     from daima.completion.pipeline import _Needs, _variant
     from daima.model.api import GenerationRequest
@@ -161,10 +161,10 @@ def test_steering_forces_every_needed_loop_target_after_a_header_that_bound_some
     header = "for 索引二, 元素二"
     tried.append(Candidate(text=header + " in 数字列表:", forced=header, steered=True))
     assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # bound: nothing to force
-    # Outside a block header the model chooses how to bind the rest.
-    flat = _Needs(("甲", "乙"), line_before="    ")
-    tried = [Candidate(text="甲 = 1", unbound=("乙",))]
-    assert _variant(greedy, 1, tried, qwen_engine, flat).forced_prefix == ""
+    # HumanEval/137/L0: `临时值甲 = float(甲)` before code that reads 临时值甲 and 临时值乙.
+    flat = _Needs(("临时值甲", "临时值乙"), line_before="    ")
+    tried = [Candidate(text="临时值甲 = float(甲)", unbound=("临时值乙",))]
+    assert _variant(greedy, 1, tried, qwen_engine, flat).forced_prefix == "临时值甲, 临时值乙"
 
 
 @pytest.mark.parametrize(
