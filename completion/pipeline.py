@@ -350,8 +350,6 @@ def _add_stats(total: GenerationStats, one: GenerationStats) -> None:
         total.time_to_first_token_s = one.time_to_first_token_s
         total.prompt_tokens = one.prompt_tokens
         total.cached_tokens = one.cached_tokens
-    # A stream closed at the end of the wanted line has not counted its tokens yet (the engine's
-    # worker finishes after the reader stops); its token ids are already there.
-    total.generated_tokens += max(one.generated_tokens, len(one.token_ids))
+    total.generated_tokens += one.generated_tokens
     total.total_s += one.total_s
     total.finish_reason = one.finish_reason

@@ -105,6 +105,9 @@ class SpliceChecker:
         self._point = baseline.point_at(start)
         self._python = language_id == "python"
         self._baseline_valid: bool | None = None
+        # Splice results by completion text: the validity cut and the candidate checks ask about the
+        # same text, and each answer costs an incremental parse plus Python's parse of the whole file.
+        self._parsed: dict[str, bool] = {}
 
     @property
     def available(self) -> bool:
@@ -135,6 +138,12 @@ class SpliceChecker:
         """True when the document with `completion` in the hole parses without errors."""
         if self._tree is None or self._parser is None:
             return True
+        if completion not in self._parsed:
+            self._parsed[completion] = self._splice_parses(completion)
+        return self._parsed[completion]
+
+    def _splice_parses(self, completion: str) -> bool:
+        assert self._tree is not None and self._parser is not None
         spliced = TextDocument("", self._head + completion + self._tail)
         end = len(self._head) + len(completion)
         tree = self._tree.copy()

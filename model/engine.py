@@ -236,8 +236,7 @@ class LocalEngine:
     ) -> Iterator[str]:
         from daima.model.decode import DecodeState
 
-        state = DecodeState(self, ids, request)
-        stats.token_ids = state.token_ids  # the same list: filled even when the caller stops reading early
+        state = DecodeState(self, ids, request, stats)
         bias = bias_vector(request.logit_bias, logits.shape[-1], logits.device)
         generator = None
         if request.temperature > 0:
@@ -293,7 +292,6 @@ class LocalEngine:
         tail = state.stream.finish() if state.finish_reason != "stop" else ""
         if tail:
             yield tail
-        stats.generated_tokens = state.generated
         stats.finish_reason = state.finish_reason
 
     def _interrupted(self, state: Any, request: GenerationRequest, cancelled: Callable[[], bool]) -> bool:

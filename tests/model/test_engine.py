@@ -219,11 +219,14 @@ def test_logit_bias_does_not_change_how_the_forced_prefix_is_tokenized(tiny_engi
 def test_stats_name_the_chosen_tokens_even_when_the_reader_stops_early(tiny_engine: Any) -> None:
     # Steering pushes down the exact token that began a bad name, so the ids must be there after
     # the pipeline closes a stream at the end of the line it wanted.
-    stream = tiny_engine.stream(GenerationRequest(prompt=CODE, max_tokens=20))
+    stream = tiny_engine.stream(GenerationRequest(prompt=CODE, max_tokens=200))
     deltas = iter(stream)
     first = next(deltas)
     deltas.close()  # type: ignore[attr-defined]
+    tiny_engine.clear_cache()  # runs on the worker after the closed generation has stopped
     ids = stream.stats.token_ids
-    assert ids and tiny_engine.detokenize(ids).startswith(first) and len(ids) < 20
+    assert ids and tiny_engine.detokenize(ids).startswith(first)
+    assert stream.stats.generated_tokens == len(ids) < 200
+    assert stream.stats.finish_reason == "cancelled"
     text, stats = greedy(tiny_engine, CODE, 6)
     assert tiny_engine.detokenize(stats.token_ids) == text and stats.generated_tokens == 6
