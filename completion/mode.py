@@ -2,9 +2,11 @@
 
 - Text after the cursor on its line, or a cursor inside an expression (call arguments, a list, a
   string), asks for the rest of one line.
-- A cursor at the end of a block opener (`def f():`, `{`), or on a blank line under one whose body is
-  still empty, asks for a block, capped at `max_lines`; so does a blank line at the end of a block.
-- Any other blank line (a line inside an existing body) asks for one line.
+- A cursor at the end of a block opener (`def f():`, `{`), or on a blank line right under one, asks
+  for a block, capped at `max_lines`; so does a blank line at the end of a block. Under an opener whose
+  body already has code (`return 总价` below) the block is what goes before that code: the
+  post-processor stops where the completion repeats it or would leave the block early.
+- Any other blank line (between two statements of a body) asks for one line.
 Per-language data (block opener patterns, expression node types) is in `modes.json`.
 """
 
@@ -73,7 +75,7 @@ def decide_mode(
         if _opens_block(rules, code):
             if below is None or _indent(document.line_text(below)) <= _indent(text):
                 return Mode(BLOCK, max(1, max_lines), "empty body of a block opener")
-            return Mode(LINE, 1, "line in an existing body")
+            return Mode(BLOCK, max(1, max_lines), "first line of a body")
     if below is None:
         return Mode(BLOCK, max(1, max_lines), "end of the file")
     below_text = document.line_text(below)

@@ -8,7 +8,8 @@ suggestion so far (for early display: the first line as it grows, later lines on
   prose such as "Explanation:" and at special tokens written out as text;
 - single-line mode stops at the end of the line; block mode stops at a line that leaves the block the
   completion started in (the syntax tree where it can tell, block_tree.py; indentation otherwise), at
-  a closing bracket that closes it, or at the line cap;
+  a closing bracket that closes it, at the line cap, and before a `return` (`raise`, `break`, ...) at
+  the cursor's level when code after the cursor continues the block (it would be unreachable);
 - stop where the completion starts repeating the suffix (whole lines), and drop the tail of the first
   line that the rest of the cursor line already has (a closing `)` that is there);
 - drop repeated lines and repeated blocks;
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from .artefacts import cut_artefacts, is_prose_line, strip_leading_fence
 from .block_tree import BlockTree
 from .blocks import closes_block, leaves_block
+from .needs import code_follows_in_block, ends_flow
 from .suffix import balance_line, is_duplicate_of_suffix, repeat_start, repeats_suffix
 
 
@@ -62,6 +64,9 @@ class PostProcessor:
         self._rest_of_line = hole.suffix.split("\n", 1)[0].rstrip("\r")
         self._suffix_lines = hole.suffix.split("\n")[1:]
         self._tree = BlockTree(hole.prefix, hole.language) if hole.mode == "block" and hole.language else None
+        # The body already goes on after the cursor (`return 总价` under a blank first line): the block
+        # to write is what comes before that code, so a line that leaves the block ends it.
+        self._code_follows = hole.mode == "block" and code_follows_in_block(self._cursor_line, hole.suffix)
 
     @property
     def done(self) -> bool:
@@ -123,6 +128,8 @@ class PostProcessor:
     def _should_stop_before(self, line: str) -> bool:
         """True when `line` and everything after it should go (it may also drop repeated lines)."""
         if is_prose_line(line) or repeats_suffix(line, self._suffix_lines):
+            return True
+        if self._code_follows and ends_flow(self._cursor_line, "\n" + line):
             return True
         so_far = "\n".join(self._lines)
         leaves = self._tree.leaves(so_far, line) if self._tree is not None else None
