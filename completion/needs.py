@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 import tree_sitter as ts
@@ -144,9 +144,15 @@ def needed_names(tree: ts.Tree | None, hole_byte: int, *, known: Iterable[str] =
 
 def opens_block(line_before_cursor: str, text_after_cursor: str) -> bool:
     """True when the hole's line must open a block: it is empty so far and the next code line is
-    indented deeper (the body is already there, its header is missing)."""
-    below = _next_code_line(line_before_cursor, text_after_cursor)
-    return below is not None and len(below) - len(below.lstrip()) > len(line_before_cursor.expandtabs())
+    indented deeper (the body is already there, its header is missing). Deeper lines that end at a
+    closing bracket (`1: "One",` … `}`) are the items of a bracket the line opens, not a body."""
+    lines = _code_lines_below(line_before_cursor, text_after_cursor)
+    indent = len(line_before_cursor.expandtabs())
+    first = next(lines, None)
+    if first is None or _indent(first) <= indent:
+        return False
+    back = next((line for line in lines if _indent(line) <= indent), "")
+    return not back.lstrip().startswith((")", "]", "}"))
 
 
 def code_follows_in_block(line_before_cursor: str, text_after_cursor: str) -> bool:
@@ -187,15 +193,29 @@ def assigns_to_itself(line_before_cursor: str, completion: str) -> bool:
 
 def _next_code_line(line_before_cursor: str, text_after_cursor: str) -> str | None:
     """The first code line below the hole's line, when that line is empty up to and after the cursor."""
+    return next(_code_lines_below(line_before_cursor, text_after_cursor), None)
+
+
+def _code_lines_below(line_before_cursor: str, text_after_cursor: str) -> Iterator[str]:
+    """The code lines below the hole's line, read lazily (tabs expanded, comments and blank lines
+    skipped), when that line is empty up to and after the cursor; else none."""
     if line_before_cursor.strip():
-        return None
+        return
     rest_of_line, _, below = text_after_cursor.partition("\n")
     if rest_of_line.strip():
-        return None
-    for line in below.split("\n"):
+        return
+    start = 0
+    while start <= len(below):
+        end = below.find("\n", start)
+        end = len(below) if end < 0 else end
+        line = below[start:end]
         if line.strip() and not line.lstrip().startswith("#"):
-            return line.expandtabs()
-    return None
+            yield line.expandtabs()
+        start = end + 1
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def may_bind(line_before_cursor: str) -> bool:
