@@ -15,6 +15,7 @@ Parsing is incremental: the prefix is parsed once per hole and each new line re-
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -53,18 +54,25 @@ def _prefix_tree(prefix: str, language: str) -> tuple[bytes, ts.Tree] | None:
     return data, parser.parse(data)
 
 
-class BlockTree:
-    """Answers "does this line leave the block the completion started in?" from the syntax tree."""
+PrefixTree = Callable[[], tuple[bytes, ts.Tree] | None]
 
-    def __init__(self, prefix: str, language: str) -> None:
+
+class BlockTree:
+    """Answers "does this line leave the block the completion started in?" from the syntax tree.
+
+    `prefix_tree`, when given, supplies the prefix's bytes and tree (the pipeline derives it from the
+    tree its splice checker already has, `SpliceChecker.head_tree`); otherwise the prefix is parsed."""
+
+    def __init__(self, prefix: str, language: str, prefix_tree: PrefixTree | None = None) -> None:
         self._kinds = _kinds(language)
         self._language = language
         self._prefix = prefix
         self._comment = "#" if language == "python" else "//"
+        self._prefix_tree = prefix_tree or (lambda: _prefix_tree(prefix, language))
 
     @property
     def available(self) -> bool:
-        return self._kinds is not None and _prefix_tree(self._prefix, self._language) is not None
+        return self._kinds is not None and self._prefix_tree() is not None
 
     def leaves(self, so_far: str, line: str) -> bool | None:
         """True when `line`, following the completion text `so_far`, starts past the block the
@@ -72,7 +80,7 @@ class BlockTree:
         stripped = line.strip()
         if not stripped or stripped.startswith(("#", "//", "/*", "*")) or self._kinds is None:
             return None
-        base = _prefix_tree(self._prefix, self._language)
+        base = self._prefix_tree()
         parser = parser_for(self._language)
         if base is None or parser is None:
             return None

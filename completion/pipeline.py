@@ -88,6 +88,7 @@ def complete(
     )  # fmt: skip
     text = document.text
     request = _request(prompt, options, started, match_template(engine.info, options.template))
+    checker = SpliceChecker(text, offset, offset, language)
     hole = Hole(
         prefix=text[:offset],
         suffix=text[offset:],
@@ -96,8 +97,8 @@ def complete(
         forced_prefix=request.forced_prefix,
         comment=comment_marker(language),
         language=language,
+        prefix_tree=checker.head_tree,
     )
-    checker = SpliceChecker(text, offset, offset, language)
     indexed = index_names(index, path, text, offset)
     visible = visible_names(text, offset, offset, language, indexed=indexed, tree=checker.tree)
     line_before = text[text.rfind("\n", 0, offset) + 1 : offset]

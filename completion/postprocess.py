@@ -19,10 +19,10 @@ The splice validity check and name resolution work on whole candidates and live 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .artefacts import cut_artefacts, is_prose_line, strip_leading_fence
-from .block_tree import BlockTree
+from .block_tree import BlockTree, PrefixTree
 from .blocks import closes_block, leaves_block
 from .needs import code_follows_in_block, ends_flow
 from .suffix import balance_line, is_duplicate_of_suffix, repeat_start, repeats_suffix
@@ -39,6 +39,8 @@ class Hole:
     forced_prefix: str = ""  # token healing: the stream starts with this text, which the editor has
     comment: str = "#"  # line comment marker of the language, for bracket balancing
     language: str = ""  # language id, for the syntax-tree block end ("" = indentation only)
+    # The prefix's bytes and tree, where the caller has them cheaper than a parse (block_tree.py).
+    prefix_tree: PrefixTree | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ class PostProcessor:
         self._cursor_line = hole.prefix[hole.prefix.rfind("\n") + 1 :]
         self._rest_of_line = hole.suffix.split("\n", 1)[0].rstrip("\r")
         self._suffix_lines = hole.suffix.split("\n")[1:]
-        self._tree = BlockTree(hole.prefix, hole.language) if hole.mode == "block" and hole.language else None
+        self._tree = None
+        if hole.mode == "block" and hole.language:
+            self._tree = BlockTree(hole.prefix, hole.language, hole.prefix_tree)
         # The body already goes on after the cursor (`return 总价` under a blank first line): the block
         # to write is what comes before that code, so a line that leaves the block ends it.
         self._code_follows = hole.mode == "block" and code_follows_in_block(self._cursor_line, hole.suffix)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from daima.completion.postprocess import Hole, PostProcessor, suggestion_text
+from daima.completion.syntax import SpliceChecker
 
 DATA = Path(__file__).parent.parent / "data" / "postprocess"
 CURSOR = "▮"
@@ -66,6 +68,11 @@ def test_case(options: dict[str, str], sections: dict[str, str]) -> None:
     assert _run(hole, raw.split("¦")) == sections["expected"]
     # Streaming one character at a time must not change the result.
     assert _run(hole, list(raw.replace("¦", ""))) == sections["expected"]
+    # Nor must the prefix tree the pipeline derives from its splice checker instead of parsing.
+    if hole.language:
+        checker = SpliceChecker(hole.prefix + hole.suffix, cursor, cursor, hole.language)
+        with_tree = replace(hole, prefix_tree=checker.head_tree)
+        assert _run(with_tree, raw.split("¦")) == sections["expected"]
 
 
 def test_there_are_cases_for_every_rule() -> None:
