@@ -37,12 +37,20 @@ class Candidate:
     unbound: tuple[str, ...] = ()  # names the code after the hole reads that this leaves unbound (needs.py)
     repeats_suffix: bool = False  # it only repeats the code after the cursor (shown as no suggestion)
     no_effect: bool = False  # a line only assigns a name to itself (`距离 = 距离`)
+    dead_stores: tuple[str, ...] = ()  # new names it assigns that nothing reads (needs.dead_stores)
+    shadows: tuple[str, ...] = ()  # builtins it assigns (`sum = 0`)
     notes: tuple[str, ...] = ()
 
     @property
     def broke_the_file(self) -> bool:
         """It does not parse, or the validity check had to cut all of it."""
         return not self.parses or (bool(self.uncut) and not self.text.strip())
+
+    @property
+    def problems(self) -> int:
+        """How many things the checks found wrong, beyond parsing (fewer is better)."""
+        counts = (self.unresolved, self.unbound, self.dead_stores, self.shadows)
+        return sum(map(len, counts)) + self.unreachable + self.no_effect
 
     @property
     def ok(self) -> bool:
@@ -54,6 +62,8 @@ class Candidate:
             and not self.unreachable
             and not self.repeats_suffix
             and not self.no_effect
+            and not self.dead_stores
+            and not self.shadows
         )
 
 
@@ -67,7 +77,15 @@ def choose(candidates: list[Candidate]) -> Candidate | None:
     usable = [c for c in candidates if c.text.strip() and not c.repeats_suffix] or candidates
     return min(
         usable,
-        key=lambda c: (not c.parses, len(c.unresolved) + len(c.unbound) + c.unreachable + c.no_effect),
+        key=lambda c: (
+            not c.parses,
+            len(c.unresolved)
+            + len(c.unbound)
+            + c.unreachable
+            + c.no_effect
+            + len(c.dead_stores)
+            + len(c.shadows),
+        ),
     )
 
 

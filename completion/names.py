@@ -175,6 +175,11 @@ def binds(code: str) -> set[str]:
     return set(_python_reads(code)[1])
 
 
+def reads(code: str) -> set[str]:
+    """Names a Python fragment reads."""
+    return {name for name, _ in _python_reads(code)[0]}
+
+
 def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
     """Names read (with the index of the statement reading them) and names bound (with the index of the
     first statement that sees the binding) in a Python fragment, from its tokens; tolerant of cut-off

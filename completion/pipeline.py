@@ -29,11 +29,14 @@ from .needs import (
     BLOCK_KEYWORDS,
     assigns_to_itself,
     code_follows_in_block,
+    dead_stores,
     ends_flow,
     left_unbound,
     may_bind,
+    names_around_in_function,
     needed_names,
     opens_block,
+    shadowed_builtins,
 )
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
@@ -171,6 +174,9 @@ class _Needs:
     line_after: str = ""  # the rest of the cursor line
     opens_block: bool = False  # the next line is indented deeper: this one must be a block header
     code_follows: bool = False  # the next line continues the block: this one must not leave it
+    # The identifiers of the function around a blank hole's line when its code goes on after the hole
+    # (a new name the completion binds that none of them reads is a dead store), else None.
+    function_names: frozenset[str] | None = None
 
     @property
     def at_statement_start(self) -> bool:
@@ -188,6 +194,7 @@ def _needs(checker: SpliceChecker, language: str, line_before: str, indexed: set
         line_after,
         opens_block(line_before, after),
         code_follows_in_block(line_before, after),
+        None if line_before.strip() else names_around_in_function(checker.tree, checker.hole_byte),
     )
 
 
@@ -195,21 +202,28 @@ def _variant(
     request: GenerationRequest, attempt: int, tried: list[Candidate], engine: Engine, needs: _Needs
 ) -> GenerationRequest:
     """Attempt 0 is greedy. After a candidate fails its checks the next is steered greedy: names that
-    do not exist, bindings nothing needs while a needed name stays unbound, and the first word of a
-    line that broke the file are pushed down (harder for a line that only repeated the code after
-    the cursor), and the line may be forced to start with a needed name
-    (`_forced_start`). A steering already tried greedily is sampled instead."""
+    do not exist, bindings nothing needs while a needed name stays unbound, new names nothing reads
+    (dead stores), builtins a line assigned, the first word of a line that broke the file and the
+    token with which a candidate wrote nothing but a line end are pushed down (harder for a line
+    that only repeated the code after the cursor), and the line may be forced to start with a
+    needed name (`_forced_start`). A steering already tried greedily is sampled instead."""
     if attempt == 0:
         return request
     avoid = {name for candidate in tried for name in candidate.unresolved}
     repeated = set()
+    blank_starts = set()  # the token with which a candidate wrote nothing but a line end
     for candidate in tried:
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
+        avoid |= set(candidate.dead_stores) | set(candidate.shadows)
         if candidate.repeats_suffix:
             repeated.add(first_word(candidate.text))
         elif candidate.broke_the_file or candidate.unreachable:
             avoid.add(first_word(candidate.uncut or candidate.text))
+        if not (candidate.text.strip() or candidate.uncut or request.forced_prefix) and candidate.token_ids:
+            first = candidate.token_ids[0]
+            if not engine.detokenize([first]).strip():
+                blank_starts.add(first)
     avoid -= {"", *needs.names}
     repeated -= {"", *needs.names}
     forced = _forced_start(request, tried, needs)
@@ -220,7 +234,7 @@ def _variant(
     by_name = {name: PUSH_UP for name in prefer}
     by_name |= {name: PUSH_DOWN for name in avoid}
     by_name |= {name: PUSH_DOWN_REPEAT for name in repeated}
-    bias = bias_for_names(engine, by_name, tried)
+    bias = bias_for_names(engine, by_name, tried) | dict.fromkeys(blank_starts, PUSH_DOWN)
     steering = replace(request, logit_bias=bias or None, forced_prefix=forced)
     new = bias or forced != request.forced_prefix
     if new and not any(c.steered and c.forced == forced and c.bias == len(bias) for c in tried):
@@ -332,6 +346,12 @@ def _check(
     no_effect = assigns_to_itself(line_before, valid)
     if no_effect:
         notes.append("assigns a name to itself")
+    dead = dead_stores(line_before, valid, needs.function_names)
+    if dead:
+        notes.append("assigns what nothing reads: " + ", ".join(dead))
+    shadowed = shadowed_builtins(line_before, valid) if language == "python" else []
+    if shadowed:
+        notes.append("assigns a builtin: " + ", ".join(shadowed))
     return replace(
         candidate,
         text=valid,
@@ -342,6 +362,8 @@ def _check(
         unreachable=unreachable,
         repeats_suffix=repeats,
         no_effect=no_effect,
+        dead_stores=tuple(dead),
+        shadows=tuple(shadowed),
         notes=tuple(notes),
     )
 

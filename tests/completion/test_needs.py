@@ -11,11 +11,14 @@ import pytest
 from daima.completion.needs import (
     assigns_to_itself,
     code_follows_in_block,
+    dead_stores,
     ends_flow,
     left_unbound,
     may_bind,
+    names_around_in_function,
     needed_names,
     opens_block,
+    shadowed_builtins,
 )
 from daima.completion.syntax import SpliceChecker
 
@@ -183,6 +186,56 @@ def test_assigns_to_itself(line_before: str, completion: str, expected: bool) ->
     assert assigns_to_itself(line_before, completion) is expected
 
 
+SUM_OF_SQUARES = "def 平方和(列表):\n    平方和 = 0\n    for 序号 in 列表:\n        ▮\n    return 平方和\n"
+
+
+def _function_names(document: str) -> frozenset[str] | None:
+    cursor = document.index("▮")
+    checker = SpliceChecker(document.replace("▮", ""), cursor, cursor, "python")
+    return names_around_in_function(checker.tree, checker.hole_byte)
+
+
+def test_names_around_in_function_only_where_the_function_goes_on() -> None:
+    assert _function_names(SUM_OF_SQUARES) == {"平方和", "列表", "序号"}
+    assert _function_names("def f(甲):\n    乙 = 甲\n    ▮\n") is None  # nothing after the hole
+    assert _function_names("甲 = 1\n▮\n乙 = 甲\n") is None  # module level: other modules may read it
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ("平方 = 序号 ** 2", ["平方"]),  # a new name nothing reads
+        ("平方和 += 序号 ** 2", []),  # augmented: the name is read after
+        ("平方和 = 平方和 + 序号 ** 2", []),
+        ("平方, 立方 = 序号 ** 2, 序号 ** 3", ["平方", "立方"]),
+        ("平方 = 序号 ** 2\n        平方和 += 平方", []),  # read by its own next line
+        ("if 序号 > 0: 平方 = 1", []),  # not a plain assignment statement
+        ("print(序号 == 2)", []),
+    ],
+)
+def test_dead_stores(completion: str, expected: list[str]) -> None:
+    assert dead_stores("        ", completion, _function_names(SUM_OF_SQUARES)) == expected
+
+
+def test_no_dead_stores_without_code_after_the_hole() -> None:
+    # At a function's end the user may be writing it top-down: the next line will read the name.
+    assert dead_stores("    ", "结果 = 0", None) == []
+
+
+@pytest.mark.parametrize(
+    ("line_before", "completion", "expected"),
+    [
+        ("    ", "sum = 0", ["sum"]),
+        ("    ", "list, 长度 = [], 0", ["list"]),
+        ("    sum", " = 0", ["sum"]),
+        ("    ", "总和 = sum(列表)", []),
+        ("    ", "sum == 0", []),
+    ],
+)
+def test_shadowed_builtins(line_before: str, completion: str, expected: list[str]) -> None:
+    assert shadowed_builtins(line_before, completion) == expected
+
+
 def _pushed(request: Any) -> set[int]:
     return {i for i, value in (request.logit_bias or {}).items() if value < 0}
 
@@ -220,3 +273,38 @@ def test_steering_pushes_down_the_token_the_model_actually_used(qwen_engine: Any
     assert "\ufffd" in qwen_engine.detokenize(split[1:2])
     assert starting_tokens(qwen_engine, split, "元素二") == set()
     assert starting_tokens(qwen_engine, ids, "最近数对") == {ids[0]}
+
+
+def test_steering_pushes_down_a_dead_store_and_a_shadowed_builtin(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN, Candidate, choose
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    dead = Candidate(text="平方 = 序号 ** 2", dead_stores=("平方",))
+    shadow = Candidate(text="sum = 0", shadows=("sum",))
+    assert not dead.ok and not shadow.ok and dead.problems == shadow.problems == 1
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 2, [dead, shadow], qwen_engine, _Needs())
+    bias = steered.logit_bias or {}
+    assert bias.get(qwen_engine.tokenize("平方")[0]) == PUSH_DOWN
+    assert bias.get(qwen_engine.tokenize("sum")[0]) == PUSH_DOWN
+    # When every candidate fails, the one with the fewest problems is shown; a clean one wins.
+    clean = Candidate(text="平方和 += 序号 ** 2")
+    assert choose([dead, shadow]) is dead and choose([dead, clean]) is clean
+
+
+def test_steering_pushes_down_the_line_end_a_blank_candidate_began_with(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN, Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    (line_end,) = qwen_engine.tokenize("\n")
+    fence = qwen_engine.tokenize("```")[0]
+    blank = Candidate(text="", token_ids=(line_end,))
+    request = GenerationRequest(prompt="…", max_tokens=16)
+    assert (_variant(request, 1, [blank], qwen_engine, _Needs()).logit_bias or {}).get(line_end) == PUSH_DOWN
+    # Only a token that wrote nothing visible (a markdown fence the post-processor dropped is the
+    # artefact rule's business); and never where token healing forces the start.
+    fenced = Candidate(text="", token_ids=(fence, line_end))
+    assert fence not in (_variant(request, 1, [fenced], qwen_engine, _Needs()).logit_bias or {})
+    healing = GenerationRequest(prompt="…", max_tokens=16, forced_prefix="计算")
+    assert line_end not in (_variant(healing, 1, [blank], qwen_engine, _Needs()).logit_bias or {})
