@@ -39,6 +39,7 @@ class Candidate:
     no_effect: bool = False  # a line only assigns a name to itself (`距离 = 距离`)
     dead_stores: tuple[str, ...] = ()  # new names it assigns that nothing reads (needs.dead_stores)
     shadows: tuple[str, ...] = ()  # builtins it assigns (`sum = 0`)
+    endless: bool = False  # it leaves a `while` loop that can never end (loops.py)
     notes: tuple[str, ...] = ()
 
     @property
@@ -50,7 +51,7 @@ class Candidate:
     def problems(self) -> int:
         """How many things the checks found wrong, beyond parsing (fewer is better)."""
         counts = (self.unresolved, self.unbound, self.dead_stores, self.shadows)
-        return sum(map(len, counts)) + self.unreachable + self.no_effect
+        return sum(map(len, counts)) + self.unreachable + self.no_effect + self.endless
 
     @property
     def ok(self) -> bool:
@@ -64,6 +65,7 @@ class Candidate:
             and not self.no_effect
             and not self.dead_stores
             and not self.shadows
+            and not self.endless
         )
 
 

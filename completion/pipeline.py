@@ -24,6 +24,7 @@ from daima.text import TextDocument
 
 from . import words
 from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
+from .loops import endless_loops
 from .names import binds, first_word, index_names, unresolved_names, visible_names
 from .needs import (
     BLOCK_KEYWORDS,
@@ -218,7 +219,7 @@ def _variant(
         avoid |= set(candidate.dead_stores) | set(candidate.shadows)
         if candidate.repeats_suffix:
             repeated.add(first_word(candidate.text))
-        elif candidate.broke_the_file or candidate.unreachable:
+        elif candidate.broke_the_file or candidate.unreachable or candidate.endless:
             avoid.add(first_word(candidate.uncut or candidate.text))
         if not (candidate.text.strip() or candidate.uncut or request.forced_prefix) and candidate.token_ids:
             first = candidate.token_ids[0]
@@ -352,6 +353,12 @@ def _check(
     shadowed = shadowed_builtins(line_before, valid) if language == "python" else []
     if shadowed:
         notes.append("assigns a builtin: " + ", ".join(shadowed))
+    endless = []
+    if language == "python" and parses and valid.strip():
+        hole_end = checker.hole_byte + len(valid.encode("utf-8"))
+        endless = endless_loops(checker.spliced_tree(valid), checker.hole_byte, hole_end)
+    if endless:
+        notes.append("leaves a loop that never ends (nothing changes " + "; ".join(endless) + ")")
     return replace(
         candidate,
         text=valid,
@@ -364,6 +371,7 @@ def _check(
         no_effect=no_effect,
         dead_stores=tuple(dead),
         shadows=tuple(shadowed),
+        endless=bool(endless),
         notes=tuple(notes),
     )
 

@@ -109,6 +109,7 @@ class SpliceChecker:
         # same text, and each answer costs an incremental parse plus Python's parse of the whole file.
         self._parsed: dict[str, bool] = {}
         self._head_tree: tuple[bytes, ts.Tree] | None = None
+        self._last_splice: tuple[str, ts.Tree] | None = None
 
     @property
     def available(self) -> bool:
@@ -169,6 +170,15 @@ class SpliceChecker:
             self._parsed[completion] = self._splice_parses(completion)
         return self._parsed[completion]
 
+    def spliced_tree(self, completion: str) -> ts.Tree | None:
+        """The tree of the document with `completion` in the hole (the last one is kept)."""
+        if self._tree is None or self._parser is None:
+            return None
+        if self._last_splice is None or self._last_splice[0] != completion:
+            self._splice_parses(completion)
+        assert self._last_splice is not None
+        return self._last_splice[1]
+
     def _splice_parses(self, completion: str) -> bool:
         assert self._tree is not None and self._parser is not None
         spliced = TextDocument("", self._head + completion + self._tail)
@@ -183,6 +193,7 @@ class SpliceChecker:
             new_end_point=spliced.point_at(end),
         )
         new_tree = self._parser.parse(spliced.source_bytes, tree)
+        self._last_splice = completion, new_tree
         return not new_tree.root_node.has_error and self._python_ok(spliced.text)
 
     def _python_ok(self, source: str) -> bool:

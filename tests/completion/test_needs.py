@@ -308,3 +308,14 @@ def test_steering_pushes_down_the_line_end_a_blank_candidate_began_with(qwen_eng
     assert fence not in (_variant(request, 1, [fenced], qwen_engine, _Needs()).logit_bias or {})
     healing = GenerationRequest(prompt="…", max_tokens=16, forced_prefix="计算")
     assert line_end not in (_variant(healing, 1, [blank], qwen_engine, _Needs()).logit_bias or {})
+
+
+def test_steering_pushes_down_the_first_word_of_a_line_that_left_a_loop_endless(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN, Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    endless = Candidate(text="奇数考拉兹.append(int(整数))", endless=True)
+    assert not endless.ok and endless.problems == 1
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [endless], qwen_engine, _Needs())
+    assert (steered.logit_bias or {}).get(qwen_engine.tokenize("奇数考拉兹")[0]) == PUSH_DOWN

@@ -1,0 +1,31 @@
+"""Endless `while` loops left by a completion (data-driven, tests/data/loops/python.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from daima.completion.loops import endless_loops
+from daima.completion.syntax import SpliceChecker
+
+CASES = json.loads((Path(__file__).parent.parent / "data" / "loops" / "python.json").read_text("utf-8"))[
+    "cases"
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_endless_loops(case: dict[str, object]) -> None:
+    document = str(case["document"])
+    start, end = document.index("⟦"), document.index("⟧")
+    completion = document[start + 1 : end]
+    text = document[:start] + document[end + 1 :]
+    checker = SpliceChecker(text, start, start, "python")
+    assert checker.parses(completion)
+    hole_end = checker.hole_byte + len(completion.encode("utf-8"))
+    assert endless_loops(checker.spliced_tree(completion), checker.hole_byte, hole_end) == case["endless"]
+
+
+def test_without_a_tree_nothing_is_endless() -> None:
+    assert endless_loops(None, 0, 10) == []
