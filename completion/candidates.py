@@ -40,6 +40,7 @@ class Candidate:
     dead_stores: tuple[str, ...] = ()  # new names it assigns that nothing reads (needs.dead_stores)
     shadows: tuple[str, ...] = ()  # builtins it assigns (`sum = 0`)
     endless: bool = False  # it leaves a `while` loop that can never end (loops.py)
+    misused_literals: tuple[str, ...] = ()  # values it assigns that the code after misuses (value_kinds.py)
     notes: tuple[str, ...] = ()
 
     @property
@@ -50,7 +51,7 @@ class Candidate:
     @property
     def problems(self) -> int:
         """How many things the checks found wrong, beyond parsing (fewer is better)."""
-        counts = (self.unresolved, self.unbound, self.dead_stores, self.shadows)
+        counts = (self.unresolved, self.unbound, self.dead_stores, self.shadows, self.misused_literals)
         return sum(map(len, counts)) + self.unreachable + self.no_effect + self.endless
 
     @property
@@ -66,6 +67,7 @@ class Candidate:
             and not self.dead_stores
             and not self.shadows
             and not self.endless
+            and not self.misused_literals
         )
 
 

@@ -44,6 +44,7 @@ from .prompt import Prompt, build_prompt
 from .suffix import is_duplicate_of_suffix
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
 from .templates import FimTemplate, match_template
+from .value_kinds import misused_values
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ def _variant(
     for candidate in tried:
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
-        avoid |= set(candidate.dead_stores) | set(candidate.shadows)
+        avoid |= set(candidate.dead_stores) | set(candidate.shadows) | set(candidate.misused_literals)
         if candidate.repeats_suffix:
             repeated.add(first_word(candidate.text))
         elif candidate.broke_the_file or candidate.unreachable or candidate.endless:
@@ -359,6 +360,12 @@ def _check(
         endless = endless_loops(checker.spliced_tree(valid), checker.hole_byte, hole_end)
     if endless:
         notes.append("leaves a loop that never ends (nothing changes " + "; ".join(endless) + ")")
+    misused = []
+    if language == "python" and parses and valid.strip():
+        hole_end = checker.hole_byte + len(valid.encode("utf-8"))
+        misused = misused_values(checker.spliced_tree(valid), checker.hole_byte, hole_end)
+    if misused:
+        notes.append("; ".join(map(str, misused)))
     return replace(
         candidate,
         text=valid,
@@ -372,6 +379,7 @@ def _check(
         dead_stores=tuple(dead),
         shadows=tuple(shadowed),
         endless=bool(endless),
+        misused_literals=tuple(misuse.literal for misuse in misused),
         notes=tuple(notes),
     )
 

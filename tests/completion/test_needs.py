@@ -319,3 +319,14 @@ def test_steering_pushes_down_the_first_word_of_a_line_that_left_a_loop_endless(
     assert not endless.ok and endless.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [endless], qwen_engine, _Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize("奇数考拉兹")[0]) == PUSH_DOWN
+
+
+def test_steering_pushes_down_a_literal_the_code_after_misuses(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN, Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    misused = Candidate(text="答案 = 0", misused_literals=("0",))
+    assert not misused.ok and misused.problems == 1
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [misused], qwen_engine, _Needs())
+    assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 0")[0]) == PUSH_DOWN
