@@ -41,6 +41,7 @@ class Candidate:
     shadows: tuple[str, ...] = ()  # builtins it assigns (`sum = 0`)
     endless: bool = False  # it leaves a `while` loop that can never end (loops.py)
     misused_literals: tuple[str, ...] = ()  # values it assigns that the code after misuses (value_kinds.py)
+    duplicate_keys: tuple[str, ...] = ()  # dict keys it writes that its dict already has (dict_keys.py)
     notes: tuple[str, ...] = ()
 
     @property
@@ -51,7 +52,14 @@ class Candidate:
     @property
     def problems(self) -> int:
         """How many things the checks found wrong, beyond parsing (fewer is better)."""
-        counts = (self.unresolved, self.unbound, self.dead_stores, self.shadows, self.misused_literals)
+        counts = (
+            self.unresolved,
+            self.unbound,
+            self.dead_stores,
+            self.shadows,
+            self.misused_literals,
+            self.duplicate_keys,
+        )
         return sum(map(len, counts)) + self.unreachable + self.no_effect + self.endless
 
     @property
@@ -68,6 +76,7 @@ class Candidate:
             and not self.shadows
             and not self.endless
             and not self.misused_literals
+            and not self.duplicate_keys
         )
 
 

@@ -24,6 +24,7 @@ from daima.text import TextDocument
 
 from . import words
 from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
+from .dict_keys import duplicate_keys
 from .loops import endless_loops
 from .names import binds, first_word, index_names, unresolved_names, visible_names
 from .needs import (
@@ -218,6 +219,7 @@ def _variant(
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
         avoid |= set(candidate.dead_stores) | set(candidate.shadows) | set(candidate.misused_literals)
+        avoid |= {first_word(key.strip("'\"")) for key in candidate.duplicate_keys if key[:1] in "'\""}
         if candidate.repeats_suffix:
             repeated.add(first_word(candidate.text))
         elif candidate.broke_the_file or candidate.unreachable or candidate.endless:
@@ -360,12 +362,15 @@ def _check(
         endless = endless_loops(checker.spliced_tree(valid), checker.hole_byte, hole_end)
     if endless:
         notes.append("leaves a loop that never ends (nothing changes " + "; ".join(endless) + ")")
-    misused = []
+    misused, repeated_keys = [], []
     if language == "python" and parses and valid.strip():
         hole_end = checker.hole_byte + len(valid.encode("utf-8"))
         misused = misused_values(checker.spliced_tree(valid), checker.hole_byte, hole_end)
+        repeated_keys = duplicate_keys(checker.spliced_tree(valid), checker.hole_byte, hole_end)
     if misused:
         notes.append("; ".join(map(str, misused)))
+    if repeated_keys:
+        notes.append("repeats a key its dict already has: " + ", ".join(repeated_keys))
     return replace(
         candidate,
         text=valid,
@@ -380,6 +385,7 @@ def _check(
         shadows=tuple(shadowed),
         endless=bool(endless),
         misused_literals=tuple(misuse.literal for misuse in misused),
+        duplicate_keys=tuple(repeated_keys),
         notes=tuple(notes),
     )
 

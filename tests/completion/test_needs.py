@@ -330,3 +330,21 @@ def test_steering_pushes_down_a_literal_the_code_after_misuses(qwen_engine: Any)
     assert not misused.ok and misused.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [misused], qwen_engine, _Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 0")[0]) == PUSH_DOWN
+
+
+def test_steering_pushes_down_the_word_of_a_repeated_string_key(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN, Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    repeated = Candidate(text="'zero': 0,", duplicate_keys=("'zero'",))
+    assert not repeated.ok and repeated.problems == 1
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [repeated], qwen_engine, _Needs())
+    bias = steered.logit_bias or {}
+    assert bias.get(qwen_engine.tokenize("zero")[0]) == PUSH_DOWN
+    assert qwen_engine.tokenize("'")[0] not in bias  # the quote itself stays free
+    # A numeric key is not pushed down: that would push its digits everywhere in the line.
+    number = Candidate(text="1: 'One',", duplicate_keys=("1",))
+    assert not (
+        _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [number], qwen_engine, _Needs()).logit_bias
+    )
