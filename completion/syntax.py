@@ -214,13 +214,17 @@ class SpliceChecker:
 
 def longest_valid_prefix(checker: SpliceChecker, completion: str) -> str:
     """The completion, or what of it fits the file: without closing brackets at its end that the code
-    after the cursor already closes (`dic = {}` above the dict's items, `f(x))` before `)`), else its
+    after the cursor already closes (`dic = {}` above the dict's items, `f(x))` before `)`), or a
+    one-line item with the comma the next item needs (`'three': 3` above `'four': 4,`), else its
     longest line-prefix that keeps a valid file valid ("" when none does)."""
     if checker.parses(completion):
         return completion
     closed = _without_extra_closers(checker, completion)
     if closed is not None:
         return closed
+    separated = completion.rstrip() + ","
+    if "\n" not in completion.strip() and checker.parses(separated):
+        return separated  # an item of a list, dict or call with the next item below it
     if checker.keeps_validity(completion):
         return completion
     lines = completion.split("\n")
