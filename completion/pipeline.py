@@ -329,7 +329,9 @@ def _check(
     notes = list(candidate.notes)
     text = candidate.text
     valid = longest_valid_prefix(checker, text) if checker.available else text
-    if valid != text:
+    if valid == text.rstrip() + ",":
+        notes.append("added the comma the next item needs")
+    elif valid != text:
         notes.append(f"cut to keep the file valid ({len(text) - len(valid)} characters dropped)")
     parses = checker.parses(valid) if checker.available else True
     if not parses:
