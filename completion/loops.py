@@ -220,14 +220,13 @@ _STORING_METHODS = frozenset(
 
 
 def _bound_in_function(loop: ts.Node) -> set[str]:
-    """Names the function around the loop binds (parameters and assignment targets); all of a
-    module's names at module level."""
-    scope: ts.Node | None = loop.parent
-    while scope is not None and scope.type != "function_definition":
-        scope = scope.parent
-    root = scope if scope is not None else loop
-    while scope is None and root.parent is not None:
+    """Names the function around the loop binds (parameters and assignment targets); none at module
+    level, where other modules and threads may change any name."""
+    root: ts.Node | None = loop.parent
+    while root is not None and root.type != "function_definition":
         root = root.parent
+    if root is None:
+        return set()
     bound = set()
     for node in _identifiers(root):
         parent = node.parent

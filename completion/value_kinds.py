@@ -9,7 +9,8 @@ comprehensions, and empty constructor calls such as `set()`), against the first 
 after the completion that settles the question: a method the value's type does not have, indexing
 a number, `len` or `for … in` over a number, `+=` of a different kind. The scan stops at the
 first rebinding of the name (after it the value may be anything), stays in the completion's own
-function, and skips nested functions and lambdas (they may run when the name holds something else).
+function (module-level names are left alone: other modules use them), and skips nested functions
+and lambdas (they may run when the name holds something else).
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ def _first_misuse(name_node: ts.Node, kind: type, after: int) -> str:
     of type `kind` ("" when it fits, or nothing decides before the name is bound again)."""
     name = _text(name_node)
     scope = _function_of(name_node)
+    if scope.type != "function_definition":
+        return ""  # module level: other modules and functions use it in ways the scan cannot see
     for node in _identifiers(scope):
         if node.start_byte < after or _text(node) != name or _in_nested_scope(node, scope):
             continue
@@ -168,12 +171,11 @@ def _field_of(parent: ts.Node, child: ts.Node) -> str:
 
 
 def _function_of(node: ts.Node) -> ts.Node:
-    scope = node.parent
-    while scope is not None and scope.type != "function_definition":
-        if scope.parent is None:
-            return scope
+    """The function around `node`, or the module when there is none."""
+    scope = node
+    while scope.parent is not None and scope.type != "function_definition":
         scope = scope.parent
-    return scope if scope is not None else node
+    return scope
 
 
 def _in_nested_scope(node: ts.Node, scope: ts.Node) -> bool:
