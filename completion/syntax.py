@@ -110,6 +110,10 @@ class SpliceChecker:
         self._parsed: dict[str, bool] = {}
         self._head_tree: tuple[bytes, ts.Tree] | None = None
         self._last_splice: tuple[str, ts.Tree] | None = None
+        self._head_bytes = self._head.encode("utf-8", "surrogatepass")
+        self._tail_bytes = self._tail.encode("utf-8", "surrogatepass")
+        # (the innermost block's span, the top-level span) around the hole, see _python_chunk
+        self._python_spans: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
 
     @property
     def available(self) -> bool:
@@ -130,9 +134,7 @@ class SpliceChecker:
         """True when the document with nothing inserted parses without errors."""
         if self._baseline_valid is None:
             self._baseline_valid = (
-                self._tree is not None
-                and not self._tree.root_node.has_error
-                and self._python_ok(self._head + self._tail)
+                self._tree is not None and not self._tree.root_node.has_error and self._python_ok("")
             )
         return self._baseline_valid
 
@@ -145,7 +147,7 @@ class SpliceChecker:
         if self._tree is None or self._parser is None:
             return None
         if self._head_tree is None:
-            head, tail = self._head.encode("utf-8"), self._tail.encode("utf-8")
+            head, tail = self._head_bytes, self._tail_bytes
             row, column = self._point
             newlines = tail.count(b"\n")
             end_column = len(tail) - tail.rfind(b"\n") - 1 if newlines else column + len(tail)
@@ -181,31 +183,91 @@ class SpliceChecker:
 
     def _splice_parses(self, completion: str) -> bool:
         assert self._tree is not None and self._parser is not None
-        spliced = TextDocument("", self._head + completion + self._tail)
-        end = len(self._head) + len(completion)
+        inserted = completion.encode("utf-8", "surrogatepass")
+        row, column = self._point
+        lines = inserted.count(b"\n")
+        end_column = len(inserted) - inserted.rfind(b"\n") - 1 if lines else column + len(inserted)
         tree = self._tree.copy()
         tree.edit(
             start_byte=self._start_byte,
             old_end_byte=self._start_byte,
-            new_end_byte=spliced.byte_offset(end),
+            new_end_byte=self._start_byte + len(inserted),
             start_point=self._point,
             old_end_point=self._point,
-            new_end_point=spliced.point_at(end),
+            new_end_point=(row + lines, end_column),
         )
-        new_tree = self._parser.parse(spliced.source_bytes, tree)
+        new_tree = self._parser.parse(self._head_bytes + inserted + self._tail_bytes, tree)
         self._last_splice = completion, new_tree
-        return not new_tree.root_node.has_error and self._python_ok(spliced.text)
+        return not new_tree.root_node.has_error and self._python_ok(completion)
 
-    def _python_ok(self, source: str) -> bool:
+    def _python_ok(self, completion: str) -> bool:
         """Python's own parser too: tree-sitter-python accepts indentation errors (unexpected indent,
-        a block opener without a body), which are most of the ways a one-line completion breaks a file."""
+        a block opener without a body), which are most of the ways a one-line completion breaks a file.
+
+        Only the statements around the hole are parsed (`_python_chunk`): tree-sitter already checked
+        the rest, and Python's errors that it misses are local to a block. On a 4,500-line file whose
+        hole is in a 2,900-line class that is a few milliseconds instead of 40 to 80 per candidate."""
         if not self._python:
             return True
         try:
-            ast.parse(source)
+            ast.parse(self._python_chunk(completion))
         except (SyntaxError, ValueError):
             return False
         return True
+
+    def _python_chunk(self, completion: str) -> str:
+        """The statements around the hole with `completion` in it, as a module Python can parse.
+
+        They are the statement before the hole and the one after it in the innermost block that holds
+        it, whole lines; inside an indented block they go under an `if 1:` header (`ast.parse` checks
+        syntax only, so `return` or `self` there are fine). A completion with a line indented less
+        than that block leaves it, and then the top-level statements around the hole are used."""
+        if self._python_spans is None:
+            assert self._tree is not None
+            self._python_spans = (self._span(self._innermost_block()), self._span(self._tree.root_node))
+        (start, end, column), top = self._python_spans
+        if column:
+            cursor_line = self._head[self._head.rfind("\n") + 1 :]
+            lines = (cursor_line + completion).split("\n")
+            if all(_indentation(line) >= column for line in lines if line.strip()):
+                return "if 1:\n" + self._head[start:] + completion + self._tail[:end]
+            start, end, _ = top
+        return self._head[start:] + completion + self._tail[:end]
+
+    def _innermost_block(self) -> ts.Node:
+        assert self._tree is not None
+        node: ts.Node | None = self._tree.root_node.descendant_for_byte_range(
+            self._start_byte, self._start_byte
+        )
+        while node is not None and node.type not in ("block", "module"):
+            node = node.parent
+        return node if node is not None else self._tree.root_node
+
+    def _span(self, block: ts.Node) -> tuple[int, int, int]:
+        """(where in the head, where in the tail, at which column) the statements of `block` around
+        the hole begin and end: from the one before the hole (or around it) to the end of the one
+        after it, whole lines. A statement that starts right at the hole counts as after it: the
+        completion may as well continue the body of the one before."""
+        children = [child for child in block.named_children if child.type != "comment"]
+        before = [child for child in children if child.start_byte < self._start_byte]
+        after = [child for child in children if child.start_byte >= self._start_byte]
+        hole_row = self._point[0]
+        start_row = before[-1].start_point[0] if before else (0 if block.type == "module" else hole_row)
+        end_row = max([hole_row] + [node.end_point[0] for node in before[-1:] + after[:1]])
+        anchor = before[-1] if before else (after[0] if after else None)
+        column = anchor.start_point[1] if anchor is not None and block.type != "module" else 0
+        start = len(self._head)
+        for _ in range(hole_row - start_row + 1):
+            start = self._head.rfind("\n", 0, start)
+            if start < 0:
+                break
+        end = -1
+        for _ in range(end_row - hole_row + 1):
+            end = self._tail.find("\n", end + 1)
+            if end < 0:
+                end = len(self._tail)
+                break
+        return start + 1, end, column
 
     def keeps_validity(self, completion: str) -> bool:
         """False only when the document parsed before and `completion` breaks it."""
@@ -246,3 +308,7 @@ def _without_extra_closers(checker: SpliceChecker, completion: str) -> str | Non
         if text.strip() and checker.parses(text):
             return text
     return None
+
+
+def _indentation(line: str) -> int:
+    return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())

@@ -66,3 +66,72 @@ def test_language_and_comment_guess() -> None:
     assert language_for("", Path("购物车.py")) == "python"
     assert language_for("typescriptreact", Path("a.py")) == "typescriptreact"
     assert (comment_marker("python"), comment_marker("go")) == ("#", "//")
+
+
+def _whole_file_parses(text: str) -> bool:
+    import ast
+
+    checker = SpliceChecker(text, 0, 0, "python")
+    if checker.tree is None or checker.tree.root_node.has_error:
+        return False
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def test_python_parse_of_the_statements_around_the_hole_agrees_with_the_whole_file() -> None:
+    # Python's parser sees only the top-level statements around the hole; over every 9th line of a
+    # real module, with completions that keep or break it, the answer must be the whole file's.
+    source = (Path(__file__).parent.parent.parent / "completion" / "pipeline.py").read_text("utf-8")
+    source += "\n\nclass 购物车:\n    def 总价(self):\n        return 0  # 🎉\n"
+    starts = [0] + [i + 1 for i, char in enumerate(source) if char == "\n"]
+    completions = ["", "值 = 1\n", "    值 = 1\n", "if 值:\n", "def 函数():\n", "@装饰\n", ")\n"]
+    for line_start in starts[::9]:
+        checker = SpliceChecker(source, line_start, line_start, "python")
+        for completion in completions:
+            spliced = source[:line_start] + completion + source[line_start:]
+            assert checker.parses(completion) == _whole_file_parses(spliced), (line_start, completion)
+
+
+NESTED = '''import os
+
+
+@dataclass
+class 购物车:
+    """购物车。
+文档的第二行没有缩进。
+    """
+
+    def 总价(self, 商品列表):
+        总价 = 0
+        for 商品 in 商品列表:
+            if 商品.数量 > 0:
+                总价 += 商品.单价 * (
+            商品.数量)
+            else:
+                continue
+        try:
+            return 总价  # 🎉
+        except ValueError:
+            raise
+
+    @property
+    def 空(self):
+        return not self.商品
+'''
+
+
+def test_python_parse_agrees_with_the_whole_file_in_nested_blocks() -> None:
+    starts = [0] + [i + 1 for i, char in enumerate(NESTED) if char == "\n"]
+    starts += [NESTED.index("总价 += ") + 4, NESTED.index("(\n") + 1]  # mid-line holes
+    completions = [
+        "", "x = 1\n", "    x = 1\n", "        x = 1\n", "            x = 1\n", "else:\n", "        else:\n",
+        "    except OSError:\n", "if x:\n", "        pass\n    def 新(self):\n        pass\n", "1)\n", "(",
+    ]  # fmt: skip
+    for line_start in starts:
+        checker = SpliceChecker(NESTED, line_start, line_start, "python")
+        for completion in completions:
+            spliced = NESTED[:line_start] + completion + NESTED[line_start:]
+            assert checker.parses(completion) == _whole_file_parses(spliced), (line_start, completion)
