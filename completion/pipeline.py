@@ -206,15 +206,15 @@ def _variant(
 ) -> GenerationRequest:
     """Attempt 0 is greedy. After a candidate fails its checks the next is steered greedy: names that
     do not exist, bindings nothing needs while a needed name stays unbound, new names nothing reads
-    (dead stores), builtins a line assigned, the first word of a line that broke the file and the
-    token with which a candidate wrote nothing but a line end are pushed down (harder for a line
-    that only repeated the code after the cursor), and the line may be forced to start with a
-    needed name (`_forced_start`). A steering already tried greedily is sampled instead."""
+    (dead stores), builtins a line assigned, and the first word of a line that broke the file are
+    pushed down (harder for a line that only repeated the code after the cursor), as are literals
+    and dict keys the code around misuses or repeats, and the first word of a line that left a loop
+    unable to end; the line may be forced to start with a needed name (`_forced_start`). A steering
+    already tried greedily is sampled instead."""
     if attempt == 0:
         return request
     avoid = {name for candidate in tried for name in candidate.unresolved}
     repeated = set()
-    blank_starts = set()  # the token with which a candidate wrote nothing but a line end
     for candidate in tried:
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
@@ -224,10 +224,6 @@ def _variant(
             repeated.add(first_word(candidate.text))
         elif candidate.broke_the_file or candidate.unreachable or candidate.endless:
             avoid.add(first_word(candidate.uncut or candidate.text))
-        if not (candidate.text.strip() or candidate.uncut or request.forced_prefix) and candidate.token_ids:
-            first = candidate.token_ids[0]
-            if not engine.detokenize([first]).strip():
-                blank_starts.add(first)
     avoid -= {"", *needs.names}
     repeated -= {"", *needs.names}
     forced = _forced_start(request, tried, needs)
@@ -238,7 +234,7 @@ def _variant(
     by_name = {name: PUSH_UP for name in prefer}
     by_name |= {name: PUSH_DOWN for name in avoid}
     by_name |= {name: PUSH_DOWN_REPEAT for name in repeated}
-    bias = bias_for_names(engine, by_name, tried) | dict.fromkeys(blank_starts, PUSH_DOWN)
+    bias = bias_for_names(engine, by_name, tried)
     steering = replace(request, logit_bias=bias or None, forced_prefix=forced)
     new = bias or forced != request.forced_prefix
     if new and not any(c.steered and c.forced == forced and c.bias == len(bias) for c in tried):

@@ -292,24 +292,6 @@ def test_steering_pushes_down_a_dead_store_and_a_shadowed_builtin(qwen_engine: A
     assert choose([dead, shadow]) is dead and choose([dead, clean]) is clean
 
 
-def test_steering_pushes_down_the_line_end_a_blank_candidate_began_with(qwen_engine: Any) -> None:
-    from daima.completion.candidates import PUSH_DOWN, Candidate
-    from daima.completion.pipeline import _Needs, _variant
-    from daima.model.api import GenerationRequest
-
-    (line_end,) = qwen_engine.tokenize("\n")
-    fence = qwen_engine.tokenize("```")[0]
-    blank = Candidate(text="", token_ids=(line_end,))
-    request = GenerationRequest(prompt="…", max_tokens=16)
-    assert (_variant(request, 1, [blank], qwen_engine, _Needs()).logit_bias or {}).get(line_end) == PUSH_DOWN
-    # Only a token that wrote nothing visible (a markdown fence the post-processor dropped is the
-    # artefact rule's business); and never where token healing forces the start.
-    fenced = Candidate(text="", token_ids=(fence, line_end))
-    assert fence not in (_variant(request, 1, [fenced], qwen_engine, _Needs()).logit_bias or {})
-    healing = GenerationRequest(prompt="…", max_tokens=16, forced_prefix="计算")
-    assert line_end not in (_variant(healing, 1, [blank], qwen_engine, _Needs()).logit_bias or {})
-
-
 def test_steering_pushes_down_the_first_word_of_a_line_that_left_a_loop_endless(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
     from daima.completion.pipeline import _Needs, _variant
