@@ -174,7 +174,8 @@ def dead_stores(line_before_cursor: str, completion: str, function_names: frozen
         return []
     code = line_before_cursor.lstrip() + completion
     read = reads(code)
-    return [name for name in _assigned(code) if name not in function_names and name not in read]
+    assigned = [name for name in _assigned(code) if not name.startswith("_")]  # `_` says "unused"
+    return [name for name in assigned if name not in function_names and name not in read]
 
 
 def shadowed_builtins(line_before_cursor: str, completion: str) -> list[str]:

@@ -211,6 +211,7 @@ def test_names_around_in_function_only_where_the_function_goes_on() -> None:
         ("平方 = 序号 ** 2\n        平方和 += 平方", []),  # read by its own next line
         ("if 序号 > 0: 平方 = 1", []),  # not a plain assignment statement
         ("print(序号 == 2)", []),
+        ("_, _余数 = divmod(序号, 2)", []),  # a leading underscore says the value is unused
     ],
 )
 def test_dead_stores(completion: str, expected: list[str]) -> None:
