@@ -113,7 +113,7 @@ class SpliceChecker:
         self._head_bytes = self._head.encode("utf-8", "surrogatepass")
         self._tail_bytes = self._tail.encode("utf-8", "surrogatepass")
         # (the innermost block's span, the top-level span) around the hole, see _python_chunk
-        self._python_spans: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
+        self._python_spans: tuple[tuple[int, int, int] | None, tuple[int, int, int] | None] | None = None
 
     @property
     def available(self) -> bool:
@@ -221,18 +221,23 @@ class SpliceChecker:
         They are the statement before the hole and the one after it in the innermost block that holds
         it, whole lines; inside an indented block they go under an `if 1:` header (`ast.parse` checks
         syntax only, so `return` or `self` there are fine). A completion with a line indented less
-        than that block leaves it, and then the top-level statements around the hole are used."""
+        than that block leaves it, and then the top-level statements around the hole are used. Where
+        the baseline tree has an error in those statements, error recovery chose their extent, so the
+        whole file is parsed (`dic = {` above the dict's items: the items are an ERROR node)."""
         if self._python_spans is None:
             assert self._tree is not None
             self._python_spans = (self._span(self._innermost_block()), self._span(self._tree.root_node))
-        (start, end, column), top = self._python_spans
-        if column:
+        block, top = self._python_spans
+        if block is not None and block[2]:
             cursor_line = self._head[self._head.rfind("\n") + 1 :]
             lines = (cursor_line + completion).split("\n")
-            if all(_indentation(line) >= column for line in lines if line.strip()):
-                return "if 1:\n" + self._head[start:] + completion + self._tail[:end]
-            start, end, _ = top
-        return self._head[start:] + completion + self._tail[:end]
+            if all(_indentation(line) >= block[2] for line in lines if line.strip()):
+                return "if 1:\n" + self._head[block[0] :] + completion + self._tail[: block[1]]
+        elif block is not None:
+            top = block
+        if top is None:
+            return self._head + completion + self._tail
+        return self._head[top[0] :] + completion + self._tail[: top[1]]
 
     def _innermost_block(self) -> ts.Node:
         assert self._tree is not None
@@ -243,14 +248,18 @@ class SpliceChecker:
             node = node.parent
         return node if node is not None else self._tree.root_node
 
-    def _span(self, block: ts.Node) -> tuple[int, int, int]:
+    def _span(self, block: ts.Node) -> tuple[int, int, int] | None:
         """(where in the head, where in the tail, at which column) the statements of `block` around
         the hole begin and end: from the one before the hole (or around it) to the end of the one
-        after it, whole lines. A statement that starts right at the hole counts as after it: the
-        completion may as well continue the body of the one before."""
+        after it, whole lines; None where they have an error. A statement that starts right at the
+        hole counts as after it: the completion may as well continue the body of the one before."""
         children = [child for child in block.named_children if child.type != "comment"]
         before = [child for child in children if child.start_byte < self._start_byte]
         after = [child for child in children if child.start_byte >= self._start_byte]
+        if (block.type != "module" and block.has_error) or any(
+            node.has_error for node in before[-1:] + after[:1]
+        ):
+            return None
         hole_row = self._point[0]
         start_row = before[-1].start_point[0] if before else (0 if block.type == "module" else hole_row)
         end_row = max([hole_row] + [node.end_point[0] for node in before[-1:] + after[:1]])
