@@ -184,7 +184,8 @@ def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
     """Names read (with the index of the statement reading them) and names bound (with the index of the
     first statement that sees the binding) in a Python fragment, from its tokens; tolerant of cut-off
     code. An assignment's targets are bound from the next statement on; loop, `as`, lambda and
-    definition names from their own."""
+    definition names from their own, except in the loop's own iterable (read there before any binding,
+    a name is reported at statement -1)."""
     tokens = _tokens(code)
     reads: list[tuple[str, int]] = []
     bound: dict[str, int] = {}
@@ -195,6 +196,11 @@ def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
 
     depth = 0
     binding = ""  # the keyword whose targets are being read: "for", "as", "lambda", "def", "import"
+    # A `for` statement's iterable is evaluated before its targets are bound: `for m in range(2, m)`
+    # reads an `m` that must already exist.
+    loop_targets: set[str] = set()
+    bound_before_loop: dict[str, int] = {}
+    in_iterable = False
     for index, (kind, value) in enumerate(tokens):
         previous = tokens[index - 1][1] if index else ""
         following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
@@ -204,6 +210,7 @@ def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
         if kind == tokenize.OP:
             depth += value in "([{"
             depth -= value in ")]}"
+            in_iterable = in_iterable and not (value == ":" and depth == 0)
             if (value == ":" and binding == "lambda") or (value == "(" and binding == "def"):
                 binding = ""
             continue
@@ -211,13 +218,18 @@ def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
             continue
         if value in ("for", "lambda", "def", "class", "import", "as", "global", "nonlocal"):
             binding = value
+            if value == "for" and depth == 0:
+                loop_targets, bound_before_loop = set(), dict(bound)
             continue
         if value == "in" and binding == "for":
             binding = ""
+            in_iterable = depth == 0
             continue
         if keyword.iskeyword(value) or previous == ".":
             continue
         if binding:
+            if binding == "for" and depth == 0:
+                loop_targets.add(value)
             bind(value, statement)
             if binding in ("as", "def", "class"):
                 binding = ""
@@ -229,6 +241,9 @@ def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
             continue
         if following == "=":
             bind(value, statement + 1)
+            continue
+        if in_iterable and value in loop_targets and bound_before_loop.get(value, statement + 1) > statement:
+            reads.append((value, -1))  # read before the loop binds it, and nothing bound it earlier
             continue
         if following.endswith("=") and following not in ("==", "<=", ">=", "!="):
             reads.append((value, statement))  # `x += 1` reads x: it must exist already
