@@ -42,6 +42,7 @@ class Candidate:
     endless: bool = False  # it leaves a `while` loop that can never end (loops.py)
     misused_literals: tuple[str, ...] = ()  # values it assigns that the code after misuses (value_kinds.py)
     duplicate_keys: tuple[str, ...] = ()  # dict keys it writes that its dict already has (dict_keys.py)
+    reused_loop_names: tuple[str, ...] = ()  # loop variables of an enclosing loop its loop reuses (loops.py)
     notes: tuple[str, ...] = ()
 
     @property
@@ -59,6 +60,7 @@ class Candidate:
             self.shadows,
             self.misused_literals,
             self.duplicate_keys,
+            self.reused_loop_names,
         )
         return sum(map(len, counts)) + self.unreachable + self.no_effect + self.endless
 
@@ -77,6 +79,7 @@ class Candidate:
             and not self.endless
             and not self.misused_literals
             and not self.duplicate_keys
+            and not self.reused_loop_names
         )
 
 

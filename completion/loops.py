@@ -256,3 +256,45 @@ def _loops_query() -> ts.Query | None:
 def _identifiers_query() -> ts.Query | None:
     language = language_for_tree("python")
     return ts.Query(language, "(identifier) @name") if language else None
+
+
+def reused_loop_names(tree: ts.Tree | None, start_byte: int, end_byte: int) -> list[str]:
+    """Targets of a `for` loop the completion writes that an enclosing `for` loop of the same
+    function already uses: the inner loop overwrites the outer loop's variable, which the rest of
+    the outer body then reads wrong (the 0.5B model wrote `for 下标 in range(2, 整数):` inside
+    `for 下标 in range(2, 101):`, HumanEval/75 with Chinese names)."""
+    query = _for_query()
+    if tree is None or query is None:
+        return []
+    cursor = ts.QueryCursor(query)
+    cursor.set_byte_range(start_byte, max(end_byte, start_byte + 1))
+    reused: list[str] = []
+    for loop in cursor.captures(tree.root_node).get("loop", ()):
+        if not start_byte <= loop.start_byte < max(end_byte, start_byte + 1):
+            continue
+        names = _targets(loop)
+        outer = loop.parent
+        while outer is not None and outer.type not in _OWN_SCOPES:
+            if outer.type == "for_statement":
+                reused += [name for name in _targets(outer) & names if name not in reused and name != "_"]
+            outer = outer.parent
+    return reused
+
+
+def _targets(loop: ts.Node) -> set[str]:
+    left = loop.child_by_field_name("left")
+    if left is None:
+        return set()
+    if left.type == "identifier":
+        return {_text(left)}
+    return {
+        _text(node)
+        for node in _identifiers(left)
+        if node.parent is not None and node.parent.type != "attribute"
+    }
+
+
+@cache
+def _for_query() -> ts.Query | None:
+    language = language_for_tree("python")
+    return ts.Query(language, "(for_statement) @loop") if language else None

@@ -25,7 +25,7 @@ from daima.text import TextDocument
 from . import words
 from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
 from .dict_keys import duplicate_keys
-from .loops import endless_loops
+from .loops import endless_loops, reused_loop_names
 from .names import binds, first_word, index_names, unresolved_names, visible_names
 from .needs import (
     BLOCK_KEYWORDS,
@@ -219,6 +219,7 @@ def _variant(
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
         avoid |= set(candidate.dead_stores) | set(candidate.shadows) | set(candidate.misused_literals)
+        avoid |= set(candidate.reused_loop_names)
         avoid |= {first_word(key.strip("'\"")) for key in candidate.duplicate_keys if key[:1] in "'\""}
         if candidate.repeats_suffix:
             repeated.add(first_word(candidate.text))
@@ -360,15 +361,18 @@ def _check(
         endless = endless_loops(checker.spliced_tree(valid), checker.hole_byte, hole_end)
     if endless:
         notes.append("leaves a loop that never ends (nothing changes " + "; ".join(endless) + ")")
-    misused, repeated_keys = [], []
+    misused, repeated_keys, reused = [], [], []
     if language == "python" and parses and valid.strip():
         hole_end = checker.hole_byte + len(valid.encode("utf-8"))
         misused = misused_values(checker.spliced_tree(valid), checker.hole_byte, hole_end)
         repeated_keys = duplicate_keys(checker.spliced_tree(valid), checker.hole_byte, hole_end)
+        reused = reused_loop_names(checker.spliced_tree(valid), checker.hole_byte, hole_end)
     if misused:
         notes.append("; ".join(map(str, misused)))
     if repeated_keys:
         notes.append("repeats a key its dict already has: " + ", ".join(repeated_keys))
+    if reused:
+        notes.append("reuses the variable of a loop around it: " + ", ".join(reused))
     return replace(
         candidate,
         text=valid,
@@ -384,6 +388,7 @@ def _check(
         endless=bool(endless),
         misused_literals=tuple(misuse.literal for misuse in misused),
         duplicate_keys=tuple(repeated_keys),
+        reused_loop_names=tuple(reused),
         notes=tuple(notes),
     )
 

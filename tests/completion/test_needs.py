@@ -331,3 +331,14 @@ def test_steering_pushes_down_the_word_of_a_repeated_string_key(qwen_engine: Any
     assert not (
         _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [number], qwen_engine, _Needs()).logit_bias
     )
+
+
+def test_steering_pushes_down_a_reused_loop_variable(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN, Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    reused = Candidate(text="for 下标 in range(2, 整数):", reused_loop_names=("下标",))
+    assert not reused.ok and reused.problems == 1
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [reused], qwen_engine, _Needs())
+    assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 下标")[0]) == PUSH_DOWN
