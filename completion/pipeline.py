@@ -23,9 +23,8 @@ from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationSt
 from daima.text import TextDocument
 
 from . import words
+from .behaviour import Behaviour, behaviour
 from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
-from .dict_keys import duplicate_keys
-from .loops import endless_loops, reused_loop_names
 from .names import binds, first_word, index_names, unresolved_names, visible_names
 from .needs import (
     BLOCK_KEYWORDS,
@@ -45,7 +44,6 @@ from .prompt import Prompt, build_prompt
 from .suffix import is_duplicate_of_suffix
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
 from .templates import FimTemplate, match_template
-from .value_kinds import misused_values
 
 log = logging.getLogger(__name__)
 
@@ -321,8 +319,9 @@ def _check(
     needs: _Needs,
     suffix: str = "",
 ) -> Candidate:
-    """Cut the candidate to what keeps the file valid; record the names it reads that do not exist and
-    the names the code after it needs that it leaves unbound."""
+    """Cut the candidate to what keeps the file valid, and record what the checks find: names it reads
+    that do not exist, what the code after it needs and does not get (needs.py), and what it would do
+    wrong when it runs (behaviour.py)."""
     notes = list(candidate.notes)
     text = candidate.text
     valid = longest_valid_prefix(checker, text) if checker.available else text
@@ -355,24 +354,8 @@ def _check(
     shadowed = shadowed_builtins(line_before, valid) if language == "python" else []
     if shadowed:
         notes.append("assigns a builtin: " + ", ".join(shadowed))
-    endless = []
-    if language == "python" and parses and valid.strip():
-        hole_end = checker.hole_byte + len(valid.encode("utf-8"))
-        endless = endless_loops(checker.spliced_tree(valid), checker.hole_byte, hole_end)
-    if endless:
-        notes.append("leaves a loop that never ends (nothing changes " + "; ".join(endless) + ")")
-    misused, repeated_keys, reused = [], [], []
-    if language == "python" and parses and valid.strip():
-        hole_end = checker.hole_byte + len(valid.encode("utf-8"))
-        misused = misused_values(checker.spliced_tree(valid), checker.hole_byte, hole_end)
-        repeated_keys = duplicate_keys(checker.spliced_tree(valid), checker.hole_byte, hole_end)
-        reused = reused_loop_names(checker.spliced_tree(valid), checker.hole_byte, hole_end)
-    if misused:
-        notes.append("; ".join(map(str, misused)))
-    if repeated_keys:
-        notes.append("repeats a key its dict already has: " + ", ".join(repeated_keys))
-    if reused:
-        notes.append("reuses the variable of a loop around it: " + ", ".join(reused))
+    found = behaviour(checker, valid, language) if checker.available else Behaviour()
+    notes += found.notes
     return replace(
         candidate,
         text=valid,
@@ -385,10 +368,10 @@ def _check(
         no_effect=no_effect,
         dead_stores=tuple(dead),
         shadows=tuple(shadowed),
-        endless=bool(endless),
-        misused_literals=tuple(misuse.literal for misuse in misused),
-        duplicate_keys=tuple(repeated_keys),
-        reused_loop_names=tuple(reused),
+        endless=bool(found.endless),
+        misused_literals=tuple(misuse.literal for misuse in found.misused),
+        duplicate_keys=found.duplicate_keys,
+        reused_loop_names=found.reused_loop_names,
         notes=tuple(notes),
     )
 
