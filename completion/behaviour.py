@@ -3,7 +3,8 @@ code around the hole as a tree, gathered in one place for the pipeline.
 
 Each check lives in its own module and speaks only when it is sure: `loops.py` (a `while` loop left
 unable to end, a `for` loop reusing the variable of a loop around it), `value_kinds.py` (a literal the
-code after misuses), `dict_keys.py` (a key its dict literal already has).
+code after misuses), `dict_keys.py` (a key its dict literal already has), `scopes.py` (a name it makes
+local to its function and reads before binding it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from .dict_keys import duplicate_keys
 from .loops import endless_loops, reused_loop_names
+from .scopes import locals_read_before_bound
 from .syntax import SpliceChecker
 from .value_kinds import Misuse, misused_values
 
@@ -24,6 +26,7 @@ class Behaviour:
     misused: tuple[Misuse, ...] = ()
     duplicate_keys: tuple[str, ...] = ()
     reused_loop_names: tuple[str, ...] = ()
+    read_before_bound: tuple[str, ...] = ()  # names it makes local and reads first (UnboundLocalError)
 
     @property
     def notes(self) -> list[str]:
@@ -35,6 +38,10 @@ class Behaviour:
             notes.append("repeats a key its dict already has: " + ", ".join(self.duplicate_keys))
         if self.reused_loop_names:
             notes.append("reuses the variable of a loop around it: " + ", ".join(self.reused_loop_names))
+        if self.read_before_bound:
+            notes.append(
+                "reads a name it makes local before binding it: " + ", ".join(self.read_before_bound)
+            )
         return notes
 
 
@@ -50,4 +57,5 @@ def behaviour(checker: SpliceChecker, completion: str, language: str) -> Behavio
         misused=tuple(misused_values(tree, start, end)),
         duplicate_keys=tuple(duplicate_keys(tree, start, end)),
         reused_loop_names=tuple(reused_loop_names(tree, start, end)),
+        read_before_bound=tuple(locals_read_before_bound(tree, start, end)),
     )

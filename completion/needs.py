@@ -116,7 +116,7 @@ def needed_names(tree: ts.Tree | None, hole_byte: int, *, known: Iterable[str] =
     """
     if tree is None:
         return []
-    function = _enclosing_function(tree.root_node, hole_byte)
+    function = enclosing_function(tree.root_node, hole_byte)
     if function is None:
         return []
     everywhere: set[str] = set(PYTHON_BUILTINS) | set(known)
@@ -130,7 +130,7 @@ def needed_names(tree: ts.Tree | None, hole_byte: int, *, known: Iterable[str] =
         if node.text is None:
             continue
         name = node.text.decode("utf-8", "replace")
-        role, anchor = _role(node)
+        role, anchor = identifier_role(node)
         after = hole_byte <= node.start_byte < function.end_byte
         if role == "bind" and after and anchor is not None:
             later.setdefault(name, []).append(_binding_reach(anchor))
@@ -154,7 +154,7 @@ def names_around_in_function(tree: ts.Tree | None, hole_byte: int) -> frozenset[
     end, or without a tree. A completion that binds a new name none of them is, is a dead store."""
     if tree is None:
         return None
-    function = _enclosing_function(tree.root_node, hole_byte)
+    function = enclosing_function(tree.root_node, hole_byte)
     query = _identifiers_query()
     if function is None or function.text is None or query is None:
         return None
@@ -286,7 +286,7 @@ def left_unbound(needed: Iterable[str], line_before_cursor: str, completion: str
     return [name for name in needed if name not in bound]
 
 
-def _enclosing_function(root: ts.Node, byte: int) -> ts.Node | None:
+def enclosing_function(root: ts.Node, byte: int) -> ts.Node | None:
     node: ts.Node | None = root.descendant_for_byte_range(byte, byte)
     while node is not None:
         if node.type == "function_definition" and node.start_byte < byte <= node.end_byte:
@@ -295,7 +295,7 @@ def _enclosing_function(root: ts.Node, byte: int) -> ts.Node | None:
     return None
 
 
-def _role(identifier: ts.Node) -> tuple[str, ts.Node | None]:
+def identifier_role(identifier: ts.Node) -> tuple[str, ts.Node | None]:
     """("bind" | "read" | "skip", the node that binds it) — skip: attribute and keyword names."""
     child, parent = identifier, identifier.parent
     while parent is not None:

@@ -223,6 +223,14 @@ def _variant(
             repeated.add(first_word(candidate.text))
         elif candidate.broke_the_file or candidate.unreachable or candidate.endless:
             avoid.add(first_word(candidate.uncut or candidate.text))
+        if (
+            candidate.broke_the_file
+            and not needs.opens_block
+            and _is_header(candidate.uncut or candidate.text)
+        ):
+            avoid |= set(
+                BLOCK_KEYWORDS
+            )  # a header with no body below it: any other header fails the same way
     avoid -= {"", *needs.names}
     repeated -= {"", *needs.names}
     forced = _forced_start(request, tried, needs)
@@ -239,6 +247,11 @@ def _variant(
     if new and not any(c.steered and c.forced == forced and c.bias == len(bias) for c in tried):
         return steering
     return replace(steering, temperature=0.7, top_p=0.95, seed=attempt)
+
+
+def _is_header(line: str) -> bool:
+    """A Python block header (`for x in y:`, `else:`) with nothing after its colon."""
+    return first_word(line) in BLOCK_KEYWORDS and line.rstrip().endswith(":")
 
 
 def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: _Needs) -> str:
@@ -356,6 +369,7 @@ def _check(
         notes.append("assigns a builtin: " + ", ".join(shadowed))
     found = behaviour(checker, valid, language) if checker.available else Behaviour()
     notes += found.notes
+    missing += [name for name in found.read_before_bound if name not in missing]  # unbound when it runs
     return replace(
         candidate,
         text=valid,

@@ -342,3 +342,41 @@ def test_steering_pushes_down_a_reused_loop_variable(qwen_engine: Any) -> None:
     assert not reused.ok and reused.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [reused], qwen_engine, _Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 下标")[0]) == PUSH_DOWN
+
+
+def test_steering_pushes_down_every_block_keyword_after_a_header_with_no_body(qwen_engine: Any) -> None:
+    from daima.completion.candidates import PUSH_DOWN, Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    # `for 序号 in range(len(已排序数组)):` above a line of the same indentation (HumanEval/109 with
+    # Chinese names) was cut to nothing; with only `for` pushed down the model wrote `if …:` next.
+    header = Candidate(text="", uncut="for 序号 in range(len(已排序数组)):")
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, _Needs())
+    bias = steered.logit_bias or {}
+    assert all(
+        bias.get(qwen_engine.tokenize(word)[0]) == PUSH_DOWN for word in ("for", "if", "while", "else")
+    )
+    # Where the next line is indented deeper a header is what the line needs: only its word goes.
+    opens = _variant(
+        GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, _Needs(opens_block=True)
+    )
+    assert (opens.logit_bias or {}).get(qwen_engine.tokenize("if")[0], 0) >= 0
+
+
+def test_a_name_the_completion_makes_local_and_reads_first_is_unresolved() -> None:
+    from daima.completion.candidates import Candidate
+    from daima.completion.pipeline import _check, _Needs
+
+    document = (
+        "def 最大质因数(整数):\n    def 是质数(数值):\n        if 数值 % 2 == 0:\n            \n"
+        "        return True\n    return 是质数(整数)\n"
+    )
+    hole = document.index("            \n") + 12
+    checker = SpliceChecker(document, hole, hole, "python")
+    visible = {"整数", "数值", "是质数", "最大质因数", "True"}
+    checked = _check(Candidate(text="整数 //= 2"), checker, visible, "python", _Needs(line_before=" " * 12))
+    assert checked.unresolved == ("整数",) and not checked.ok
+    assert "reads a name it makes local before binding it: 整数" in checked.notes
+    fine = _check(Candidate(text="return False"), checker, visible, "python", _Needs(line_before=" " * 12))
+    assert fine.ok
