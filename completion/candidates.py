@@ -91,18 +91,7 @@ def choose(candidates: list[Candidate]) -> Candidate | None:
         if candidate.ok:
             return candidate
     usable = [c for c in candidates if c.text.strip() and not c.repeats_suffix] or candidates
-    return min(
-        usable,
-        key=lambda c: (
-            not c.parses,
-            len(c.unresolved)
-            + len(c.unbound)
-            + c.unreachable
-            + c.no_effect
-            + len(c.dead_stores)
-            + len(c.shadows),
-        ),
-    )
+    return min(usable, key=lambda c: (not c.parses, c.problems))
 
 
 def bias_for_names(

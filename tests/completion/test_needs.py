@@ -380,3 +380,12 @@ def test_a_name_the_completion_makes_local_and_reads_first_is_unresolved() -> No
     assert "reads a name it makes local before binding it: 整数" in checked.notes
     fine = _check(Candidate(text="return False"), checker, visible, "python", _Needs(line_before=" " * 12))
     assert fine.ok
+
+
+def test_choose_counts_every_kind_of_problem() -> None:
+    from daima.completion.candidates import Candidate, choose
+
+    endless_and_misused = Candidate(text="结果 = ''", endless=True, misused_literals=("''",))
+    one_unresolved = Candidate(text="结果 = 列表", unresolved=("列表",))
+    assert endless_and_misused.problems == 2 and one_unresolved.problems == 1
+    assert choose([endless_and_misused, one_unresolved]) is one_unresolved
