@@ -56,6 +56,7 @@ class Record:
     reason: str
     seconds: float
     candidates: int = 1
+    notes: tuple[str, ...] = ()  # what daima's checks did (Suggestion.notes)
 
 
 def sample_tasks(problems: list[Problem], size: int, seed: int) -> list[Task]:
@@ -74,8 +75,11 @@ def naive_completion(engine: Engine, task: Task, max_tokens: int) -> str:
     return engine.stream(request).text().split("\n", 1)[0]
 
 
-def daima_completion(engine: Engine, task: Task, options: CompletionOptions) -> tuple[str, int]:
-    """daima's pipeline at the hole, as an editor would call it; returns the line it leaves and candidates."""
+def daima_completion(
+    engine: Engine, task: Task, options: CompletionOptions
+) -> tuple[str, int, tuple[str, ...]]:
+    """daima's pipeline at the hole, as an editor would call it; returns the line it leaves, the
+    candidates it took and the notes of the one it chose."""
     text = task.prefix + task.suffix
     document = TextDocument("file:///humaneval.py", text, language_id="python")
     suggestion = complete(
@@ -87,9 +91,9 @@ def daima_completion(engine: Engine, task: Task, options: CompletionOptions) -> 
         language_id="python",
     )
     if suggestion is None:
-        return "", 0
+        return "", 0, ()
     filled = text[: suggestion.start] + suggestion.text + text[suggestion.end :]
-    return filled[len(task.prefix) : len(filled) - len(task.suffix)], suggestion.candidates
+    return filled[len(task.prefix) : len(filled) - len(task.suffix)], suggestion.candidates, suggestion.notes
 
 
 def evaluate(
@@ -140,10 +144,11 @@ def _run_one(
 ) -> Record:
     began = time.monotonic()
     candidates = 1
+    notes: tuple[str, ...] = ()
     if source == "naive":
         line = naive_completion(engine, task, config.max_tokens)
     else:
-        line, candidates = daima_completion(engine, task, options)
+        line, candidates, notes = daima_completion(engine, task, options)
     seconds = time.monotonic() - began
     passed, reason = run_tests(task.prefix + line + task.suffix, task.problem, timeout=config.test_timeout_s)
     return Record(
@@ -157,6 +162,7 @@ def _run_one(
         reason=reason,
         seconds=round(seconds, 2),
         candidates=candidates,
+        notes=notes,
     )
 
 

@@ -124,3 +124,6 @@ def test_runner_on_the_tiny_engine(tiny_engine: Any, problems: list[humaneval.Pr
         (v, s) for v in ("en", "zh") for s in ("naive", "daima")
     }
     assert set(summary["results"]) == {"en", "zh"} and summary["tasks"] == 2
+    # Each record says what daima's checks did with the suggestion it chose (none for naive).
+    assert all(isinstance(r["notes"], list) for r in lines)
+    assert all(r["notes"] == [] for r in lines if r["source"] == "naive")
