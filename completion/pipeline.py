@@ -42,7 +42,7 @@ from .needs import (
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
 from .suffix import is_duplicate_of_suffix
-from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
+from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
 from .templates import FimTemplate, match_template
 
 log = logging.getLogger(__name__)
@@ -340,6 +340,8 @@ def _check(
     valid = longest_valid_prefix(checker, text) if checker.available else text
     if valid == text.rstrip() + ",":
         notes.append("added the comma the next item needs")
+    elif valid and language == "python" and valid == python_header(text):
+        notes.append("kept the header: its body is the code below it")
     elif valid != text:
         notes.append(f"cut to keep the file valid ({len(text) - len(valid)} characters dropped)")
     parses = checker.parses(valid) if checker.available else True

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+import io
 import logging
+import tokenize
 from functools import cache
 from pathlib import Path
 
@@ -118,6 +120,10 @@ class SpliceChecker:
     @property
     def available(self) -> bool:
         return self._tree is not None
+
+    @property
+    def is_python(self) -> bool:
+        return self._python
 
     @property
     def tree(self) -> ts.Tree | None:
@@ -287,7 +293,8 @@ def longest_valid_prefix(checker: SpliceChecker, completion: str) -> str:
     """The completion, or what of it fits the file: without closing brackets at its end that the code
     after the cursor already closes (`dic = {}` above the dict's items, `f(x))` before `)`), or a
     one-line item with the comma the next item needs (`'three': 3` above `'four': 4,`), else its
-    longest line-prefix that keeps a valid file valid ("" when none does)."""
+    longest line-prefix that keeps a valid file valid ("" when none does). A one-line Python compound
+    statement whose body is already the indented code below it keeps only its header."""
     if checker.parses(completion):
         return completion
     closed = _without_extra_closers(checker, completion)
@@ -296,6 +303,9 @@ def longest_valid_prefix(checker: SpliceChecker, completion: str) -> str:
     separated = completion.rstrip() + ","
     if "\n" not in completion.strip() and checker.parses(separated):
         return separated  # an item of a list, dict or call with the next item below it
+    header = python_header(completion) if checker.is_python else None
+    if header is not None and checker.parses(header):
+        return header  # `if n % j == 0: return False` above its own body, indented below it
     if checker.keeps_validity(completion):
         return completion
     lines = completion.split("\n")
@@ -304,6 +314,37 @@ def longest_valid_prefix(checker: SpliceChecker, completion: str) -> str:
         if candidate.strip() and checker.parses(candidate):
             return candidate
     return ""
+
+
+_HEADER_KEYWORDS = frozenset(
+    {"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "def", "class", "async"}
+)
+
+
+def python_header(completion: str) -> str | None:
+    """`if cond:` for a one-line compound statement `if cond: body` (the header of any block keyword,
+    up to its colon outside brackets and lambdas), else None."""
+    line = completion.strip("\n")
+    if "\n" in line or line.lstrip().split(" ", 1)[0].rstrip(":") not in _HEADER_KEYWORDS:
+        return None
+    depth = lambdas = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.NAME and token.string == "lambda" and depth == 0:
+                lambdas += 1
+            elif token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+            elif token.type == tokenize.OP and token.string == ":" and depth == 0:
+                if lambdas:
+                    lambdas -= 1
+                    continue
+                header, body = line[: token.end[1]], line[token.end[1] :]
+                return header.rstrip() if body.strip() and not body.lstrip().startswith("#") else None
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    return None
 
 
 _CLOSERS = ")]};"  # with the statement end that follows them in C-like languages (`{};`)

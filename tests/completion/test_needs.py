@@ -389,3 +389,20 @@ def test_choose_counts_every_kind_of_problem() -> None:
     one_unresolved = Candidate(text="结果 = 列表", unresolved=("列表",))
     assert endless_and_misused.problems == 2 and one_unresolved.problems == 1
     assert choose([endless_and_misused, one_unresolved]) is one_unresolved
+
+
+def test_a_one_line_if_above_its_own_body_is_cut_to_its_header_and_says_so() -> None:
+    from daima.completion.candidates import Candidate
+    from daima.completion.pipeline import _check, _Needs
+
+    document = (
+        "def 是质数(整数):\n    for 序号 in range(2, 整数):\n        \n"
+        "            return False\n    return True\n"
+    )
+    hole = document.index("        \n") + 8
+    checker = SpliceChecker(document, hole, hole, "python")
+    needs = _Needs(line_before=" " * 8, opens_block=True)
+    candidate = Candidate(text="if 整数 % 序号 == 0: return False")
+    checked = _check(candidate, checker, {"整数", "序号", "range", "False", "True"}, "python", needs)
+    assert checked.text == "if 整数 % 序号 == 0:" and checked.ok
+    assert "kept the header: its body is the code below it" in checked.notes
