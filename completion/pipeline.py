@@ -213,13 +213,19 @@ def _variant(
         return request
     avoid = {name for candidate in tried for name in candidate.unresolved}
     repeated = set()
+    kept_keyword = ""
     for candidate in tried:
         if candidate.unbound:
             avoid |= binds(candidate.text) - set(needs.names)
         avoid |= set(candidate.dead_stores) | set(candidate.shadows) | set(candidate.misused_literals)
         avoid |= set(candidate.reused_loop_names)
         avoid |= {first_word(key.strip("'\"")) for key in candidate.duplicate_keys if key[:1] in "'\""}
-        if candidate.repeats_suffix:
+        if candidate.repeats_suffix and _needed_keyword(candidate.text, needs):
+            # `if num > 0:` copied from below where the line must open a block: keep the keyword,
+            # push down what followed it.
+            kept_keyword = kept_keyword or first_word(candidate.text)
+            repeated.add(first_word(candidate.text[len(kept_keyword) :]))
+        elif candidate.repeats_suffix:
             repeated.add(first_word(candidate.text))
         elif candidate.broke_the_file or candidate.unreachable or candidate.endless:
             avoid.add(first_word(candidate.uncut or candidate.text))
@@ -228,12 +234,12 @@ def _variant(
             and not needs.opens_block
             and _is_header(candidate.uncut or candidate.text)
         ):
-            avoid |= set(
-                BLOCK_KEYWORDS
-            )  # a header with no body below it: any other header fails the same way
+            avoid |= set(BLOCK_KEYWORDS)  # a header with no body below it: any other header fails too
     avoid -= {"", *needs.names}
     repeated -= {"", *needs.names}
     forced = _forced_start(request, tried, needs)
+    if kept_keyword and forced == request.forced_prefix == "" and needs.at_statement_start:
+        forced = kept_keyword
     if forced.endswith(" =") and forced != request.forced_prefix:
         avoid.add(forced[:-2].strip())  # nothing binds the name yet, so its value cannot read it
     broken = any(candidate.broke_the_file for candidate in tried)
@@ -247,6 +253,18 @@ def _variant(
     if new and not any(c.steered and c.forced == forced and c.bias == len(bias) for c in tried):
         return steering
     return replace(steering, temperature=0.7, top_p=0.95, seed=attempt)
+
+
+def _needed_keyword(line: str, needs: _Needs) -> bool:
+    """True when the line's first word is a keyword the hole needs, followed by a name: a block
+    header's where the next line is indented deeper, `return`'s or `raise`'s where nothing follows
+    in the block."""
+    word = first_word(line)
+    if not first_word(line[len(word) :]):
+        return False
+    if word in ("if", "for", "while", "with"):
+        return needs.opens_block
+    return word in ("return", "raise") and not needs.code_follows and not needs.opens_block
 
 
 def _is_header(line: str) -> bool:

@@ -406,3 +406,27 @@ def test_a_one_line_if_above_its_own_body_is_cut_to_its_header_and_says_so() -> 
     checked = _check(candidate, checker, {"整数", "序号", "range", "False", "True"}, "python", needs)
     assert checked.text == "if 整数 % 序号 == 0:" and checked.ok
     assert "kept the header: its body is the code below it" in checked.notes
+
+
+def test_a_repeated_line_keeps_the_keyword_the_hole_needs_and_pushes_down_what_followed(
+    qwen_engine: Any,
+) -> None:
+    from daima.completion.candidates import PUSH_DOWN_REPEAT, Candidate
+    from daima.completion.pipeline import _Needs, _variant
+    from daima.model.api import GenerationRequest
+
+    request = GenerationRequest(prompt="…", max_tokens=16)
+    # `if num > 0:` copied from the line below where the line must open a block (HumanEval/99).
+    header = Candidate(text="if 数值 > 0:", repeats_suffix=True)
+    steered = _variant(request, 1, [header], qwen_engine, _Needs(opens_block=True))
+    assert steered.forced_prefix == "if"
+    bias = steered.logit_bias or {}
+    assert bias.get(qwen_engine.tokenize(" 数值")[0]) == PUSH_DOWN_REPEAT
+    assert qwen_engine.tokenize("if")[0] not in bias
+    # `return y - 1` copied from the dedented line below, where the block ends (HumanEval/102).
+    returned = Candidate(text="return 乙 - 1", repeats_suffix=True)
+    assert _variant(request, 1, [returned], qwen_engine, _Needs()).forced_prefix == "return"
+    # Where code follows in the block a `return` cannot be kept: its word is pushed down as before.
+    follows = _variant(request, 1, [returned], qwen_engine, _Needs(code_follows=True))
+    assert follows.forced_prefix == ""
+    assert (follows.logit_bias or {}).get(qwen_engine.tokenize("return")[0]) == PUSH_DOWN_REPEAT
