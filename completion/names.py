@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 PYTHON_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 _IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
-_PYTHON_SCOPES = frozenset(
+PYTHON_SCOPES = frozenset(
     {
         "function_definition",
         "class_definition",
@@ -110,7 +110,7 @@ def _python_names_before(text: str, offset: int, tree: ts.Tree | None) -> set[st
         node = stack.pop()
         if node.start_byte >= hole:
             continue
-        if node.type in _PYTHON_SCOPES and _closed_before(node, hole, column, source):
+        if node.type in PYTHON_SCOPES and _closed_before(node, hole, column, source):
             name = node.child_by_field_name("name")
             if name is not None and name.text is not None:
                 names.add(name.text.decode("utf-8", "replace"))  # `def f` binds f outside f

@@ -21,21 +21,10 @@ from functools import cache
 
 import tree_sitter as ts
 
+from .names import PYTHON_SCOPES
 from .needs import enclosing_function, identifier_role
 from .syntax import language_for_tree
 
-# Scopes inside a function whose names are not the function's own.
-_NESTED_SCOPES = frozenset(
-    {
-        "function_definition",
-        "class_definition",
-        "lambda",
-        "list_comprehension",
-        "set_comprehension",
-        "dictionary_comprehension",
-        "generator_expression",
-    }
-)
 _DECLARATIONS = frozenset({"global_statement", "nonlocal_statement"})
 
 
@@ -116,7 +105,7 @@ def _nearest_definition(node: ts.Node, function: ts.Node) -> ts.Node | None:
 def _in_nested_scope(node: ts.Node, function: ts.Node) -> bool:
     parent = node.parent
     while parent is not None and parent.id != function.id:
-        if parent.type in _NESTED_SCOPES:
+        if parent.type in PYTHON_SCOPES:  # its names are not the function's own
             return True
         parent = parent.parent
     return False
