@@ -48,6 +48,17 @@ PYTHON_SCOPES = frozenset(
 _WORD = re.compile(r"\s*([^\W\d]\w*)")
 
 
+def in_nested_scope(node: ts.Node, outer: ts.Node, scopes: frozenset[str] = PYTHON_SCOPES) -> bool:
+    """True when one of `scopes` lies between `node` and its ancestor `outer`: the node then belongs to
+    that inner scope, not to `outer`."""
+    parent = node.parent
+    while parent is not None and parent.id != outer.id:
+        if parent.type in scopes:
+            return True
+        parent = parent.parent
+    return False
+
+
 def document_names(text: str, language_id: str) -> set[str]:
     """Identifiers that occur as code (not strings or comments) in `text`."""
     parser = parser_for(language_id)

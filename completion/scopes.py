@@ -21,7 +21,7 @@ from functools import cache
 
 import tree_sitter as ts
 
-from .names import PYTHON_SCOPES
+from .names import in_nested_scope
 from .needs import enclosing_function, identifier_role
 from .syntax import language_for_tree
 
@@ -47,7 +47,7 @@ def locals_read_before_bound(tree: ts.Tree | None, start_byte: int, end_byte: in
             bound_elsewhere.add(name)
         elif role in ("bind", "read-and-bind"):
             bound_here[name] = min(bound_here.get(name, at), at)
-        reads = role == "read-and-bind" or (role == "read" and not _in_nested_scope(node, function))
+        reads = role == "read-and-bind" or (role == "read" and not in_nested_scope(node, function))
         if inside and reads:
             reads_here.append((node.start_byte, name))
     found: list[str] = []
@@ -100,15 +100,6 @@ def _nearest_definition(node: ts.Node, function: ts.Node) -> ts.Node | None:
             return parent
         parent = parent.parent
     return None
-
-
-def _in_nested_scope(node: ts.Node, function: ts.Node) -> bool:
-    parent = node.parent
-    while parent is not None and parent.id != function.id:
-        if parent.type in PYTHON_SCOPES:  # its names are not the function's own
-            return True
-        parent = parent.parent
-    return False
 
 
 def _in_class_body(root: ts.Node, byte: int, function: ts.Node) -> bool:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import tree_sitter as ts
 
+from .names import in_nested_scope
 from .syntax import language_for_tree
 
 # Literal node types → the Python type whose attributes decide which methods exist.
@@ -58,6 +59,8 @@ _CONSTRUCTORS: dict[str, type] = {
     kind.__name__: kind for kind in (int, float, str, list, dict, set, tuple, bool)
 }
 _BINDERS = frozenset({"assignment", "for_statement", "for_in_clause", "named_expression", "delete_statement"})
+# Code in these runs at another time than the statement around it; comprehensions run at once, so they
+# are left out: a use inside one is a use here.
 _NESTED_SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
 
 
@@ -113,7 +116,7 @@ def _first_misuse(name_node: ts.Node, kind: type, after: int) -> str:
     if scope.type != "function_definition":
         return ""  # module level: other modules and functions use it in ways the scan cannot see
     for node in _identifiers(scope):
-        if node.start_byte < after or _text(node) != name or _in_nested_scope(node, scope):
+        if node.start_byte < after or _text(node) != name or in_nested_scope(node, scope, _NESTED_SCOPES):
             continue
         verdict = _use(node, kind)
         if verdict is not None:
@@ -176,15 +179,6 @@ def _function_of(node: ts.Node) -> ts.Node:
     while scope.parent is not None and scope.type != "function_definition":
         scope = scope.parent
     return scope
-
-
-def _in_nested_scope(node: ts.Node, scope: ts.Node) -> bool:
-    parent = node.parent
-    while parent is not None and parent.id != scope.id:
-        if parent.type in _NESTED_SCOPES:
-            return True
-        parent = parent.parent
-    return False
 
 
 def _identifiers(node: ts.Node) -> list[ts.Node]:

@@ -9,17 +9,44 @@ LocalEngine (tiny random weights, same tokenizer) for the tests that must go thr
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from daima.completion.syntax import SpliceChecker
 from daima.config import IndexOptions
 from daima.indexer import WorkspaceIndex
 from daima.model.api import CancelToken, EngineInfo, GenerationRequest, TextStream
 
 ALIAS = "qwen2.5-coder-0.5b"
+
+
+@dataclass(frozen=True)
+class SplicedCase:
+    """A check case's completion spliced into its document: the tree and the completion's byte range."""
+
+    tree: Any
+    start_byte: int
+    end_byte: int
+
+
+def _splice_marked(document: str) -> SplicedCase:
+    """Splice the text between ⟦ and ⟧ into the rest of `document`, as the pipeline's checks see it."""
+    start, end = document.index("⟦"), document.index("⟧")
+    completion = document[start + 1 : end]
+    checker = SpliceChecker(document[:start] + document[end + 1 :], start, start, "python")
+    assert checker.parses(completion), f"the case's completion must parse: {completion!r}"
+    end_byte = checker.hole_byte + len(completion.encode("utf-8"))
+    return SplicedCase(checker.spliced_tree(completion), checker.hole_byte, end_byte)
+
+
+@pytest.fixture(scope="session")
+def splice_marked() -> Callable[[str], SplicedCase]:
+    """For data-driven check tests: a document with its completion marked ⟦like this⟧, spliced."""
+    return _splice_marked
 
 
 class TokenizerEngine:

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from daima.completion.scopes import locals_read_before_bound
-from daima.completion.syntax import SpliceChecker
 
 DATA = Path(__file__).parent.parent / "data" / "scopes" / "python.json"
 CASES = json.loads(DATA.read_text("utf-8"))["cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_locals_read_before_bound(case: dict[str, object]) -> None:
-    document = str(case["document"])
-    start, end = document.index("⟦"), document.index("⟧")
-    completion = document[start + 1 : end]
-    checker = SpliceChecker(document[:start] + document[end + 1 :], start, start, "python")
-    assert checker.parses(completion)
-    hole_end = checker.hole_byte + len(completion.encode("utf-8"))
-    found = locals_read_before_bound(checker.spliced_tree(completion), checker.hole_byte, hole_end)
+def test_locals_read_before_bound(case: dict[str, object], splice_marked: Callable[[str], Any]) -> None:
+    spliced = splice_marked(str(case["document"]))
+    found = locals_read_before_bound(spliced.tree, spliced.start_byte, spliced.end_byte)
     assert found == case["read_first"]
 
 
