@@ -33,7 +33,7 @@ from .syntax import parser_for
 log = logging.getLogger(__name__)
 
 PYTHON_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
-_IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
+IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
 PYTHON_SCOPES = frozenset(
     {
         "function_definition",
@@ -69,7 +69,7 @@ def document_names(text: str, language_id: str) -> set[str]:
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type in _IDENTIFIER_TYPES and node.text is not None:
+        if node.type in IDENTIFIER_TYPES and node.text is not None:
             names.add(node.text.decode("utf-8", "replace"))
         stack.extend(node.children)
     return names
@@ -126,7 +126,7 @@ def _python_names_before(text: str, offset: int, tree: ts.Tree | None) -> set[st
             if name is not None and name.text is not None:
                 names.add(name.text.decode("utf-8", "replace"))  # `def f` binds f outside f
             continue
-        if node.type in _IDENTIFIER_TYPES and node.end_byte <= hole and node.text is not None:
+        if node.type in IDENTIFIER_TYPES and node.end_byte <= hole and node.text is not None:
             names.add(node.text.decode("utf-8", "replace"))
         stack.extend(node.children)
     return names

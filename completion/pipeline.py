@@ -25,6 +25,7 @@ from daima.text import TextDocument
 from . import words
 from .behaviour import Behaviour, behaviour
 from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
+from .context import gather_context
 from .names import binds, first_word, index_names, unresolved_names, visible_names
 from .needs import (
     BLOCK_KEYWORDS,
@@ -41,6 +42,7 @@ from .needs import (
 )
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
+from .readings import Reading, english_reading
 from .suffix import is_duplicate_of_suffix
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
 from .templates import FimTemplate, match_template
@@ -86,12 +88,78 @@ def complete(
             return None
         return Suggestion(text=found.text, start=offset, end=offset, source="words")
     language = language_for(language_id or document.language_id, path)
+    job = _Job(engine, index, options, path, language, cancel, started)
+    reading = english_reading(document.text, offset, language) if options.english_reading else None
+    if reading is None:
+        prompt = build_prompt(
+            document, offset, engine=engine, index=index, options=options, path=path,
+            language_id=language, recent_edits=recent_edits,
+        )  # fmt: skip
+        return _complete(document, offset, prompt, job, on_partial)
+    return _complete_in_reading(reading, document, offset, job, recent_edits, on_partial)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one completion request works with, beside the document and the cursor."""
+
+    engine: Engine
+    index: Any
+    options: CompletionOptions
+    path: Path | None
+    language: str
+    cancel: CancelToken | None
+    started: float
+
+
+def _complete_in_reading(
+    reading: Reading,
+    document: TextDocument,
+    offset: int,
+    job: _Job,
+    recent_edits: Any,
+    on_partial: Callable[[str], None] | None,
+) -> Suggestion | None:
+    """Complete the document as the model reads it best (readings.py) and answer in its own names."""
+    shown = TextDocument(document.uri, reading.text, document.version, document.language_id)
+    shown_offset = reading.reading_offset(offset)
+    root = getattr(job.index, "root", None) if job.index is not None else None
+    snippets = gather_context(
+        document, offset, index=job.index, path=job.path, recent_edits=recent_edits, root=root
+    )  # fmt: skip
     prompt = build_prompt(
-        document, offset, engine=engine, index=index, options=options, path=path,
-        language_id=language, recent_edits=recent_edits,
+        shown, shown_offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
+        language_id=job.language,
+        snippets=[replace(snippet, text=reading.to_reading(snippet.text)) for snippet in snippets],
+    )  # fmt: skip
+    comment = comment_marker(job.language)
+    partial = None if on_partial is None else (lambda text: on_partial(reading.stable_partial(text, comment)))
+    found = _complete(shown, shown_offset, prompt, job, partial)
+    if found is None:
+        return None
+    start = reading.native_offset(found.start)
+    renamed_head = reading.text[reading.reading_offset(start) : found.start]  # when it starts inside a name
+    return replace(
+        found,
+        text=reading.to_native(renamed_head + found.text, comment),
+        start=start,
+        end=reading.native_offset(found.end),
+        notes=(*found.notes, f"English reading of {len(reading.aliases)} names"),
+    )
+
+
+def _complete(
+    document: TextDocument,
+    offset: int,
+    prompt: Prompt,
+    job: _Job,
+    on_partial: Callable[[str], None] | None,
+) -> Suggestion | None:
+    engine, index, options, path, language, cancel = (
+        job.engine, job.index, job.options, job.path, job.language, job.cancel
     )  # fmt: skip
     text = document.text
-    request = _request(prompt, options, started, match_template(engine.info, options.template))
+    request = _request(prompt, options, job.started, match_template(engine.info, options.template))
     checker = SpliceChecker(text, offset, offset, language)
     hole = Hole(
         prefix=text[:offset],
@@ -136,7 +204,7 @@ def complete(
         generated_tokens=stats.generated_tokens,
         candidates=len(tried),
         time_to_first_token_s=stats.time_to_first_token_s,
-        total_s=time.monotonic() - started,
+        total_s=time.monotonic() - job.started,
         notes=best.notes,
     )
 

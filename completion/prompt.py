@@ -74,8 +74,12 @@ def build_prompt(
     language_id: str = "",
     recent_edits: RecentEdits | None = None,
     tree: Any = None,
+    snippets: list[Snippet] | None = None,
 ) -> Prompt:
-    """The FIM prompt for a completion at `offset` in `document`; never raises for a too-large input."""
+    """The FIM prompt for a completion at `offset` in `document`; never raises for a too-large input.
+
+    `snippets` is cross-file context the caller gathered itself (the English reading gathers it from the
+    document's own text); by default it comes from the index and `recent_edits`."""
     options = options or CompletionOptions()
     info = engine.info
     template = match_template(info, options.template)
@@ -94,7 +98,10 @@ def build_prompt(
     specials = info.special_tokens  # atomic in the tokenizer, so the prompt can be tokenized in pieces
     available = max(0, budget - overhead)
 
-    snippets = gather_context(document, offset, index=index, path=path, recent_edits=recent_edits, root=root)
+    if snippets is None:
+        snippets = gather_context(
+            document, offset, index=index, path=path, recent_edits=recent_edits, root=root
+        )  # fmt: skip
     costs = {id(s): counter.count(template.snippet_text(s, comment=comment)) for s in snippets}
     need_prefix = _tokens_upto(document, 0, healing.cut, available, counter)
     need_suffix = _tokens_upto(document, offset, len(document.text), available, counter, forward=True)

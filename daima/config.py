@@ -59,6 +59,9 @@ class CompletionOptions:
     context_share: float = 0.25  # share of the budget for cross-file context from the index
     debounce_ms: int = 75  # used by clients; the server also drops requests superseded sooner
     disabled_languages: list[str] = field(default_factory=list)
+    # Show the model identifiers written in Chinese under English dictionary names (completion/readings.py)
+    # and map its answer back: small models pick the right existing name more often in English.
+    english_reading: bool = True
 
 
 @dataclass(kw_only=True)

@@ -41,6 +41,47 @@ def test_tiny_model_suggestion_is_well_formed(tiny_engine: Any) -> None:
         assert all(p.strip() for p in partials)
 
 
+class _PromptRecorder:
+    """The tiny real engine, keeping the prompt text of every request it serves."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+        self.prompts: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def stream(self, request: Any, cancel: Any = None) -> Any:
+        prompt = request.prompt
+        self.prompts.append(prompt if isinstance(prompt, str) else self._engine.detokenize(prompt))
+        return self._engine.stream(request, cancel)
+
+
+CHINESE_SOURCE = (
+    'def 数偶数(数字列表):\n    """数一数偶数。"""\n'
+    "    个数 = 0\n    for 数 in 数字列表:\n        ▮\n    return 个数\n"
+)
+
+
+@pytest.mark.parametrize("english_reading", [True, False])
+def test_the_model_reads_chinese_names_in_english_and_the_user_gets_them_back(
+    tiny_engine: Any, english_reading: bool
+) -> None:
+    engine = _PromptRecorder(tiny_engine)
+    options = CompletionOptions(max_time_ms=0, extra_candidates=0, english_reading=english_reading)
+    _document, cursor, suggestion = _run(engine, CHINESE_SOURCE, options=options)
+    assert engine.prompts
+    prompt = engine.prompts[0]
+    assert "数一数偶数" in prompt  # the docstring keeps its text either way
+    if english_reading:
+        assert "for number in number_list:" in prompt and "数字列表" not in prompt
+    else:
+        assert "for 数 in 数字列表:" in prompt
+    if suggestion is not None:  # random weights: whatever it wrote lands at the user's cursor
+        assert suggestion.start <= cursor == suggestion.end
+        assert "number_list" not in suggestion.text
+
+
 @pytest.mark.slow
 def test_add_returns_sum_and_nothing_after_the_block(real_engine: Any) -> None:
     suggestion = _run(real_engine, "def add(a, b):\n    ▮\n")[2]

@@ -57,6 +57,7 @@ M.defaults = {
       debounceMs = 75,
       disabledLanguages = {},
       extraCandidates = 2,
+      englishReading = true,
     },
     index = { enabled = true, maxFileKb = 1024, exclude = {}, watch = true },
     logLevel = "info",
