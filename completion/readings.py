@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import tree_sitter as ts
 
@@ -22,7 +23,7 @@ from daima.text import TextDocument
 
 from .glossary import english_name
 from .names import IDENTIFIER_TYPES, PYTHON_BUILTINS
-from .syntax import parser_for
+from .syntax import language_for_tree, parser_for
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def english_reading(text: str, cursor: int, language_id: str) -> Reading | None:
     cursor_byte = document.byte_offset(cursor)
     taken = set(PYTHON_BUILTINS) if language_id == "python" else set()
     spans: list[tuple[int, int, str]] = []
-    for node in _identifiers(tree.root_node):
+    for node in _identifiers(tree.root_node, language_id):
         name = node.text.decode("utf-8", "replace") if node.text is not None else ""
         if name.isascii():
             taken.add(name)
@@ -166,16 +167,22 @@ def _code_stretches(text: str, comment: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in stretches if a < b]
 
 
-def _identifiers(root: ts.Node) -> list[ts.Node]:
-    found: list[ts.Node] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type in IDENTIFIER_TYPES:
-            found.append(node)
-        else:
-            stack.extend(node.children)
-    return found
+def _identifiers(root: ts.Node, language_id: str) -> list[ts.Node]:
+    query = _identifiers_query(language_id)
+    if query is None:
+        return []
+    captures = ts.QueryCursor(query).captures(root)
+    return [node for nodes in captures.values() for node in nodes]
+
+
+@cache
+def _identifiers_query(language_id: str) -> ts.Query | None:
+    """One query for every identifier node type the grammar has (the walk runs in tree-sitter's C)."""
+    language = language_for_tree(language_id)
+    if language is None:
+        return None
+    kinds = [kind for kind in sorted(IDENTIFIER_TYPES) if language.id_for_node_kind(kind, True)]
+    return ts.Query(language, " ".join(f"({kind}) @name" for kind in kinds)) if kinds else None
 
 
 def _replace(text: str, mapping: dict[str, str]) -> str:
