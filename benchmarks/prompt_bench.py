@@ -2,6 +2,9 @@
 
 Usage: .venv/bin/python benchmarks/prompt_bench.py [--keystrokes N] [--out FILE.json]
 
+The English reading of Chinese identifiers (completion/readings.py), which the pipeline builds before
+the prompt when a file names things in Chinese, is timed on the same keystrokes (`reading_*`).
+
 Uses the real Qwen2.5-Coder tokenizer (tokenizer.json of the fetched 0.5B model; run `daima model
 fetch qwen2.5-coder-0.5b` first) behind a tokenizer-only engine, so only prompt building is timed. Each
 case types one character at a time at the cursor and rebuilds the prompt, as an editor would.
@@ -20,6 +23,7 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 from daima.completion.prompt import build_prompt, counter_for
+from daima.completion.readings import english_reading
 from daima.config import CompletionOptions
 from daima.model.api import EngineInfo
 from daima.model.fetch import ensure_model
@@ -59,6 +63,12 @@ def _cases() -> list[tuple[str, str, int, int]]:
             text_py.index("    def line_of") + len("    def line_of"),
             2048,
         ),
+        (
+            "2,573 generated lines (81 KB)",
+            generated[: len(generated) // 4],
+            generated.index("def 函数_1000"),
+            2048,
+        ),
         ("10,000 generated lines", generated, generated.index("def 函数_3500"), 2048),
         ("10,000 generated lines, 8k budget", generated, generated.index("def 函数_3500"), 8192),
         ("text.py x40 (12,161 lines, 480 KB)", big, len(big) // 2, 2048),
@@ -81,13 +91,17 @@ def main() -> int:
         cold = time.perf_counter() - began
         counter = counter_for(engine)
         calls_before = counter.calls
-        warm = []
+        warm, reading_times = [], []
+        reading = None
         for _ in range(args.keystrokes):
             document.replace(offset, offset, "x")
             offset += 1
             began = time.perf_counter()
             prompt = build_prompt(document, offset, engine=engine, options=options, language_id="python")
             warm.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            reading = english_reading(document.text, offset, "python")
+            reading_times.append(time.perf_counter() - began)
         row = {
             "case": name,
             "lines": document.line_count,
@@ -98,6 +112,8 @@ def main() -> int:
             "keystroke_p90_ms": round(sorted(warm)[int(len(warm) * 0.9)] * 1000, 1),
             # Pieces the token cache had to tokenize (token healing adds one call on the cursor line).
             "token_cache_misses_per_keystroke": round((counter.calls - calls_before) / len(warm), 1),
+            "reading_names": len(reading.aliases) if reading is not None else 0,
+            "reading_median_ms": round(statistics.median(reading_times) * 1000, 1),
         }
         rows.append(row)
         print(json.dumps(row, ensure_ascii=False))

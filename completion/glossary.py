@@ -26,7 +26,7 @@ import sys
 import sysconfig
 import time
 import tokenize
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from token import NAME
@@ -48,6 +48,7 @@ CODE_WORDS = "code_words.json"
 MIN_CODE_USE = 3  # rarer words are left out of code_words.json
 
 
+@lru_cache(maxsize=65536)  # a document's names come back on every keystroke
 def english_name(identifier: str) -> str | None:
     """A snake_case English name for `identifier`, or None when some Chinese part of it is not in the
     dictionary (or the dictionary is not installed). ASCII parts are kept as they are."""

@@ -19,11 +19,14 @@ from functools import cache
 
 import tree_sitter as ts
 
-from daima.text import TextDocument
-
 from .glossary import english_name
 from .names import IDENTIFIER_TYPES, PYTHON_BUILTINS
 from .syntax import language_for_tree, parser_for
+
+# The reading is rebuilt from the whole text on every request; past this size a keystroke would pay too
+# much for it (benchmarks/prompt_bench.py: about 225 ms for 10,000 lines with 5,000 Chinese names on a
+# 2-core VM), so larger files are completed in their own names.
+MAX_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -71,17 +74,19 @@ class Reading:
 
 def english_reading(text: str, cursor: int, language_id: str) -> Reading | None:
     """The English reading of `text`, or None when it has no non-ASCII identifier the dictionary can
-    gloss (or no grammar for the language)."""
+    gloss, no grammar for the language, or more than MAX_BYTES."""
     if text.isascii():
         return None
     parser = parser_for(language_id)
     if parser is None:
         return None
-    document = TextDocument("", text)
-    tree = parser.parse(document.source_bytes)
-    cursor_byte = document.byte_offset(cursor)
+    source = text.encode("utf-8", "surrogatepass")
+    if len(source) > MAX_BYTES:
+        return None
+    tree = parser.parse(source)
+    cursor_byte = len(text[:cursor].encode("utf-8", "surrogatepass"))
     taken = set(PYTHON_BUILTINS) if language_id == "python" else set()
-    spans: list[tuple[int, int, str]] = []
+    byte_spans: list[tuple[int, int, str]] = []
     for node in _identifiers(tree.root_node, language_id):
         name = node.text.decode("utf-8", "replace") if node.text is not None else ""
         if name.isascii():
@@ -89,24 +94,38 @@ def english_reading(text: str, cursor: int, language_id: str) -> Reading | None:
         elif node.start_byte < cursor_byte <= node.end_byte:
             return None  # a Chinese name being typed: only the document's own names can complete it
         else:
-            start, end = document.offset_from_byte(node.start_byte), document.offset_from_byte(node.end_byte)
-            spans.append((start, end, name))
-    spans.sort()  # the first name in the document gets the plain word when two gloss alike
+            byte_spans.append((node.start_byte, node.end_byte, name))
+    byte_spans.sort()  # the first name in the document gets the plain word when two gloss alike
     aliases: dict[str, str] = {}
-    for _, _, name in spans:
+    used: set[str] = set()
+    for _, _, name in byte_spans:
         if name in aliases:
             continue
         alias = english_name(name)
         if alias is None or not alias.isidentifier():
             continue
-        while alias in taken or alias in aliases.values():
+        while alias in taken or alias in used:
             alias += "_"
         aliases[name] = alias
+        used.add(alias)
     if not aliases:
         return None
-    return _render(
-        text, [(start, end, aliases[name]) for start, end, name in spans if name in aliases], aliases
-    )
+    spans = [
+        (start, end, aliases[name]) for start, end, name in _char_spans(source, byte_spans) if name in aliases
+    ]
+    return _render(text, spans, aliases)
+
+
+def _char_spans(source: bytes, byte_spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The sorted byte spans as character offsets, decoding the text once, piece by piece."""
+    spans: list[tuple[int, int, str]] = []
+    byte = char = 0
+    for start, end, name in byte_spans:
+        char += len(source[byte:start].decode("utf-8", "surrogatepass"))
+        length = len(source[start:end].decode("utf-8", "surrogatepass"))
+        spans.append((char, char + length, name))
+        byte, char = end, char + length
+    return spans
 
 
 def _render(text: str, spans: list[tuple[int, int, str]], aliases: dict[str, str]) -> Reading:

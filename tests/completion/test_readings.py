@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from daima.completion.readings import Reading, english_reading
+from daima.completion.readings import MAX_BYTES, Reading, english_reading
 
 DATA = Path(__file__).parent.parent / "data" / "readings" / "python.json"
 CASES = json.loads(DATA.read_text("utf-8"))["cases"]
@@ -87,3 +87,11 @@ def test_a_streamed_partial_holds_back_a_word_that_may_still_be_a_name() -> None
 
 def test_no_grammar_no_reading() -> None:
     assert english_reading("字符串 = 1\n", 0, "plaintext") is None
+
+
+def test_a_file_past_the_size_cap_is_completed_in_its_own_names() -> None:
+    line = "字符串 = 1\n"
+    under = line * (MAX_BYTES // len(line.encode("utf-8")))
+    assert english_reading(under, len(under), "python") is not None
+    over = under + line * 2
+    assert english_reading(over, len(over), "python") is None
