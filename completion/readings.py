@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import tree_sitter as ts
 
@@ -46,22 +46,29 @@ class Reading:
         """Where a reading offset lies in the native text (inside a renamed name: the name's start)."""
         return _map(reading, list(self.shared))
 
+    @cached_property  # compiled once: partials are mapped back on every streamed token
+    def _to_native(self) -> _Renamer:
+        return _Renamer({alias: name for name, alias in self.aliases.items()})
+
+    @cached_property
+    def _to_reading(self) -> _Renamer:
+        return _Renamer(self.aliases)
+
     def to_native(self, text: str, comment: str = "#") -> str:
         """The model's text with the reading's names replaced by the document's own, in its code only:
         `# the total` stays English, while `f"{total}"` gets the name back."""
-        native = {alias: name for name, alias in self.aliases.items()}
         pieces: list[str] = []
         done = 0
         for start, end in _code_stretches(text, comment):
             pieces.append(text[done:start])
-            pieces.append(_replace(text[start:end], native))
+            pieces.append(self._to_native.replace(text[start:end]))
             done = end
         pieces.append(text[done:])
         return "".join(pieces)
 
     def to_reading(self, text: str) -> str:
         """Other text (context from other files) under the reading's names."""
-        return _replace(text, self.aliases)
+        return self._to_reading.replace(text)
 
     def stable_partial(self, text: str, comment: str = "#") -> str:
         """A streamed partial answer in native names, without a trailing word that may still grow into
@@ -204,9 +211,15 @@ def _identifiers_query(language_id: str) -> ts.Query | None:
     return ts.Query(language, " ".join(f"({kind}) @name" for kind in kinds)) if kinds else None
 
 
-def _replace(text: str, mapping: dict[str, str]) -> str:
-    if not mapping:
-        return text
-    words = "|".join(re.escape(word) for word in sorted(mapping, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)({words})(?!\w)")
-    return pattern.sub(lambda match: mapping[match.group(1)], text)
+class _Renamer:
+    """Replaces whole words by the mapping's values."""
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self._mapping = mapping
+        words = "|".join(re.escape(word) for word in sorted(mapping, key=len, reverse=True))
+        self._pattern = re.compile(rf"(?<!\w)({words})(?!\w)") if mapping else None
+
+    def replace(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda match: self._mapping[match.group(1)], text)
