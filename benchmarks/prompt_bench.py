@@ -100,7 +100,7 @@ def main() -> int:
             prompt = build_prompt(document, offset, engine=engine, options=options, language_id="python")
             warm.append(time.perf_counter() - began)
             began = time.perf_counter()
-            reading = english_reading(document.text, offset, "python")
+            reading = english_reading(document, offset, "python")
             reading_times.append(time.perf_counter() - began)
         row = {
             "case": name,

@@ -89,7 +89,7 @@ def complete(
         return Suggestion(text=found.text, start=offset, end=offset, source="words")
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, started)
-    reading = english_reading(document.text, offset, language) if options.english_reading else None
+    reading = english_reading(document, offset, language) if options.english_reading else None
     if reading is None:
         prompt = build_prompt(
             document, offset, engine=engine, index=index, options=options, path=path,

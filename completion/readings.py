@@ -19,6 +19,8 @@ from functools import cache, cached_property
 
 import tree_sitter as ts
 
+from daima.text import TextDocument
+
 from .glossary import english_name
 from .names import IDENTIFIER_TYPES, PYTHON_BUILTINS
 from .syntax import language_for_tree, parser_for
@@ -79,26 +81,24 @@ class Reading:
         return self.to_native(text, comment)
 
 
-def english_reading(text: str, cursor: int, language_id: str) -> Reading | None:
-    """The English reading of `text`, or None when it has no non-ASCII identifier the dictionary can
-    gloss, no grammar for the language, or more than MAX_BYTES."""
+def english_reading(document: TextDocument, cursor: int, language_id: str) -> Reading | None:
+    """The English reading of the document, or None when it has no non-ASCII identifier the dictionary
+    can gloss, no grammar for the language, or more than MAX_BYTES."""
+    text = document.text
     if text.isascii():
         return None
     parser = parser_for(language_id)
-    if parser is None:
+    if parser is None or len(document.source_bytes) > MAX_BYTES:
         return None
-    source = text.encode("utf-8", "surrogatepass")
-    if len(source) > MAX_BYTES:
-        return None
-    tree = parser.parse(source)
-    cursor_byte = len(text[:cursor].encode("utf-8", "surrogatepass"))
+    tree = parser.parse(document.source_bytes)
+    cursor_point = document.point_at(cursor)
     taken = set(PYTHON_BUILTINS) if language_id == "python" else set()
     byte_spans: list[tuple[int, int, str]] = []
     for node in _identifiers(tree.root_node, language_id):
         name = node.text.decode("utf-8", "replace") if node.text is not None else ""
         if name.isascii():
             taken.add(name)
-        elif node.start_byte < cursor_byte <= node.end_byte:
+        elif node.start_point < cursor_point <= node.end_point:
             return None  # a Chinese name being typed: only the document's own names can complete it
         else:
             byte_spans.append((node.start_byte, node.end_byte, name))
@@ -117,22 +117,13 @@ def english_reading(text: str, cursor: int, language_id: str) -> Reading | None:
         used.add(alias)
     if not aliases:
         return None
-    spans = [
-        (start, end, aliases[name]) for start, end, name in _char_spans(source, byte_spans) if name in aliases
-    ]
+    renamed = [(start, end, name) for start, end, name in byte_spans if name in aliases]
+    bounds: list[int] = []
+    for start, end, _ in renamed:
+        bounds += (start, end)
+    offsets = document.offsets_from_bytes(bounds)
+    spans = [(offsets[2 * i], offsets[2 * i + 1], aliases[name]) for i, (_, _, name) in enumerate(renamed)]
     return _render(text, spans, aliases)
-
-
-def _char_spans(source: bytes, byte_spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """The sorted byte spans as character offsets, decoding the text once, piece by piece."""
-    spans: list[tuple[int, int, str]] = []
-    byte = char = 0
-    for start, end, name in byte_spans:
-        char += len(source[byte:start].decode("utf-8", "surrogatepass"))
-        length = len(source[start:end].decode("utf-8", "surrogatepass"))
-        spans.append((char, char + length, name))
-        byte, char = end, char + length
-    return spans
 
 
 def _render(text: str, spans: list[tuple[int, int, str]], aliases: dict[str, str]) -> Reading:

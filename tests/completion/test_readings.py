@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from daima.completion.readings import MAX_BYTES, Reading, english_reading
+from daima.text import TextDocument
 
 DATA = Path(__file__).parent.parent / "data" / "readings" / "python.json"
 CASES = json.loads(DATA.read_text("utf-8"))["cases"]
@@ -16,7 +17,7 @@ CASES = json.loads(DATA.read_text("utf-8"))["cases"]
 def _reading(document: str) -> tuple[str, int, Reading | None]:
     cursor = document.index("▮")
     text = document.replace("▮", "")
-    return text, cursor, english_reading(text, cursor, "python")
+    return text, cursor, english_reading(TextDocument("file:///t.py", text), cursor, "python")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -86,12 +87,12 @@ def test_a_streamed_partial_holds_back_a_word_that_may_still_be_a_name() -> None
 
 
 def test_no_grammar_no_reading() -> None:
-    assert english_reading("字符串 = 1\n", 0, "plaintext") is None
+    assert english_reading(TextDocument("file:///t.txt", "字符串 = 1\n"), 0, "plaintext") is None
 
 
 def test_a_file_past_the_size_cap_is_completed_in_its_own_names() -> None:
     line = "字符串 = 1\n"
     under = line * (MAX_BYTES // len(line.encode("utf-8")))
-    assert english_reading(under, len(under), "python") is not None
+    assert english_reading(TextDocument("file:///t.py", under), len(under), "python") is not None
     over = under + line * 2
-    assert english_reading(over, len(over), "python") is None
+    assert english_reading(TextDocument("file:///t.py", over), len(over), "python") is None

@@ -85,6 +85,20 @@ def test_bytes_and_points_round_trip(text: str, data: st.DataObject) -> None:
     assert document.source_bytes == text.encode("utf-8")
 
 
+@settings(max_examples=300, deadline=None)
+@given(texts, st.data())
+def test_many_bytes_map_as_one_byte_each(text: str, data: st.DataObject) -> None:
+    document = TextDocument("file:///t", text)
+    size = len(document.source_bytes)
+    byte_offsets = sorted(data.draw(st.lists(st.integers(0, size), max_size=12)))  # may split characters
+    assert document.offsets_from_bytes(byte_offsets) == [document.offset_from_byte(b) for b in byte_offsets]
+
+
+def test_many_bytes_must_come_in_order() -> None:
+    with pytest.raises(PositionError):
+        TextDocument("file:///t", "字符串").offsets_from_bytes([6, 3])
+
+
 edits = st.tuples(st.integers(0, 60), st.integers(0, 60), texts)
 
 
