@@ -88,7 +88,7 @@ def _workspace_root(path: Path) -> Path:
 
 def _cheap_index(path: Path) -> Any:
     """An up-to-date index of the file's workspace when it is small; None otherwise or on any failure."""
-    root = _workspace_root(path.resolve())
+    root = _workspace_root(path)
     count = 0
     for _folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "__pycache__")]
@@ -111,13 +111,16 @@ def run_complete(args: argparse.Namespace) -> int:
     from .pipeline import complete
     from .syntax import language_for
 
-    path, line, column = _parse_location(args.location)
+    given, line, column = _parse_location(args.location)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = given.read_text(encoding="utf-8")
+        # One spelling of the file from here on, whether it was given relative, with `..` or through a
+        # linked folder: the index, its lookups and the document URI all see the same absolute path.
+        path = given.resolve(strict=True)
     except (OSError, UnicodeDecodeError) as error:
-        raise CliError(f"cannot read {path}: {error}") from error
+        raise CliError(f"cannot read {given}: {error}") from error
     language = language_for("", path)
-    document = TextDocument(path.resolve().as_uri(), text, language_id=language)
+    document = TextDocument(path.as_uri(), text, language_id=language)
     try:
         offset = document.offset_from_line_col(line, column)
     except PositionError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,6 +127,7 @@ def visible_names(index: WorkspaceIndex, path: Path, text: str, byte_offset: int
     language = language_for_path(path)
     if language is None:
         return []
+    path = Path(os.path.abspath(path))  # a relative or `..` path from the command line has no file URI
     rel = index.relative(path) or path.name
     facts = index.document_facts(rel, text)  # an open buffer's facts are current already
     if facts is None:
