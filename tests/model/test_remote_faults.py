@@ -32,11 +32,16 @@ def engine(url: str, timeout_ms: int = 2000, **options: Any) -> RemoteEngine:
     return RemoteEngine(ModelOptions(remote_url=url, remote_timeout_ms=timeout_ms, **options))
 
 
+# How long the scripted servers stall. The timing bounds below only show that a timeout, deadline or cancel
+# ended the wait long before the stall would have: bounds near the configured times fail on a busy machine.
+STALL_S = 30
+
+
 def slow_stream(handler: Handler, _body: Any) -> None:
     """One delta, then nothing for a long time."""
     handler.start_sse()
     handler.write(choice_event("return"))
-    handler.sleep(30)
+    handler.sleep(STALL_S)
 
 
 def test_engine_protocol() -> None:
@@ -50,7 +55,7 @@ def test_server_down() -> None:
     with pytest.raises(EngineError, match="is not reachable") as caught:
         remote.stream(GenerationRequest(prompt=PROMPT)).text()
     assert url in str(caught.value)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < STALL_S / 3  # refused at once, not retried until some timeout
     assert remote.info.name == url  # info falls back instead of raising
     with pytest.raises(EngineError, match="is not reachable"):
         remote.check()
@@ -64,22 +69,22 @@ def test_bad_url_is_refused_at_construction() -> None:
 
 
 def test_slow_server_times_out() -> None:
-    with scripted_server({("POST", "/v1/completions"): lambda h, _: h.sleep(30)}) as server:
+    with scripted_server({("POST", "/v1/completions"): lambda h, _: h.sleep(STALL_S)}) as server:
         started = time.monotonic()
         with pytest.raises(EngineError, match="did not answer within 300 ms") as caught:
             engine(server.url, timeout_ms=300).stream(GenerationRequest(prompt=PROMPT)).text()
         assert server.url in str(caught.value)
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < STALL_S / 3  # long before the server's stall ends
 
 
 def test_slow_server_and_deadline_before_first_byte() -> None:
-    with scripted_server({("POST", "/v1/completions"): lambda h, _: h.sleep(30)}) as server:
+    with scripted_server({("POST", "/v1/completions"): lambda h, _: h.sleep(STALL_S)}) as server:
         remote = engine(server.url, timeout_ms=10_000)
         remote.check()
         started = time.monotonic()
         stream = remote.stream(GenerationRequest(prompt=PROMPT, deadline=time.monotonic() + 0.3))
         assert stream.text() == ""
-        assert time.monotonic() - started < 0.6
+        assert time.monotonic() - started < STALL_S / 3  # long before the server's stall ends
         assert stream.stats.finish_reason == "deadline"
 
 
@@ -90,7 +95,7 @@ def test_deadline_mid_stream_keeps_what_arrived() -> None:
         started = time.monotonic()
         stream = remote.stream(GenerationRequest(prompt=PROMPT, deadline=time.monotonic() + 0.4))
         assert stream.text() == "return"
-        assert 0.35 < time.monotonic() - started < 0.7
+        assert 0.35 < time.monotonic() - started < STALL_S / 3  # at the deadline, not the stall's end
         assert stream.stats.finish_reason == "deadline"
 
 
@@ -103,7 +108,7 @@ def test_cancel_mid_stream_closes_the_connection() -> None:
         threading.Timer(0.2, cancel.cancel).start()
         started = time.monotonic()
         assert list(deltas) == []
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < STALL_S / 3  # long before the server's stall ends
         assert stream.stats.finish_reason == "cancelled"
 
 
@@ -115,17 +120,18 @@ def test_server_that_stalls_mid_stream_times_out() -> None:
         started = time.monotonic()
         with pytest.raises(EngineError, match="did not answer within 300 ms"):
             next(deltas)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < STALL_S / 3  # long before the server's stall ends
         assert stream.stats.finish_reason == "error"
 
 
 def test_info_does_not_ask_a_down_server_on_every_access() -> None:
     remote = engine(f"http://127.0.0.1:{free_port()}")
     assert remote.info.name.startswith("http://127.0.0.1:")
-    started = time.monotonic()
+    asked = []
+    remote.check = lambda: asked.append(1) or remote._fallback_info()  # type: ignore[method-assign]
     for _ in range(100):
         remote.info  # noqa: B018
-    assert time.monotonic() - started < 0.05
+    assert asked == []  # the failed first look is remembered until INFO_RETRY_S has passed
 
 
 @pytest.mark.parametrize(

