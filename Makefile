@@ -4,19 +4,22 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 MODEL  ?= qwen2.5-coder-0.5b
+LOCK   := requirements.lock
+# Stands for "the venv has daima with its test tools, as locked". README command 1 makes a venv with daima
+# alone (and .venv/bin/daima with it), so the test tools' own stamp is what tells make to finish the job.
+TESTENV := $(VENV)/.daima-test-tools
 
-.PHONY: help install editors model test test-fast lint bench eval demo clean
+.PHONY: help install editors model test test-fast lint bench eval demo lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(BIN)/daima: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test,test-remote]'
+$(TESTENV): pyproject.toml $(LOCK)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet -c $(LOCK) -e '.[test,test-remote]'
 	@touch $@
 
-install: $(BIN)/daima  ## create .venv and install daima with its test tools
+install: $(TESTENV)  ## create .venv (or finish README command 1's) and install daima with its test tools, as locked
 
 editors:  ## install the editor clients' npm packages (and tmux for the Neovim screen capture, where apt can)
 	@if [ -f editors/vscode/package-lock.json ]; then npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error; fi
@@ -45,5 +48,11 @@ eval: model  ## HumanEval single-line infilling: daima's pipeline against the na
 demo: install  ## one real completion on the bundled example file
 	$(BIN)/daima complete 'examples/购物车.py:14:5'
 
+lock:  ## resolve the Python dependencies anew into requirements.lock (review the diff, then make test)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[test,test-remote]'
+	$(PYTHON) .ci/lock.py .lock-venv/bin/python > $(LOCK)
+	rm -rf .lock-venv
+
 clean:  ## remove build outputs (the model cache stays)
-	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .lock-venv

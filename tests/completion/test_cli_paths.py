@@ -1,0 +1,60 @@
+"""`daima complete` takes a file however the user spells it, and the index lookups never throw on it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from daima.cli import main
+from daima.config import IndexOptions
+from daima.indexer import WorkspaceIndex
+
+SOURCE = "def 计算总价(商品列表):\n    总价 = 0\n    return 总价\n\n计算总\n"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "项目"
+    (root / ".git").mkdir(parents=True)
+    (root / "src").mkdir()
+    (root / "src" / "购物车.py").write_text(SOURCE, encoding="utf-8")
+    os.symlink(root / "src", tmp_path / "linked")
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "src/购物车.py",
+        "./src/../src/购物车.py",
+        "{root}/src/购物车.py",
+        "../linked/购物车.py",
+        "{tmp}/linked/购物车.py",
+    ],
+)
+def test_complete_accepts_every_spelling(
+    workspace: Path, spelling: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = spelling.format(root=workspace, tmp=workspace.parent)
+    assert main(["complete", "--model", "none", f"{path}:5:4"]) == 0
+    assert capsys.readouterr().out == "价\n"
+    assert not [record for record in caplog.records if record.levelname in ("WARNING", "ERROR")]
+
+
+def test_a_missing_file_is_one_sentence(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["complete", "--model", "none", "src/没有.py:1:1"]) == 2
+    assert capsys.readouterr().err.startswith("daima: cannot read src/没有.py")
+
+
+@pytest.mark.parametrize("spelling", ["src/购物车.py", "src/../src/购物车.py", "../linked/购物车.py"])
+def test_visible_names_through_a_relative_path(workspace: Path, spelling: str) -> None:
+    index = WorkspaceIndex.open(workspace, IndexOptions(watch=False), db_path=workspace.parent / "db.sqlite")
+    try:
+        index.index_all()
+        names = {symbol.name for symbol in index.visible_names(Path(spelling), SOURCE, 40)}
+    finally:
+        index.close()
+    assert "计算总价" in names
