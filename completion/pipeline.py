@@ -110,6 +110,9 @@ class _Job:
     language: str
     cancel: CancelToken | None
     started: float
+    # In the English reading: the names of an answer that the reading made up (Reading.made_up_names),
+    # given the names the index knows. None when the model reads the document's own names.
+    made_up: Callable[[str, frozenset[str]], list[str]] | None = None
 
 
 def _complete_in_reading(
@@ -133,8 +136,13 @@ def _complete_in_reading(
         snippets=[replace(snippet, text=reading.to_reading(snippet.text)) for snippet in snippets],
     )  # fmt: skip
     comment = comment_marker(job.language)
-    partial = None if on_partial is None else (lambda text: on_partial(reading.stable_partial(text, comment)))
-    found = _complete(shown, shown_offset, prompt, job, partial)
+
+    def partial(text: str) -> None:
+        if on_partial is not None and not reading.made_up_names(text, comment):
+            on_partial(reading.stable_partial(text, comment))
+
+    job = replace(job, made_up=lambda text, known: reading.made_up_names(text, comment, known))
+    found = _complete(shown, shown_offset, prompt, job, None if on_partial is None else partial)
     if found is None:
         return None
     start = reading.native_offset(found.start)
@@ -187,11 +195,19 @@ def _complete(
         if candidate is None:
             return None
         candidate = _check(candidate, checker, visible, language, needs, hole.suffix)
+        made_up = job.made_up(candidate.text, frozenset(indexed)) if job.made_up else []
+        if made_up:
+            candidate = replace(
+                candidate,
+                unresolved=(*candidate.unresolved, *made_up),
+                notes=(*candidate.notes, "names the English reading made up: " + ", ".join(made_up)),
+            )
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
         if candidate.ok:
             break
-    best = choose(tried)
+    # A made-up name can never be mapped back to the user's: such a candidate is not shown at all.
+    best = choose([c for c in tried if not (job.made_up and job.made_up(c.text, frozenset(indexed)))])
     final = suggestion_text(hole, Processed(best.text, best.back)) if best is not None else None
     if best is None or final is None:
         return None
@@ -397,7 +413,7 @@ def _generate(
     _add_stats(stats, stream.stats)
     if cancel is not None and cancel.cancelled:
         return None
-    processed = processor.finish()
+    processed = processor.finish(cut_short=stream.stats.finish_reason in ("deadline", "length"))
     return Candidate(
         text=processed.text,
         back=processed.back,

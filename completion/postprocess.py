@@ -171,8 +171,12 @@ class PostProcessor:
             tail = tail.lstrip(" \t")  # as `_accept_line` does for the first line
         return tail
 
-    def finish(self) -> Processed:
-        """The final suggestion after the stream ended (or `feed` said stop)."""
+    def finish(self, *, cut_short: bool = False) -> Processed:
+        """The final suggestion after the stream ended (or `feed` said stop). `cut_short`: the stream was
+        ended by a deadline or the token limit, not by the model, so an unterminated last line is a
+        fragment (`return` of `return 总价`) and is dropped: a suggestion is whole lines or nothing."""
+        if cut_short and not self._done:
+            self._raw = ""
         self._finish_tail()
         return Processed(self._assemble(self._lines, final=True), self._back)
 

@@ -39,6 +39,8 @@ class Reading:
     aliases: dict[str, str]  # native name → the name the model sees
     # The stretches both texts share, in order: (reading start, reading end, native start, native end).
     shared: tuple[tuple[int, int, int, int], ...]
+    # The document's own names written in ASCII (they read the same in both texts).
+    ascii_names: frozenset[str] = frozenset()
 
     def reading_offset(self, native: int) -> int:
         """Where a native offset lies in the reading (inside a renamed name: the name's start)."""
@@ -71,6 +73,27 @@ class Reading:
     def to_reading(self, text: str) -> str:
         """Other text (context from other files) under the reading's names."""
         return self._to_reading.replace(text)
+
+    @cached_property
+    def _alias_words(self) -> frozenset[str]:
+        return frozenset(word for alias in self.aliases.values() for word in alias.lower().split("_") if word)
+
+    def made_up_names(self, text: str, comment: str = "#", known: frozenset[str] = frozenset()) -> list[str]:
+        """Names in an answer written in the reading's names that exist neither in the document nor in
+        `known` (the index) and are built from the reading's English words: `total` where the document's
+        总价 reads `total_price`, `商品.price` for its field 单价 (`unit_price`). Mapping back cannot
+        turn them into the user's names, so an answer that has one is never shown."""
+        found: list[str] = []
+        for start, end in _code_stretches(text, comment):
+            for word in _WORD.findall(text[start:end]):
+                if word in found or word in known or word in _BUILTIN_ATTRIBUTES:
+                    continue
+                if word in self._to_native.mapping or word in self.ascii_names:
+                    continue
+                parts = [part for part in word.lower().split("_") if part]
+                if parts and all(part in self._alias_words for part in parts):
+                    found.append(word)
+        return found
 
     def stable_partial(self, text: str, comment: str = "#") -> str:
         """A streamed partial answer in native names, without a trailing word that may still grow into
@@ -117,16 +140,19 @@ def english_reading(document: TextDocument, cursor: int, language_id: str) -> Re
         used.add(alias)
     if not aliases:
         return None
+    taken -= PYTHON_BUILTINS
     renamed = [(start, end, name) for start, end, name in byte_spans if name in aliases]
     bounds: list[int] = []
     for start, end, _ in renamed:
         bounds += (start, end)
     offsets = document.offsets_from_bytes(bounds)
     spans = [(offsets[2 * i], offsets[2 * i + 1], aliases[name]) for i, (_, _, name) in enumerate(renamed)]
-    return _render(text, spans, aliases)
+    return _render(text, spans, aliases, frozenset(taken))
 
 
-def _render(text: str, spans: list[tuple[int, int, str]], aliases: dict[str, str]) -> Reading:
+def _render(
+    text: str, spans: list[tuple[int, int, str]], aliases: dict[str, str], ascii_names: frozenset[str]
+) -> Reading:
     pieces: list[str] = []
     shared: list[tuple[int, int, int, int]] = []
     native = shown = 0
@@ -139,7 +165,7 @@ def _render(text: str, spans: list[tuple[int, int, str]], aliases: dict[str, str
         native = end
     pieces.append(text[native:])
     shared.append((shown, shown + len(text) - native, native, len(text)))
-    return Reading("".join(pieces), aliases, tuple(shared))
+    return Reading("".join(pieces), aliases, tuple(shared), ascii_names)
 
 
 def _map(offset: int, stretches: list[tuple[int, int, int, int]]) -> int:
@@ -153,6 +179,11 @@ def _map(offset: int, stretches: list[tuple[int, int, int, int]]) -> int:
 
 
 _QUOTES = ('"""', "'''", '"', "'", "`")
+_WORD = re.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*")
+# Methods of the builtin types (`.items()`, `.append`) are no made-up names even where a gloss uses the word.
+_BUILTIN_ATTRIBUTES = PYTHON_BUILTINS | frozenset(
+    name for kind in (str, bytes, list, dict, set, tuple, int, float, object) for name in dir(kind)
+)
 _INTERPOLATION = re.compile(r"\{[^{}\n]*\}")  # f"{x}", `${x}`: code inside a string
 
 
@@ -206,11 +237,11 @@ class _Renamer:
     """Replaces whole words by the mapping's values."""
 
     def __init__(self, mapping: dict[str, str]) -> None:
-        self._mapping = mapping
+        self.mapping = mapping
         words = "|".join(re.escape(word) for word in sorted(mapping, key=len, reverse=True))
         self._pattern = re.compile(rf"(?<!\w)({words})(?!\w)") if mapping else None
 
     def replace(self, text: str) -> str:
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda match: self._mapping[match.group(1)], text)
+        return self._pattern.sub(lambda match: self.mapping[match.group(1)], text)

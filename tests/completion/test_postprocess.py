@@ -121,3 +121,25 @@ def test_what_may_be_an_artefact_is_not_shown_early(start: str) -> None:
 def test_the_forced_prefix_is_not_shown_until_the_model_has_reproduced_it() -> None:
     hole = Hole(prefix="总价 = 计算总", suffix="\n", mode="line", forced_prefix="计算总")
     assert _partials(hole, ["计算", "总价", "(商品)"]) == ["价", "价(商品)"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "deltas", "expected"),
+    [
+        ("line", ["return", " 价格"], ""),  # the deadline cut the line: a fragment is never the suggestion
+        ("line", ["return 价格 * 数量", "\n"], "return 价格 * 数量"),  # the line ended before the cut
+        ("block", ["总价 = 0\n", "    for 商品 in"], "总价 = 0"),  # the whole lines stay
+    ],
+)
+def test_a_stream_cut_short_keeps_whole_lines_only(mode: str, deltas: list[str], expected: str) -> None:
+    hole = Hole(prefix="def 总价(价格, 数量):\n    ", suffix="\n", mode=mode)
+    processor = PostProcessor(hole)
+    for delta in deltas:
+        processor.feed(delta)
+    assert processor.finish(cut_short=True).text == expected
+
+
+def test_a_stream_the_model_ended_keeps_its_last_line() -> None:
+    processor = PostProcessor(Hole(prefix="x = ", suffix="\n", mode="line"))
+    processor.feed("价格 * 数量")
+    assert processor.finish().text == "价格 * 数量"
