@@ -114,13 +114,8 @@ def similar_chunks(index: WorkspaceIndex, text: str, k: int = 4, exclude: Path |
 
 
 def _file_lines(index: WorkspaceIndex, rel: str) -> list[str] | None:
-    text = index.document_text(rel)
-    if text is None:
-        try:
-            text = (index.root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
-    return text.splitlines()
+    text = index.file_text(index.root / rel)  # never a link out of the workspace, never unbounded
+    return None if text is None else text.splitlines()
 
 
 def visible_names(index: WorkspaceIndex, path: Path, text: str, byte_offset: int) -> list[Symbol]:

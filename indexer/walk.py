@@ -137,6 +137,37 @@ def walk(root: Path, rules: IgnoreRules, skipped: list[str] | None = None) -> It
                 yield Candidate(rel, info.st_mtime_ns, info.st_size)
 
 
+class OutsideWorkspace(OSError):
+    """A path that is a link, goes through one, or is no regular file: the index never reads it."""
+
+
+def is_regular_inside(root: str | Path, rel: str) -> bool:
+    """Whether `rel` is a regular file under `root` reached without a link (what read_inside reads)."""
+    path = os.path.join(os.path.realpath(root), rel)
+    try:
+        return os.path.realpath(path) == os.path.normpath(path) and stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_inside(root: str | Path, rel: str, max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file `rel` under `root` (at most max_bytes + 1 of them, so the caller
+    sees it is too large), refusing links anywhere below the root as the walk does: a link made after
+    the walk (a `git pull`, an editor opening a linked path) must not lead the index outside the
+    workspace, nor to a device like /dev/zero. Raises FileNotFoundError or OutsideWorkspace."""
+    real_root = os.path.realpath(root)
+    path = os.path.join(real_root, rel)
+    if os.path.realpath(path) != os.path.normpath(path):
+        raise OutsideWorkspace(f"{rel} is or goes through a link; links are not followed")
+    # O_NOFOLLOW: the last part cannot have become a link since the check above.
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OutsideWorkspace(f"{rel} is not a regular file")
+        return file.read(max_bytes + 1), info
+
+
 def content_hash(data: bytes) -> str:
     """The content part of the (mtime, size, hash) change key."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()

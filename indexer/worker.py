@@ -15,7 +15,7 @@ from daima.text import TextDocument
 from .extract import extract
 from .languages import language_for_path
 from .modules import normalize_imports
-from .walk import SkipFile, content_hash, decode_source
+from .walk import OutsideWorkspace, SkipFile, content_hash, decode_source, read_inside
 
 # Results are plain tuples so they pickle cheaply between processes:
 #   ("ok", rel, language, mtime_ns, size, hash, facts)   parsed
@@ -33,11 +33,11 @@ _BATCH = 16  # files per task sent to a worker process
 def index_file(root: str, rel: str, known_hash: str | None, max_bytes: int) -> Result:
     """Read, hash, decode, parse and extract one file; never raises."""
     try:
-        with open(os.path.join(root, rel), "rb") as handle:
-            info = os.fstat(handle.fileno())
-            data = handle.read(max_bytes + 1) if info.st_size > max_bytes else handle.read()
+        data, info = read_inside(root, rel, max_bytes)
     except FileNotFoundError:
         return ("gone", rel)
+    except OutsideWorkspace:
+        return ("gone", rel)  # as the walk sees it: links are not part of the workspace
     except OSError as error:
         return ("error", rel, error.strerror or str(error))
     mtime_ns, size = info.st_mtime_ns, info.st_size

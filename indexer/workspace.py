@@ -21,7 +21,7 @@ from .incremental import OpenDocument
 from .languages import language_for_path
 from .model import Chunk, IndexReport, Symbol
 from .store import Store, default_db_path
-from .walk import IgnoreRules, content_hash, excluded_name, walk
+from .walk import IgnoreRules, content_hash, excluded_name, is_regular_inside, read_inside, walk
 from .watcher import Watcher
 from .worker import Result, index_file, run_jobs
 
@@ -149,7 +149,7 @@ class WorkspaceIndex:
             rel = self.relative(path)
             if rel is None or rel in self._documents:
                 continue
-            if not self._indexable(rel) or not (self._real_root / rel).is_file():
+            if not self._indexable(rel) or not is_regular_inside(self._real_root, rel):
                 with self.store.transaction() as db:
                     Store.delete_file(db, rel)
                 continue
@@ -288,6 +288,21 @@ class WorkspaceIndex:
         with self._documents_lock:
             entry = self._documents.get(rel)
             return entry.document.text if entry else None
+
+    def file_text(self, path: Path) -> str | None:
+        """A workspace file's text: the open buffer's, else the file's as the index may read it (no
+        link, no device, at most index.maxFileKb); None outside the workspace or when unreadable."""
+        rel = self.relative(path)
+        if rel is None:
+            return None
+        text = self.document_text(rel)
+        if text is not None:
+            return text
+        try:
+            data, _ = read_inside(self._real_root, rel, self.max_bytes)
+        except OSError:
+            return None
+        return data[: self.max_bytes].decode("utf-8", errors="replace")
 
     def close(self) -> None:
         """Stop watching and close the database."""

@@ -73,28 +73,25 @@ def path_to_uri(path: Path) -> str:
     return uris.from_fs_path(str(path)) or path.as_uri()
 
 
-def symbol_location(symbol: Symbol, enc: PositionEncoding) -> lsp.Location:
-    """Location of a symbol's name; columns are re-counted in the negotiated encoding."""
-    start = symbol_position(symbol, enc)
+def symbol_location(symbol: Symbol, enc: PositionEncoding, text: str | None) -> lsp.Location:
+    """Location of a symbol's name; columns are re-counted in the negotiated encoding over `text`, the
+    file's text as the index knows it (the open buffer, else the indexed file), never read here."""
+    start = symbol_position(symbol, enc, text)
     return lsp.Location(uri=path_to_uri(symbol.path), range=lsp.Range(start=start, end=start))
 
 
-def symbol_position(symbol: Symbol, enc: PositionEncoding) -> lsp.Position:
-    if enc is PositionEncoding.UTF16:
-        return lsp.Position(line=symbol.line, character=symbol.column)
-    try:
-        text = symbol.path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+def symbol_position(symbol: Symbol, enc: PositionEncoding, text: str | None) -> lsp.Position:
+    if enc is PositionEncoding.UTF16 or text is None:
         return lsp.Position(line=symbol.line, character=symbol.column)
     document = TextDocument(path_to_uri(symbol.path), text)
     offset = document.offset_at(Position(symbol.line, symbol.column), PositionEncoding.UTF16, strict=False)
     return to_lsp_position(document.position_at(offset, enc))
 
 
-def symbol_information(symbol: Symbol, enc: PositionEncoding) -> lsp.WorkspaceSymbol:
+def symbol_information(symbol: Symbol, enc: PositionEncoding, text: str | None) -> lsp.WorkspaceSymbol:
     return lsp.WorkspaceSymbol(
         name=symbol.name,
         kind=_SYMBOL_KINDS.get(symbol.kind, lsp.SymbolKind.Variable),
-        location=symbol_location(symbol, enc),
+        location=symbol_location(symbol, enc, text),
         container_name=symbol.scope or None,
     )

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 
 from daima.config import IndexOptions
-from daima.indexer import WorkspaceIndex, definition_at
-from daima.text import PositionError
+from daima.indexer import Symbol, WorkspaceIndex, definition_at
+from daima.text import PositionEncoding, PositionError
 
 from . import convert
 
@@ -119,8 +119,14 @@ class IndexHost:
         index = self.index
         if index is None:
             return None
-        symbols = await asyncio.to_thread(index.search_symbols, query, 100)
-        return [convert.symbol_information(symbol, self._server.encoding) for symbol in symbols]
+        encoding = self._server.encoding
+
+        def search() -> list[lsp.WorkspaceSymbol]:
+            symbols = index.search_symbols(query, 100)
+            texts = _texts_for(index, symbols, encoding)
+            return [convert.symbol_information(s, encoding, texts.get(s.path)) for s in symbols]
+
+        return await asyncio.to_thread(search)
 
     async def definition(self, uri: str, position: lsp.Position) -> list[lsp.Location] | None:
         index, document = self.index, self._server.documents.get(uri)
@@ -135,10 +141,14 @@ class IndexHost:
         path = convert.uri_to_path(uri)
         if not name or path is None:
             return None
-        symbols = await asyncio.to_thread(
-            definition_at, index, path, document.text, document.byte_offset(offset), name
-        )
-        return [convert.symbol_location(symbol, self._server.encoding) for symbol in symbols] or None
+        encoding, text, byte_offset = self._server.encoding, document.text, document.byte_offset(offset)
+
+        def find() -> list[lsp.Location]:
+            symbols = definition_at(index, path, text, byte_offset, name)
+            texts = _texts_for(index, symbols, encoding)
+            return [convert.symbol_location(s, encoding, texts.get(s.path)) for s in symbols]
+
+        return await asyncio.to_thread(find) or None
 
     def stop(self) -> None:
         if self.index is not None:
@@ -197,3 +207,16 @@ class _Progress:
         if self._enabled and self._begun:
             end = lsp.WorkDoneProgressEnd(message="index ready")
             self._call(lambda: self._server.work_done_progress.end(self._token, end))
+
+
+def _texts_for(index: WorkspaceIndex, symbols: list[Symbol], encoding: PositionEncoding) -> dict[Path, str]:
+    """The text of each symbol's file as the index knows it, to count columns in UTF-8 or UTF-32 (the
+    index keeps UTF-16 columns); runs off the event loop."""
+    if encoding is PositionEncoding.UTF16:
+        return {}
+    texts = {}
+    for path in {symbol.path for symbol in symbols}:
+        text = index.file_text(path)
+        if text is not None:
+            texts[path] = text
+    return texts

@@ -42,14 +42,14 @@ def test_permission_denied_is_skipped_and_reported(make_index, monkeypatch) -> N
     secret.chmod(0)
     if os.geteuid() == 0:
         # root reads any file, so make the OS's answer for this one file what a normal user gets.
-        real_open = open
+        real_read = worker_module.read_inside
 
-        def deny(path, *args, **kwargs):
-            if str(path).endswith("secret.py"):
-                raise PermissionError(13, "Permission denied", str(path))
-            return real_open(path, *args, **kwargs)
+        def deny(root, rel, *args, **kwargs):
+            if str(rel).endswith("secret.py"):
+                raise PermissionError(13, "Permission denied", str(rel))
+            return real_read(root, rel, *args, **kwargs)
 
-        monkeypatch.setattr(worker_module, "open", deny, raising=False)
+        monkeypatch.setattr(worker_module, "read_inside", deny)
     report = index.index_all()
     assert index.definitions("ok") and not index.definitions("hidden")
     assert report.files_skipped == 1 and any("secret.py: Permission denied" in s for s in report.skipped)
