@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import sys
+import threading
+from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -17,6 +20,7 @@ from daima.config import Options, options_to_json, parse_options
 from . import completion_feature, convert, index_feature
 from .documents import DocumentError, DocumentStore
 from .engine_host import EngineHost, EngineStatus
+from .framing import BadFrame, FrameReader
 from .scheduler import CompletionScheduler
 
 log = logging.getLogger(__name__)
@@ -74,6 +78,56 @@ class DaimaServer(LanguageServer):
     @property
     def encoding(self):
         return convert.encoding(self.workspace.position_encoding)
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio with daima's framing (framing.py): a bad frame is answered, never fatal."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = FrameReader(stdin or sys.stdin.buffer)
+        try:
+            asyncio.run(self._serve_frames(reader))
+        except BrokenPipeError:
+            log.error("the client closed the connection; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    async def _serve_frames(self, reader: FrameReader) -> None:
+        loop = asyncio.get_running_loop()
+        while self._stop_event is not None and not self._stop_event.is_set():
+            item = await loop.run_in_executor(self.thread_pool, reader.next)
+            if item is None:
+                return
+            if isinstance(item, BadFrame):
+                log.warning("bad frame from the client: %s", item.reason)
+                self._answer_error(None, JsonRpcParseError(item.reason).to_response_error())
+                continue
+            refusal = self._refusal(item)
+            if refusal is not None or not isinstance(item, dict):
+                self._answer_error(item.get("id") if isinstance(item, dict) else None, refusal)
+                continue
+            try:
+                self.protocol.handle_message(self.protocol.structure_message(item))
+            except JsonRpcException:
+                pass  # structure_message answered a request whose params do not decode (DaimaProtocol)
+            except Exception:
+                log.exception("could not handle a message")
+
+    def _answer_error(self, msg_id: Any, error: lsp.ResponseError | None) -> None:
+        # JSON-RPC answers a message it could not read, or whose id it could not read, with id null.
+        self.protocol._send_response(msg_id, error=error)
+
+    def _refusal(self, item: object) -> lsp.ResponseError | None:
+        """The error a message gets before any handler sees it, as the LSP specification asks."""
+        if not isinstance(item, dict) or item.get("jsonrpc") != "2.0":  # LSP has no batches
+            return JsonRpcInvalidRequest("expected one JSON-RPC 2.0 message object").to_response_error()
+        method, is_request = item.get("method"), "id" in item and "method" in item
+        if is_request and self.loop is None and method != lsp.INITIALIZE:
+            return lsp.ResponseError(code=lsp.ErrorCodes.ServerNotInitialized, message="initialize first")
+        if is_request and self.protocol._shutdown and method != lsp.EXIT:
+            return JsonRpcInvalidRequest(f"{method} after shutdown").to_response_error()
+        return None
 
     def notify_threadsafe(self, method: str, params: Any) -> None:
         """Send a notification from any thread (worker threads never touch the transport directly)."""

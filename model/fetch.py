@@ -226,8 +226,7 @@ def _quantised_tensors(gguf: Path) -> dict[bytes, Any]:
 def _digest(values: Any) -> bytes:
     import numpy as np
 
-    return hashlib.blake2b(memoryview(np.ascontiguousarray(values, dtype="float32")).cast("B"),
-                           digest_size=16).digest()
+    return hashlib.blake2b(np.ascontiguousarray(values, dtype="float32").data, digest_size=16).digest()
 
 
 def _packed_state(state: dict[str, Any], quantised: dict[bytes, Any]) -> dict[str, Any]:

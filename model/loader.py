@@ -147,7 +147,7 @@ def _from_packed(directory: Path, dtype: Any) -> Any:
     from daima.model.fetch import load_packed
 
     config = AutoConfig.from_pretrained(directory)
-    model_class = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
+    model_class: Any = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
     return model_class.from_pretrained(None, config=config, state_dict=load_packed(directory), dtype=dtype)
 
 
