@@ -293,7 +293,10 @@ def index_names(index: Any, path: Path | None, text: str, offset: int) -> set[st
         symbols = index.visible_names(path, text, TextDocument("", text).byte_offset(offset))
         return {symbol.name for symbol in symbols}
     except Exception as error:  # the document's own names still reach the checks
-        log.warning("the index could not list the names visible in %s (%s); checking against the file alone",
-                    path, error)
+        log.warning(
+            "the index could not list the names visible in %s (%s); checking against the file alone",
+            path,
+            error,
+        )
         log.debug("index lookup of visible names failed", exc_info=True)
         return set()

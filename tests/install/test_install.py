@@ -19,9 +19,6 @@ from packaging.utils import canonicalize_name
 
 from daima.cli import build_parser
 
-
-
-
 SITE = Path(sysconfig.get_paths()["purelib"]).resolve()
 
 
