@@ -42,8 +42,8 @@ lint: install  ## ruff and mypy over the Python packages
 bench: model  ## the typing-replay benchmark (tiny model on CPU, real shapes on CUDA)
 	$(BIN)/daima bench
 
-eval: model  ## HumanEval single-line infilling: daima's pipeline against the naive baseline
-	$(BIN)/daima eval
+eval: model  ## HumanEval single-line infilling on the held-out half: daima's pipeline against the naive baseline
+	$(BIN)/python -m benchmarks.humaneval --split heldout --size 200
 
 demo: install  ## one real completion on the bundled example file
 	$(BIN)/daima complete 'examples/购物车.py:14:5'

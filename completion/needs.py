@@ -180,8 +180,8 @@ def dead_stores(line_before_cursor: str, completion: str, function_names: frozen
 
 def shadowed_builtins(line_before_cursor: str, completion: str) -> list[str]:
     """Builtin functions and types the completion assigns (`sum = 0`, `list = []`): the code after it
-    that calls them breaks. None of HumanEval's 241 canonical assignments does this; the 0.5B model
-    does it when steered off a bad name (`sum = 0` above `return sum(整数)`)."""
+    that calls them breaks. The 0.5B model does it when steered off a bad name (`sum = 0` above
+    `return sum(整数)`)."""
     return [
         name for name in _assigned(line_before_cursor.lstrip() + completion) if name in _BUILTIN_CALLABLES
     ]
@@ -235,7 +235,7 @@ def ends_flow(line_before_cursor: str, completion: str) -> bool:
 
 
 # `name = name` (or `a.b = a.b;`): a statement that changes nothing. The 0.5B model writes it when
-# pushed off copying the next line (HumanEval/20 with Chinese names: `距离 = 距离`).
+# pushed off copying the next line (`距离 = 距离`).
 _SELF_ASSIGNMENT = re.compile(r"^\s*([^\W\d]\w*(?:\.[^\W\d]\w*)*)\s*=\s*\1\s*;?\s*$")
 
 

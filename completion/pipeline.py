@@ -231,7 +231,7 @@ def _request(
     """The greedy request for a built prompt.
 
     Indentation is not healed: forced to reproduce a run of spaces, the 0.5B model picks a longer
-    whitespace token and derails (measured on HumanEval: empty or garbage lines). The indentation goes
+    whitespace token and derails (empty or garbage lines). The indentation goes
     back into the prompt as typed instead, which is what the model saw in training.
     """
     forced = prompt.forced_prefix

@@ -3,8 +3,8 @@
 Every identifier with non-ASCII letters that occurs as code (tree-sitter identifier nodes, so strings
 and comments keep their text) is shown under a short English name from the dictionary (glossary.py):
 `for 丙 in 字符串:` reads `for third_in_order in string:`. The model's answer is mapped back, so the
-user only ever sees their own names. Measured with `daima eval` on the real 0.5B model, the model picks
-the right existing name more often this way (see docs/architecture.md for the figures).
+user only ever sees their own names. Measured with the HumanEval eval (benchmarks/humaneval) on the real
+0.5B model, the model picks the right existing name more often this way (figures in the README).
 
 The mapping is a bijection over the document's names: an English name that the document already uses,
 or a builtin or keyword, gets a trailing `_`. While the cursor is in a Chinese name there is no reading:

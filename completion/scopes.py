@@ -4,8 +4,8 @@ Python decides a function's local names before it runs: any assignment to a name
 function makes every use of that name in the function local. So a completion that assigns a name the
 function otherwise only reads from an enclosing scope, a global or a builtin, and reads it in the same
 statement first, raises UnboundLocalError whenever the line runs: `整数 //= 序号` inside a nested
-function whose `整数` is the outer function's parameter (measured on the real 0.5B model, HumanEval/59
-with Chinese names), `count += 1` on a module's counter, `sum = sum + x`. The name exists at the cursor,
+function whose `整数` is the outer function's parameter, `count += 1` on a module's counter,
+`sum = sum + x`. The name exists at the cursor,
 so the plain name check cannot see it.
 
 The check speaks only when it is sure: the read is in the completion's own statement, before that

@@ -1,8 +1,8 @@
 """Does the value a completion assigns fit how the code after it uses the name? (Python.)
 
 `答案 = 0` above `答案 += [(甲, 乙, 丙)]`, or `结果 = ''` above `结果.append(元素)`, parses and resolves
-and fails the first time it runs. Measured on the real 0.5B model: HumanEval/147 starts its result
-as `ans = 0` in both English and Chinese, where the loop below adds tuples to a list.
+and fails the first time it runs. The small models start an accumulator as `ans = 0` by habit, also
+where the loop below adds tuples to a list.
 
 Only literal values are judged (numbers, strings, lists, dicts, sets, tuples, `None`, booleans,
 comprehensions, and empty constructor calls such as `set()`), against the first use of the name

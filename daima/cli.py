@@ -14,7 +14,7 @@ from daima import __version__
 # A subcommand appears in --help only when its module exists, so nothing unfinished is advertised.
 SUBCOMMAND_MODULES = (
     "daima.lsp.cli",  # serve
-    "daima.completion.cli",  # complete, eval
+    "daima.completion.cli",  # complete
     "daima.indexer.cli",  # index
     "daima.model.cli",  # model, bench
     "daima.review.cli",  # review

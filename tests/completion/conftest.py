@@ -77,28 +77,11 @@ class TokenizerEngine:
         raise NotImplementedError("a tokenizer-only engine does not generate")
 
 
-def _model_dir() -> Any:
-    from daima.model.fetch import is_complete, model_dir
-
-    if not is_complete(ALIAS):
-        pytest.skip(f"the Qwen tokenizer is not available: run `daima model fetch {ALIAS}` first")
-    return model_dir(ALIAS)
-
-
 @pytest.fixture(scope="session")
-def qwen_engine() -> TokenizerEngine:
+def qwen_engine(fetched_model_dir: Path) -> TokenizerEngine:
     """A tokenizer-only engine with the real Qwen2.5-Coder vocabulary (tokenizer.json of the 0.5B)."""
     tokenizers = pytest.importorskip("tokenizers")
-    return TokenizerEngine(tokenizers.Tokenizer.from_file(str(_model_dir() / "tokenizer.json")))
-
-
-@pytest.fixture(scope="session")
-def tiny_engine() -> Any:
-    """The model team's LocalEngine over a tiny random-weight Qwen2 with the real tokenizer."""
-    _model_dir()
-    from daima.model.testing import tiny_engine as make
-
-    return make()
+    return TokenizerEngine(tokenizers.Tokenizer.from_file(str(fetched_model_dir / "tokenizer.json")))
 
 
 WORKSPACE = Path(__file__).parents[1] / "data" / "prompt" / "workspace"
@@ -116,9 +99,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceInd
 
 
 @pytest.fixture(scope="session")
-def real_engine() -> Any:
+def real_engine(fetched_model_dir: Path) -> Any:
     """The real Qwen2.5-Coder-0.5B on CPU (for @pytest.mark.slow tests; loaded once per session)."""
-    _model_dir()
     from daima.config import ModelOptions
     from daima.model.loader import load_engine
 

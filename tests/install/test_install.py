@@ -83,7 +83,7 @@ def test_every_subcommand_runs_without_extras(bare_python: Path) -> None:
     result = run(bare_python, "--help")
     assert result.returncode == 0, result.stderr
     subcommands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert {"serve", "complete", "eval", "index", "model", "bench", "review"} <= set(subcommands)
+    assert {"serve", "complete", "index", "model", "bench", "review"} <= set(subcommands)
     for name in subcommands:
         assert name in result.stdout
         helped = run(bare_python, name, "--help")

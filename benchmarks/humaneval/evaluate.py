@@ -1,4 +1,4 @@
-"""`daima eval`: daima's pipeline against a naive FIM baseline on HumanEval single-line infilling.
+"""daima's pipeline against a naive FIM baseline on HumanEval single-line infilling.
 
 Both completion sources run on the same engine and the same seeded sample of tasks in the same run, in
 English and in the Chinese-identifier variant (chinese.py), so the differences are measurements. Every
@@ -16,14 +16,15 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from daima.completion.pipeline import complete
+from daima.completion.templates import match_template
 from daima.config import CompletionOptions
 from daima.model.api import Engine, GenerationRequest
 from daima.text import TextDocument
 
 from .chinese import chinese_problem
-from .humaneval import Problem, Task, line_tasks, load_problems, run_tests, with_problem
-from .pipeline import complete
-from .templates import match_template
+from .split import split_of
+from .tasks import Problem, Task, line_tasks, load_problems, run_tests, with_problem
 
 SOURCES = ("naive", "daima")
 VARIANTS = ("en", "zh")
@@ -31,15 +32,17 @@ VARIANTS = ("en", "zh")
 
 @dataclass(frozen=True, kw_only=True)
 class EvalConfig:
-    """What one `daima eval` run does."""
+    """What one eval run does."""
 
     size: int = 40  # tasks in the seeded sample (each runs per source and variant)
     seed: int = 0
+    split: str = "heldout"  # "dev", "heldout" or "all" (split.py)
     max_tokens: int = 48
     test_timeout_s: float = 10.0
     variants: tuple[str, ...] = VARIANTS
     sources: tuple[str, ...] = SOURCES
     extra_candidates: int = 2  # daima's completion.extraCandidates during the run
+    max_time_ms: int = 0  # daima's deadline per suggestion (0: none)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,9 +62,11 @@ class Record:
     notes: tuple[str, ...] = ()  # what daima's checks did (Suggestion.notes)
 
 
-def sample_tasks(problems: list[Problem], size: int, seed: int) -> list[Task]:
-    """A seeded sample of single-line tasks over all problems (all of them when `size` is 0 or too big)."""
-    tasks = [task for problem in problems for task in line_tasks(problem)]
+def sample_tasks(problems: list[Problem], size: int, seed: int, split: str = "all") -> list[Task]:
+    """A seeded sample of single-line tasks over the problems of one half, or of all of them (every task
+    when `size` is 0 or too big)."""
+    chosen = [p for p in problems if split == "all" or split_of(p.task_id) == split]
+    tasks = [task for problem in chosen for task in line_tasks(problem)]
     if 0 < size < len(tasks):
         tasks = random.Random(seed).sample(tasks, size)
     return tasks
@@ -106,10 +111,13 @@ def evaluate(
 ) -> dict[str, Any]:
     """Run every source on every variant of the sampled tasks; returns the summary (records → JSONL)."""
     problems = problems if problems is not None else load_problems()
-    tasks = sample_tasks(problems, config.size, config.seed)
+    tasks = sample_tasks(problems, config.size, config.seed, config.split)
     renamed: dict[str, Problem] = {}
     options = CompletionOptions(
-        max_tokens=config.max_tokens, max_lines=1, max_time_ms=0, extra_candidates=config.extra_candidates
+        max_tokens=config.max_tokens,
+        max_lines=1,
+        max_time_ms=config.max_time_ms,
+        extra_candidates=config.extra_candidates,
     )
     results: list[Record] = []
     started = time.monotonic()
@@ -184,9 +192,11 @@ def summarize(records: Iterable[Record]) -> dict[str, Any]:
 
 
 def format_summary(summary: dict[str, Any]) -> str:
-    """The side-by-side table `daima eval` prints."""
+    """The side-by-side table the eval prints."""
+    split = summary.get("config", {}).get("split", "?")
     lines = [
-        f"model {summary.get('model', '?')} on {summary.get('device', '?')}, {summary.get('tasks', 0)} tasks"
+        f"model {summary.get('model', '?')} on {summary.get('device', '?')}, "
+        f"{summary.get('tasks', 0)} tasks of the {split} split"
     ]
     lines.append(f"{'variant':8} {'source':7} {'pass@1':>7} {'exact':>7} {'s/task':>7}")
     for variant, sources in summary["results"].items():

@@ -16,7 +16,7 @@ import tokenize
 from functools import cache
 from importlib import resources
 
-from .humaneval import Problem
+from .tasks import Problem
 
 _ASSIGN = ("=", "+=", "-=", "*=", "/=", "//=", "%=", ":=")
 _NOT_RENAMED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"self", "cls", "_"}
@@ -24,7 +24,7 @@ _NOT_RENAMED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"self", "
 
 @cache
 def _table() -> dict[str, str]:
-    raw = resources.files("daima.completion").joinpath("zh_names.json").read_text("utf-8")
+    raw = resources.files("benchmarks.humaneval").joinpath("zh_names.json").read_text("utf-8")
     return {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
 
 

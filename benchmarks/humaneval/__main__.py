@@ -1,0 +1,104 @@
+"""`python -m benchmarks.humaneval`: run the eval and write its summary and per-task records."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from daima.config import CompletionOptions, ModelOptions
+
+from .evaluate import EvalConfig, Record, evaluate, format_summary
+from .split import SPLITS, split_of
+from .tasks import MissingData, load_problems
+
+RESULTS = Path("benchmarks/results")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.humaneval", description=__doc__)
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--split",
+        default="heldout",
+        choices=(*SPLITS, "all"),
+        help="which half of the problems (dev: tune and cite; heldout: report only)",
+    )
+    parser.add_argument(
+        "--size", type=int, default=40, help="tasks in the seeded sample (0: the whole split)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--extra-candidates", type=int, default=2, help="daima's completion.extraCandidates")
+    parser.add_argument(
+        "--max-time-ms",
+        type=int,
+        default=0,
+        help=f"daima's deadline per suggestion (0: none; an editor gets {CompletionOptions().max_time_ms})",
+    )
+    parser.add_argument("--variants", default="en,zh", help="en, zh (Chinese identifiers) or both")
+    parser.add_argument("--sources", default="naive,daima")
+    parser.add_argument(
+        "--out", type=Path, help="summary JSON (default benchmarks/results/eval_MODEL_SPLIT.json)"
+    )
+    parser.add_argument("--list-split", action="store_true", help="print each problem's half and exit")
+    args = parser.parse_args(argv)
+    try:
+        problems = load_problems()  # first, so missing data fails before the model loads
+    except MissingData as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.list_split:
+        for problem in problems:
+            print(problem.task_id, split_of(problem.task_id))
+        return 0
+    variants = tuple(v for v in args.variants.split(",") if v)
+    sources = tuple(s for s in args.sources.split(",") if s)
+    if (
+        not variants
+        or not sources
+        or not set(variants) <= {"en", "zh"}
+        or not set(sources) <= {"naive", "daima"}
+    ):
+        parser.error("--variants takes en and/or zh, --sources naive and/or daima (comma-separated)")
+    config = EvalConfig(
+        size=args.size, seed=args.seed, split=args.split, max_tokens=args.max_tokens, variants=variants,
+        sources=sources, extra_candidates=args.extra_candidates, max_time_ms=args.max_time_ms,
+    )  # fmt: skip
+    from daima.model.loader import load_engine
+
+    engine = load_engine(ModelOptions(name=args.model, device=args.device))
+    suffix = f"_{args.split}" + (f"_{args.max_time_ms}ms" if args.max_time_ms else "")
+    out = args.out or RESULTS / f"eval_{args.model.replace('/', '_')}{suffix}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def progress(record: Record) -> None:
+        mark = "pass" if record.passed else "FAIL"
+        print(
+            f"{record.variant} {record.source:5} {record.task_id:20} {mark} {record.seconds:5.1f}s "
+            f"{record.completion.strip()[:60]!r}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        with out.with_suffix(".jsonl").open("w", encoding="utf-8") as records:
+            summary = evaluate(engine, config, records=records, progress=progress, problems=problems)
+    finally:
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
+    summary["machine"] = (
+        f"{os.cpu_count()} CPU cores" if summary.get("device") == "cpu" else summary.get("device")
+    )
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(format_summary(summary))
+    print(f"results: {out} and {out.with_suffix('.jsonl')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
