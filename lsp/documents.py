@@ -51,6 +51,13 @@ class DocumentStore:
     def get(self, uri: str) -> TextDocument | None:
         return self._documents.get(uri)
 
+    def mark_out_of_sync(self, uri: str) -> bool:
+        """A change for `uri` was lost (its params did not decode); True when the document is open."""
+        if uri not in self._documents:
+            return False
+        self._out_of_sync.add(uri)
+        return True
+
     def is_in_sync(self, uri: str) -> bool:
         return uri in self._documents and uri not in self._out_of_sync
 
@@ -71,13 +78,19 @@ class DocumentStore:
         document = self._documents.get(uri)
         if document is None:
             raise DocumentError(f"didChange for {uri}, which is not open")
-        if document.version is not None and version <= document.version:
-            raise DocumentError(
-                f"didChange for {uri} has version {version}, not newer than {document.version}; ignored"
-            )
         full_text_at = max((i for i, c in enumerate(changes) if c.range_ is None), default=-1)
-        if uri in self._out_of_sync and full_text_at < 0:
-            raise DocumentError(f"{uri} is out of sync; waiting for its full text")
+        if uri in self._out_of_sync:
+            if full_text_at < 0:
+                raise DocumentError(f"{uri} is out of sync; waiting for its full text")
+            # The full text the server asked for: whatever its version, it is what the editor shows.
+        elif document.version is not None and version <= document.version:
+            # The client's text and ours have parted (a lost or repeated change): completing on ours
+            # would write into text the editor no longer has.
+            self._out_of_sync.add(uri)
+            raise DocumentError(
+                f"didChange for {uri} has version {version}, not newer than {document.version}; "
+                "out of sync until its full text arrives"
+            )
         working = TextDocument(uri, document.text, document.version, document.language_id)
         edits = []
         try:

@@ -43,7 +43,20 @@ class DaimaProtocol(LanguageServerProtocol):
                 message = f"invalid params for {data['method']}"
                 log.warning("%s: %s", message, str(data.get("params"))[:200])
                 self._send_response(data["id"], None, JsonRpcInvalidParams(message).to_response_error())
+            elif data.get("method") == lsp.TEXT_DOCUMENT_DID_CHANGE:
+                self._lost_change(data.get("params"))
             raise
+
+    def _lost_change(self, params: Any) -> None:
+        """A didChange whose params do not decode: later edits would apply to the wrong text, so the
+        document goes out of sync and the client is asked for its full text."""
+        document = params.get("textDocument") if isinstance(params, dict) else None
+        uri = document.get("uri") if isinstance(document, dict) else None
+        server = self._server
+        if isinstance(uri, str) and isinstance(server, DaimaServer) and server.documents.mark_out_of_sync(uri):
+            log.error("a change to %s could not be read; asking the client for the full text", uri)
+            server.scheduler.cancel(uri)
+            self.notify(RESYNC, {"uri": uri})
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):

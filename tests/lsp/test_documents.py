@@ -37,12 +37,24 @@ def test_out_of_range_change_keeps_text_and_marks_out_of_sync_until_full_text() 
     assert store.snapshot("u").text == "fresh"
 
 
-def test_old_versions_are_ignored() -> None:
+def test_an_old_version_marks_the_document_out_of_sync_until_its_full_text() -> None:
     store = DocumentStore()
     store.open("u", "abc", 5, "python")
     with pytest.raises(DocumentError, match="not newer"):
         store.change("u", 5, [ContentChange("x", r(0, 0, 0, 0))], U16)
     assert store.get("u").text == "abc"
+    assert store.snapshot("u") is None  # no completion on text the editor may no longer have
+    with pytest.raises(DocumentError, match="waiting for its full text"):
+        store.change("u", 6, [ContentChange("y", r(0, 0, 0, 0))], U16)
+    store.change("u", 5, [ContentChange("xabc")], U16)  # the resync's full text, at the client's version
+    assert store.snapshot("u").text == "xabc"
+
+
+def test_a_lost_change_marks_the_document_out_of_sync() -> None:
+    store = DocumentStore()
+    store.open("u", "abc", 1, "python")
+    assert store.mark_out_of_sync("u") and not store.mark_out_of_sync("not-open")
+    assert store.snapshot("u") is None
 
 
 def test_change_to_unopened_document_is_an_error() -> None:

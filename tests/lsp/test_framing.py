@@ -103,6 +103,18 @@ class RawClient:
                 return item
         raise AssertionError(f"no answer to id {msg_id!r}: the server is deaf or gone")
 
+    def notification(self, method: str, timeout: float = 60) -> dict[str, Any]:
+        """The next notification of this method (everything else is passed over)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                item = self.answers.get(timeout=max(0.01, end - time.monotonic()))
+            except queue.Empty:
+                break
+            if isinstance(item, dict) and item.get("method") == method and "id" not in item:
+                return item
+        raise AssertionError(f"no {method} notification")
+
     def close(self) -> None:
         self.process.kill()
         self.process.wait(timeout=30)

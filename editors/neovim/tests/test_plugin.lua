@@ -243,4 +243,29 @@ test("client-side overhead", function()
   assert(stats.send.count >= 20 and stats.draw_response.count >= 20, vim.inspect(stats))
 end)
 
+test("a change the server refused is followed by the full text (daima/resync)", function()
+  local bufnr = open("resync.py", { "alpha = 1", "al" })
+  local client = lsp.client(bufnr)
+  local uri = vim.uri_from_bufnr(bufnr)
+  local function suggestion()
+    local params = { textDocument = { uri = uri }, position = { line = 1, character = 2 }, context = { triggerKind = 1 } }
+    local response = client:request_sync("textDocument/inlineCompletion", params, 5000, bufnr)
+    return response and response.result and response.result.items and response.result.items[1]
+  end
+  wait_for("a suggestion while in sync", function()
+    return suggestion() ~= nil
+  end, 10000)
+  -- A change the server must refuse: its version is not newer than the one it has.
+  client:notify("textDocument/didChange", {
+    textDocument = { uri = uri, version = 0 },
+    contentChanges = { { range = { start = { line = 0, character = 0 }, ["end"] = { line = 0, character = 0 } }, text = "zz" } },
+  })
+  -- The plugin answers the server's daima/resync with the buffer's text, so suggestions come back.
+  H.sleep(200)
+  wait_for("suggestions after the resync", function()
+    local item = suggestion()
+    return item ~= nil and item.insertText == "pha"
+  end, 10000)
+end)
+
 H.run()

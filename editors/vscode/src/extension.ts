@@ -72,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     });
     client.onNotification("daima/status", (params: DaimaStatus) => status.update(params));
     client.onNotification("daima/completionProgress", (params: ProgressParams) => inline.onProgress(params));
+    client.onNotification("daima/resync", (params: { uri: string }) => resync(self, params.uri));
     try {
       await client.start();
       status.update(await client.sendRequest<DaimaStatus>("daima/status", {}));
@@ -157,4 +158,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
 
 export function deactivate(): void {
   // The subscriptions (disposed by VS Code) stop the server.
+}
+
+/** The server refused a change (a lost or garbled edit) and stopped completing the document until it
+ * has the whole text again: send it, as the editor has it now. */
+function resync(client: LanguageClient, uri: string): void {
+  const document = vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === uri);
+  if (document === undefined) return;
+  void client.sendNotification("textDocument/didChange", {
+    textDocument: { uri, version: document.version },
+    contentChanges: [{ text: document.getText() }],
+  });
 }

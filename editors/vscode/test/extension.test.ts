@@ -160,6 +160,20 @@ describe("VS Code extension against daima serve", () => {
     assert.equal(items[0]?.insertText.slice(-2), "列表");
   });
 
+  it("answers daima/resync with the full text, so suggestions come back", async () => {
+    const client = api.client()!;
+    const uri = document.uri.toString();
+    // A change the server must refuse (its version is not newer): it stops completing and asks.
+    await client.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 0 },
+      contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: "zz" }],
+    });
+    await waitFor("suggestions again", async () => {
+      const items = await typeAt(3, " + 商品");
+      return items[0]?.insertText.slice(-2) === "列表";
+    }, 15000);
+  });
+
   it("says how to fix it when the server cannot start", async () => {
     stub.shown.length = 0;
     stub.changeSettings({ "daima.server.path": path.join(root, "no-such-daima") });

@@ -35,6 +35,27 @@ local function on_status(_, params)
   end)
 end
 
+local LINE_ENDINGS = { unix = "\n", dos = "\r\n", mac = "\r" }
+
+-- The server refused a change (a lost or garbled edit) and stopped completing the buffer until it has
+-- the whole text again: send it, as the buffer is now.
+local function on_resync(_, params, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local bufnr = params and params.uri and vim.uri_to_bufnr(params.uri)
+  if client == nil or not bufnr or not vim.api.nvim_buf_is_loaded(bufnr) then
+    return
+  end
+  local eol = LINE_ENDINGS[vim.bo[bufnr].fileformat] or "\n"
+  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), eol)
+  if vim.bo[bufnr].eol then
+    text = text .. eol
+  end
+  client:notify("textDocument/didChange", {
+    textDocument = { uri = params.uri, version = vim.lsp.util.buf_versions[bufnr] or 0 },
+    contentChanges = { { text = text } },
+  })
+end
+
 local function on_progress(_, params)
   if M.on_progress then
     M.on_progress(params)
@@ -56,7 +77,11 @@ function M.attach(bufnr, config)
     -- Changes go out at once: a completion request flushes them anyway, and a late didChange would
     -- only make the server cancel work it already started.
     flags = { debounce_text_changes = 0 },
-    handlers = { ["daima/completionProgress"] = on_progress, ["daima/status"] = on_status },
+    handlers = {
+      ["daima/completionProgress"] = on_progress,
+      ["daima/status"] = on_status,
+      ["daima/resync"] = on_resync,
+    },
     on_error = function(code, err)
       vim.notify(
         ("daima: the language server failed (%s: %s). Run :checkhealth daima"):format(code, vim.inspect(err)),
