@@ -23,6 +23,7 @@ from typing import BinaryIO
 MAX_HEADER_LINE = 8192
 # The largest body accepted: a 64 MB message is far beyond any document the index takes (maxFileKb).
 MAX_BODY = 64 * 1024 * 1024
+_READ_AHEAD_CHUNKS = 4  # of up to 64 KB each
 _DECODER = json.JSONDecoder()
 _HEADER_NAME = b"content-length"
 _CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*(\d+)", re.IGNORECASE)
@@ -46,7 +47,9 @@ class FrameReader:
         self._stall_s = stall_s
         self._pending = b""  # bytes read and not yet used
         self._eof = False
-        self._chunks: queue.Queue[bytes] = queue.Queue()
+        # Bounded: a client that writes faster than the server handles messages waits on the pipe rather
+        # than have its backlog pile up in the server's memory.
+        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=_READ_AHEAD_CHUNKS)
         threading.Thread(target=self._pump, args=(stream,), name="daima-stdin", daemon=True).start()
 
     def _pump(self, stream: BinaryIO) -> None:

@@ -47,13 +47,28 @@ class DaimaProtocol(LanguageServerProtocol):
                 self._lost_change(data.get("params"))
             raise
 
+    def _execute_handler(
+        self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None
+    ):
+        # pygls keeps the future of every handler it runs by id and forgets only a request's, once it is
+        # answered: each notification (a didChange per keystroke) would otherwise stay for good.
+        def forget(future: Any) -> None:
+            self._request_futures.pop(msg_id, None)
+            callback(future)
+
+        return super()._execute_handler(msg_id, handler, forget, args, kwargs)
+
     def _lost_change(self, params: Any) -> None:
         """A didChange whose params do not decode: later edits would apply to the wrong text, so the
         document goes out of sync and the client is asked for its full text."""
         document = params.get("textDocument") if isinstance(params, dict) else None
         uri = document.get("uri") if isinstance(document, dict) else None
         server = self._server
-        if isinstance(uri, str) and isinstance(server, DaimaServer) and server.documents.mark_out_of_sync(uri):
+        if (
+            isinstance(uri, str)
+            and isinstance(server, DaimaServer)
+            and server.documents.mark_out_of_sync(uri)
+        ):
             log.error("a change to %s could not be read; asking the client for the full text", uri)
             server.scheduler.cancel(uri)
             self.notify(RESYNC, {"uri": uri})

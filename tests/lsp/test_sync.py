@@ -60,3 +60,32 @@ def test_a_refused_change_asks_for_the_full_text(opened: RawClient, bad: dict[st
     opened.send(frame(change(3, [{"text": "alpha = 1\nalphap = 2\nal"}])))  # the client's full text
     opened.send(frame(inline(4, 2, 2)))
     assert opened.answer(4)["result"]["items"]
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_memory_stays_flat_over_twenty_thousand_changes(opened: RawClient) -> None:
+    """Each didChange used to leave ~1.9 KB behind for good (a handler future pygls never dropped)."""
+
+    def type_chars(first_version: int, count: int) -> int:
+        # One character in, one out: the document stays the same size, so what grows is what leaks.
+        for version in range(first_version, first_version + count):
+            text = "x" if version % 2 else ""
+            end = at(1, 3) if version % 2 == 0 else at(1, 2)
+            batch = change(version, [{"range": {"start": at(1, 2), "end": end}, "text": text}])
+            opened.send(frame(batch))
+        return first_version + count
+
+    version = type_chars(2, 2_000)  # warm-up: caches and allocator pools reach their working size
+    opened.send(frame(request(90, "workspace/symbol", {"query": "a"})))
+    opened.answer(90)  # every change before it has been handled
+    before = rss_kb(opened.process.pid)
+    type_chars(version, 20_000)
+    opened.send(frame(request(91, "workspace/symbol", {"query": "a"})))
+    opened.answer(91, timeout=300)
+    grown = rss_kb(opened.process.pid) - before
+    print(f"RSS grew by {grown} KB over 20,000 didChange")
+    assert grown < 5 * 1024, grown
