@@ -123,3 +123,28 @@ def test_a_broken_database_answers_nothing_instead_of_raising(make_index) -> Non
     again.index_all()
     assert again.definitions("a")
     again.close()
+
+
+def test_damage_in_any_table_is_found_at_open_and_rebuilt(tmp_path: Path) -> None:
+    files = {
+        f"pkg/m{i}.py": "".join(f"def f{i}_{j}():\n    return {j}\n" for j in range(40)) for i in range(30)
+    }
+    root = write_tree(tmp_path / "ws", files)
+    db = tmp_path / "index.sqlite3"
+    index = WorkspaceIndex.open(root, db_path=db)
+    index.index_all()
+    assert index.definitions("f7_3")
+    index.close()
+    raw = sqlite3.connect(db)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file, where the damage goes
+    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    (root_page,) = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'symbols'").fetchone()
+    raw.close()
+    with open(db, "r+b") as handle:  # garbage over the symbols table's root page only
+        handle.seek((root_page - 1) * page_size)
+        handle.write(os.urandom(page_size))
+    reopened = WorkspaceIndex.open(root, db_path=db)
+    assert "damaged" in reopened.store.rebuilt_reason or "malformed" in reopened.store.rebuilt_reason
+    reopened.index_all()
+    assert reopened.definitions("f7_3") and reopened.search_symbols("f7_3", 5)
+    reopened.close()
