@@ -26,7 +26,7 @@ from daima.model.api import (
 from daima.model.detok import TokenBytes
 from daima.model.prefix_cache import PrefixCache
 from daima.model.sampling import PromptLookup, bias_vector, restrict, sample
-from daima.model.transformer import DecoderLM
+from daima.model.transformer import DecoderLM, Interrupted
 from daima.model.worker import EngineWorker
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,11 @@ class LocalEngine:
                 return
             ids = self._prompt_ids(request)
             stats.prompt_tokens = len(ids)
-            logits = self._device(self._prefill, ids, stats)
+            try:
+                logits = self._device(self._prefill, ids, stats, cancelled)
+            except Interrupted:  # a newer keystroke: a long prefill on a CPU must not make it wait
+                stats.finish_reason = "cancelled"
+                return
             yield from self._decode(ids, logits, request, cancelled, stats, began)
         except EngineError:
             stats.finish_reason = "error"
@@ -152,7 +156,7 @@ class LocalEngine:
             ids = ids[len(ids) - room :]
         return ids
 
-    def _prefill(self, ids: list[int], stats: GenerationStats) -> torch.Tensor:
+    def _prefill(self, ids: list[int], stats: GenerationStats, cancelled: Callable[[], bool]) -> torch.Tensor:
         limit = len(ids) - 1  # at least one token is computed: its logits start the generation
         reuse = min(common_prefix(self._resident, ids), limit)
         blocks = self.cache.match(ids, limit)
@@ -178,18 +182,22 @@ class LocalEngine:
             self.cache.stats.hits += 1
         else:
             self.cache.stats.misses += 1
-        logits = self._run(ids[reuse:], reuse, all_rows=False)[-1]
+        # Until this pass completes only ids[:reuse] are valid in the KV buffer (`_resident`).
+        logits = self._run(ids[reuse:], reuse, all_rows=False, interrupt=cancelled)[-1]
         self._resident = list(ids)
         return logits
 
-    def _run(self, tokens: list[int], start: int, all_rows: bool) -> torch.Tensor:
-        """Logits [n or 1, V] for `tokens` at `start`, through a CUDA graph when one fits."""
+    def _run(
+        self, tokens: list[int], start: int, all_rows: bool, interrupt: Callable[[], bool] | None = None
+    ) -> torch.Tensor:
+        """Logits [n or 1, V] for `tokens` at `start`, through a CUDA graph when one fits (a graph runs
+        whole; an eager pass stops between layers when `interrupt` says so)."""
         if self.graphs is not None:
             out = self.graphs.run(tokens, start, all_rows)
             if out is not None:
                 return out
         batch = torch.tensor(tokens, dtype=torch.long, device=self.lm.device)
-        return self.lm.forward(batch, start, start + len(tokens), last_only=not all_rows)
+        return self.lm.forward(batch, start, start + len(tokens), last_only=not all_rows, interrupt=interrupt)
 
     def _device(self, work: Callable[..., torch.Tensor], *args: Any) -> torch.Tensor:
         """Run device work; on out-of-memory evict the prefix cache and retry once, then explain."""

@@ -9,6 +9,7 @@ Supported families: Qwen2/Qwen2.5, Llama, Mistral, Qwen3 (q/k norms).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,10 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from daima.model.api import EngineError
 
 SUPPORTED = ("qwen2", "llama", "mistral", "qwen3")
+
+
+class Interrupted(Exception):
+    """A forward pass stopped between layers because its request was cancelled."""
 
 
 class DecoderLM:
@@ -80,6 +85,7 @@ class DecoderLM:
         kv_len: int,
         last_only: bool = False,
         rows: torch.Tensor | None = None,
+        interrupt: Callable[[], bool] | None = None,
     ) -> torch.Tensor:
         """Tokens [P] from position `start`, attending to keys 0..kv_len-1; logits [R, V].
 
@@ -87,6 +93,8 @@ class DecoderLM:
 
         `start` may be a device tensor [1] and `kv_len` a fixed bucket: then every shape is static and
         nothing reads the device from the host, which is what CUDA graph capture needs (cuda_graphs.py).
+        `interrupt` is asked between layers; when it says yes the pass stops with Interrupted (the KV it
+        wrote for these positions is then incomplete, and the caller must not count them as cached).
         Rows past the real tokens (padding) write KV beyond the sequence; later tokens overwrite it
         before any query can attend to it, because attention is masked by position.
         """
@@ -108,6 +116,8 @@ class DecoderLM:
         backends = _GRAPH_BACKENDS if isinstance(start, torch.Tensor) else _EAGER_BACKENDS
         with sdpa_kernel(backends):
             for index, layer in enumerate(self.layers):
+                if interrupt is not None and interrupt():
+                    raise Interrupted(f"stopped before layer {index} of {len(self.layers)}")
                 hidden = self._layer(index, layer, hidden, cos, sin, mask, positions, kv_len)
         if last_only:
             hidden = hidden[:, -1:]

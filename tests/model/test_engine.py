@@ -188,6 +188,38 @@ def storm(engine: Any, seconds: float, rate: float = 20.0) -> None:
     assert text == fresh(engine, prompt, 40)
 
 
+class CancelledDuringPrefill(CancelToken):
+    """Says "cancelled" from its `after`-th look on: the engine looks once before the prompt, then
+    between the prefill's layers."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after, self.looks = after, 0
+
+    @property
+    def cancelled(self) -> bool:
+        self.looks += 1
+        return self.looks >= self.after
+
+
+def test_cancellation_reaches_the_prefill_and_leaves_the_cache_sound(
+    tiny_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompt = CODE + "\n# " + "其他 " * 300  # a prompt no earlier request has cached
+    expected = fresh(tiny_engine, prompt, 8)
+    tiny_engine.clear_cache()
+    layers_run = []
+    run_layer = tiny_engine.lm._layer
+    monkeypatch.setattr(tiny_engine.lm, "_layer", lambda *a: layers_run.append(1) or run_layer(*a))
+    cancel = CancelledDuringPrefill(after=3)  # the start, layer 0, then cancelled before layer 1
+    stream = tiny_engine.stream(GenerationRequest(prompt=prompt, max_tokens=8), cancel)
+    assert stream.text() == "" and stream.stats.finish_reason == "cancelled"
+    assert len(layers_run) == 1 < tiny_engine.lm.n_layers  # it stopped inside the prefill's pass
+    monkeypatch.undo()
+    # What the stopped pass half wrote is never reused as cached: the same prompt gives the same text.
+    assert greedy(tiny_engine, prompt, 8)[0] == expected
+
+
 def test_cancellation_storm_is_bounded_and_never_stale(tiny_engine: Any) -> None:
     storm(tiny_engine, seconds=3)
 
