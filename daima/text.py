@@ -114,6 +114,13 @@ class TextDocument:
         self._set_text(text)
 
     # -- text and lines -------------------------------------------------------------------------
+    # The line tables are never changed in place (an edit builds new ones), so a copy shares them.
+    def copy(self) -> TextDocument:
+        """A document that later edits of this one do not touch; costs nothing, whatever its size."""
+        twin = TextDocument.__new__(TextDocument)
+        twin.__dict__.update(self.__dict__)
+        return twin
+
     def _set_text(self, text: str) -> None:
         self._text = text
         starts = [0]
@@ -273,7 +280,7 @@ class TextDocument:
             raise PositionError(f"edit ends before it starts: {start}..{end}")
         start_byte, old_end_byte = self.byte_offset(start), self.byte_offset(end)
         start_point, old_end_point = self.point_at(start), self.point_at(end)
-        self._set_text(self._text[:start] + new_text + self._text[end:])
+        self._splice(start, end, new_text, start_byte, old_end_byte)
         new_end = start + len(new_text)
         if version is not None:
             self.version = version
@@ -288,6 +295,45 @@ class TextDocument:
             old_end_point=old_end_point,
             new_end_point=self.point_at(new_end),
         )
+
+    def _splice(self, start: int, end: int, new_text: str, start_byte: int, old_end_byte: int) -> None:
+        """Replace text[start:end] and update the line tables for the lines the edit touched only: a
+        keystroke in a 50,000-line file costs the copy of the string, not a scan of it. The region
+        rescanned starts a line early (a CR there may pair with an LF the edit inserts) and ends after
+        the break of the edit's last line, which the edit leaves as it was."""
+        old, starts, ends = self._text, self._line_starts, self._line_ends
+        text = old[:start] + new_text + old[end:]
+        delta = len(new_text) - (end - start)
+        first = max(bisect.bisect_right(starts, start) - 2, 0)
+        last = bisect.bisect_right(starts, end) - 1
+        region_start = starts[first]
+        region_end = starts[last + 1] if last + 1 < len(starts) else len(old)  # old coordinates
+        breaks = list(_LINE_BREAK.finditer(text, region_start, region_end + delta))
+        new_starts = starts[: first + 1] + [match.end() for match in breaks]
+        new_ends = ends[:first] + [match.start() for match in breaks]
+        if last + 1 < len(starts):  # the region ended with a line break: the lines after it shift
+            new_starts += [s + delta for s in starts[last + 2 :]]
+            new_ends += [e + delta for e in ends[last + 1 :]]
+        else:
+            new_ends.append(len(text))
+        byte_starts = self._line_byte_starts
+        if byte_starts is not None:
+            byte_delta = _utf8_len(new_text) - (old_end_byte - start_byte)
+            base, region_byte_start = region_start, byte_starts[first]
+            new_byte_starts = byte_starts[: first + 1]
+            for match in breaks:
+                region_byte_start += _utf8_len(text[base : match.end()])
+                base = match.end()
+                new_byte_starts.append(region_byte_start)
+            new_byte_starts += [b + byte_delta for b in byte_starts[last + 2 :]]
+        encoded = self._bytes
+        self._text, self._line_starts, self._line_ends = text, new_starts, new_ends
+        self._line_byte_starts = new_byte_starts if byte_starts is not None else None
+        self._bytes = None
+        if encoded is not None:  # pieces of the old bytes: the copy is in C, no re-encoding of the file
+            self._bytes = (
+                encoded[:start_byte] + new_text.encode("utf-8", "surrogatepass") + encoded[old_end_byte:]
+            )
 
     def apply_change(
         self,

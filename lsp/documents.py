@@ -91,7 +91,7 @@ class DocumentStore:
                 f"didChange for {uri} has version {version}, not newer than {document.version}; "
                 "out of sync until its full text arrives"
             )
-        working = TextDocument(uri, document.text, document.version, document.language_id)
+        working = document.copy()
         edits = []
         try:
             for change in changes:
@@ -109,4 +109,4 @@ class DocumentStore:
         document = self._documents.get(uri)
         if document is None or uri in self._out_of_sync:
             return None
-        return TextDocument(uri, document.text, document.version, document.language_id)
+        return document.copy()

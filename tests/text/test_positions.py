@@ -147,3 +147,38 @@ def test_line_col_for_humans_counts_characters() -> None:
     assert document.offset_from_line_col(1, 5) == document.text.index("计")
     with pytest.raises(PositionError):
         document.offset_from_line_col(2, 50)
+
+
+@st.composite
+def edits(draw: st.DrawFn) -> tuple[str, list[tuple[float, float, str]]]:
+    alphabet = st.sampled_from(["a", "计", "😀", "\r", "\n", "\r\n", " ", "é"])
+    text = "".join(draw(st.lists(alphabet, max_size=40)))
+    changes = draw(
+        st.lists(
+            st.tuples(st.floats(0, 1), st.floats(0, 1), st.lists(alphabet, max_size=6).map("".join)),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    return text, changes
+
+
+@settings(max_examples=400, deadline=None)
+@given(edits())
+def test_edited_line_tables_equal_a_fresh_scan(case: tuple[str, list[tuple[float, float, str]]]) -> None:
+    """Edits update the line tables of the lines they touch only; the result must equal a full scan,
+    CR and LF pairing up or splitting at the edit's edges included."""
+    text, changes = case
+    document = TextDocument("file:///t.py", text)
+    document.source_bytes  # noqa: B018 -- computed, so edits update them incrementally too
+    document.byte_offset(len(text))
+    snapshot = document.copy()
+    for a, b, new_text in changes:
+        start, end = sorted((int(a * len(document.text)), int(b * len(document.text))))
+        document.replace(start, end, new_text)
+        fresh = TextDocument("file:///t.py", document.text)
+        assert document._line_starts == fresh._line_starts
+        assert document._line_ends == fresh._line_ends
+        assert document._byte_starts() == fresh._byte_starts()
+        assert document.source_bytes == fresh.source_bytes
+    assert snapshot.text == text and snapshot._line_starts == TextDocument("", text)._line_starts
