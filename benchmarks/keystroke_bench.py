@@ -1,0 +1,126 @@
+"""Keystroke cost on the real server against file size: the round trip of `daima/status` right after a
+didChange, for documents of 1,000 to 50,000 lines.
+
+Usage: .venv/bin/python benchmarks/keystroke_bench.py [--keys N] [--out FILE.json]
+
+The server is `daima serve` over stdio with default options except the model ("none": no completion
+work, so what is timed is the keystroke's own cost on the event loop: applying the change, the index's
+update of the open buffer). The workspace is a scratch folder. Each figure is the median of N
+keystrokes typed in the middle of the file; the ratio to the 1,000-line figure, measured in the same run,
+is the goal's measure (at most 3 at 50,000 lines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from daima.lsp.framing import FrameReader
+
+SIZES = (1_000, 10_000, 50_000)
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message).encode()
+    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+class Server:
+    def __init__(self, root: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, cwd=root,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        self.reader = FrameReader(self.process.stdout)
+        self.next_id = 0
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(frame(message))
+        self.process.stdin.flush()
+
+    def request(self, method: str, params: Any) -> Any:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            item = self.reader.next()
+            if item is None:
+                raise RuntimeError("the server ended")
+            if isinstance(item, dict) and item.get("id") == self.next_id and "method" not in item:
+                return item.get("result")
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def measure(server: Server, root: Path, lines: int, keys: int) -> float:
+    path = root / f"file_{lines}.py"
+    text = "".join(f"def 函数_{i}(参数):\n    return 参数 + {i}\n" for i in range(lines // 2))
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+    server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri, "languageId": "python", "version": 1, "text": text}}})  # fmt: skip
+    server.request("daima/status", {})
+    row = lines // 2 + 1  # a function body in the middle
+    times = []
+    for version in range(2, keys + 2):
+        change = {"range": {"start": {"line": row, "character": 4}, "end": {"line": row, "character": 4}},
+                  "text": "x"}  # fmt: skip
+        began = time.perf_counter()
+        server.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}})  # fmt: skip
+        server.request("daima/status", {})
+        times.append((time.perf_counter() - began) * 1000)
+    server.send(
+        {"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": uri}}}
+    )
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keys", type=int, default=40)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="daima-keystroke-") as folder:
+        root = Path(folder)
+        (root / ".git").mkdir()
+        server = Server(root)
+        try:
+            options = {"model": {"name": "none"}}
+            server.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(),
+                                          "capabilities": {}, "initializationOptions": options})  # fmt: skip
+            server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+            medians = {lines: measure(server, root, lines, args.keys) for lines in SIZES}
+        finally:
+            server.close()
+    base = medians[SIZES[0]]
+    for lines, median in medians.items():
+        print(
+            f"{lines:>7,} lines: keystroke round trip p50 {median:7.2f} ms  ({median / base:5.1f}x the 1,000-line figure)"
+        )
+    result = {
+        "benchmark": "keystroke round trip (didChange then daima/status), model none, default options",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "keys_per_size": args.keys,
+        "p50_ms": {str(lines): round(median, 2) for lines, median in medians.items()},
+        "ratio_to_1000_lines": {str(lines): round(median / base, 2) for lines, median in medians.items()},
+    }
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
