@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             server.close()
     base = medians[SIZES[0]]
     for lines, median in medians.items():
+        ratio = median / base
         print(
-            f"{lines:>7,} lines: keystroke round trip p50 {median:7.2f} ms  ({median / base:5.1f}x the 1,000-line figure)"
+            f"{lines:>7,} lines: keystroke round trip p50 {median:7.2f} ms ({ratio:4.1f}x the 1,000-line one)"
         )
     result = {
         "benchmark": "keystroke round trip (didChange then daima/status), model none, default options",
