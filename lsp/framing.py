@@ -13,6 +13,7 @@ frame's header, reading resumes at that header.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import threading
@@ -53,7 +54,19 @@ class FrameReader:
         threading.Thread(target=self._pump, args=(stream,), name="daima-stdin", daemon=True).start()
 
     def _pump(self, stream: BinaryIO) -> None:
-        read = getattr(stream, "read1", stream.read)
+        # From the file descriptor itself where there is one: a thread blocked inside a buffered
+        # reader holds its lock, and Python aborts at exit when a daemon thread holds stdin's.
+        try:
+            descriptor = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            descriptor = -1
+        if descriptor >= 0:
+
+            def read(size: int) -> bytes:
+                return os.read(descriptor, size)
+
+        else:
+            read = getattr(stream, "read1", stream.read)
         try:
             while chunk := read(1 << 16):
                 self._chunks.put(chunk)

@@ -112,14 +112,19 @@ class DaimaServer(LanguageServer):
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         reader = FrameReader(stdin or sys.stdin.buffer)
+        exit_code = 0
         try:
             asyncio.run(self._serve_frames(reader))
         except BrokenPipeError:
             log.error("the client closed the connection; shutting down")
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
             pass
+        except SystemExit as stop:  # `exit`: 0 after a shutdown request, 1 without one (the LSP spec)
+            exit_code = stop.code if isinstance(stop.code, int) else 0
         finally:
             self.shutdown()
+        if exit_code:
+            raise SystemExit(exit_code)
 
     async def _serve_frames(self, reader: FrameReader) -> None:
         loop = asyncio.get_running_loop()
@@ -153,6 +158,8 @@ class DaimaServer(LanguageServer):
         method, is_request = item.get("method"), "id" in item and "method" in item
         if is_request and self.loop is None and method != lsp.INITIALIZE:
             return lsp.ResponseError(code=lsp.ErrorCodes.ServerNotInitialized, message="initialize first")
+        if is_request and self.loop is not None and method == lsp.INITIALIZE:
+            return JsonRpcInvalidRequest("the server is initialized already").to_response_error()
         if is_request and self.protocol._shutdown and method != lsp.EXIT:
             return JsonRpcInvalidRequest(f"{method} after shutdown").to_response_error()
         return None

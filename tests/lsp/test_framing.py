@@ -150,6 +150,8 @@ def test_the_server_answers_as_the_specification_says(client: RawClient) -> None
     assert client.answer(None)["error"]["code"] == -32600
     client.send(frame(initialize(2)))
     assert "capabilities" in client.answer(2)["result"]
+    client.send(frame(initialize(5)))
+    assert client.answer(5)["error"]["code"] == -32600  # a second initialize
     client.send(frame(request(3, "shutdown")))
     assert client.answer(3)["result"] is None
     client.send(frame(request(4, "workspace/symbol", {"query": "x"})))
@@ -203,3 +205,14 @@ def test_fuzzed_frames(client: RawClient) -> None:
         client.answer(msg_id, timeout=30)
         rounds += 1
     assert client.process.poll() is None and rounds >= 10
+
+
+@pytest.mark.parametrize(("shutdown_first", "code"), [(True, 0), (False, 1)])
+def test_exit_code(client: RawClient, shutdown_first: bool, code: int) -> None:
+    client.send(frame(initialize(1)))
+    client.answer(1)
+    if shutdown_first:
+        client.send(frame(request(2, "shutdown")))
+        client.answer(2)
+    client.send(frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
+    assert client.process.wait(timeout=30) == code
