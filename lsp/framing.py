@@ -12,11 +12,13 @@ frame's header, reading resumes at that header.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -60,11 +62,9 @@ class FrameReader:
             descriptor = stream.fileno()
         except (AttributeError, OSError, ValueError):
             descriptor = -1
+        read: Callable[[int], bytes]
         if descriptor >= 0:
-
-            def read(size: int) -> bytes:
-                return os.read(descriptor, size)
-
+            read = functools.partial(os.read, descriptor)
         else:
             read = getattr(stream, "read1", stream.read)
         try:
