@@ -93,27 +93,26 @@ class RawClient:
 
     def answer(self, msg_id: Any, timeout: float = 60) -> dict[str, Any]:
         """The response with this id (notifications and other responses are passed over)."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                item = self.answers.get(timeout=max(0.01, end - time.monotonic()))
-            except queue.Empty:
-                break
-            if isinstance(item, dict) and "method" not in item and item.get("id") == msg_id:
-                return item
-        raise AssertionError(f"no answer to id {msg_id!r}: the server is deaf or gone")
+        found = self._next(lambda item: "method" not in item and item.get("id") == msg_id, timeout)
+        assert found is not None, f"no answer to id {msg_id!r}: the server is deaf or gone"
+        return found
 
     def notification(self, method: str, timeout: float = 60) -> dict[str, Any]:
         """The next notification of this method (everything else is passed over)."""
+        found = self._next(lambda item: item.get("method") == method and "id" not in item, timeout)
+        assert found is not None, f"no {method} notification"
+        return found
+
+    def _next(self, wanted: Any, timeout: float) -> dict[str, Any] | None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
                 item = self.answers.get(timeout=max(0.01, end - time.monotonic()))
             except queue.Empty:
-                break
-            if isinstance(item, dict) and item.get("method") == method and "id" not in item:
+                return None
+            if isinstance(item, dict) and wanted(item):
                 return item
-        raise AssertionError(f"no {method} notification")
+        return None
 
     def close(self) -> None:
         self.process.kill()
