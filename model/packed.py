@@ -50,10 +50,10 @@ def unpack(codes: Any, scales: Any, offsets: Any = None) -> Any:
     """fp32 weights from torch tensors of codes and group scales: scale * code (- offset), per group."""
     rows, cols = codes.shape
     groups = scales.shape[1]
-    grouped = codes.reshape(rows, groups, cols // groups).float()  # [R, G, group]
-    weights = scales.unsqueeze(-1) * grouped
+    weights = codes.reshape(rows, groups, cols // groups).float()  # [R, G, group]
+    weights.mul_(scales.unsqueeze(-1))  # in place: no second and third copy of the fp32 matrix
     if offsets is not None:
-        weights = weights - offsets.unsqueeze(-1)
+        weights.sub_(offsets.unsqueeze(-1))
     return weights.reshape(rows, cols)
 
 
