@@ -82,8 +82,15 @@ async def _suggest(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[T
         "range": ls.protocol._converter.unstructure(cursor_range),
     }
 
+    def up_to_date() -> bool:  # a partial for text the user has typed past is never sent
+        now = ls.documents.get(uri)
+        return now is not None and now.version == document.version and ls.documents.is_in_sync(uri)
+
     def on_partial(text: str) -> None:
-        ls.notify_threadsafe(COMPLETION_PROGRESS, {**partial_head, "text": text, "done": False})
+        if up_to_date():
+            ls.notify_threadsafe(
+                COMPLETION_PROGRESS, {**partial_head, "text": text, "done": False}, up_to_date
+            )
 
     def job(cancel: CancelToken):
         return pipeline.complete(

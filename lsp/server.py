@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
@@ -164,12 +165,21 @@ class DaimaServer(LanguageServer):
             return JsonRpcInvalidRequest(f"{method} after shutdown").to_response_error()
         return None
 
-    def notify_threadsafe(self, method: str, params: Any) -> None:
-        """Send a notification from any thread (worker threads never touch the transport directly)."""
+    def notify_threadsafe(
+        self, method: str, params: Any, still_wanted: Callable[[], bool] | None = None
+    ) -> None:
+        """Send a notification from any thread (worker threads never touch the transport directly).
+        `still_wanted` is asked on the event loop just before sending: by then the notification may be
+        about a document version the user has typed past."""
         loop = self.loop
         if loop is None or loop.is_closed():
             return
-        loop.call_soon_threadsafe(self.protocol.notify, method, params)
+
+        def send() -> None:
+            if still_wanted is None or still_wanted():
+                self.protocol.notify(method, params)
+
+        loop.call_soon_threadsafe(send)
 
     def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Warning) -> None:
         log.warning("%s", message)
