@@ -185,6 +185,8 @@ def _complete(
     needs = _needs(checker, language, line_before, indexed, text[offset:])
     stats = GenerationStats()
     tried: list[Candidate] = []
+    showable: list[Candidate] = []  # a made-up name never maps back to the user's: never shown
+    known = frozenset(indexed)
     for attempt in range(1 + max(0, options.extra_candidates)):
         if cancel is not None and cancel.cancelled:
             return None
@@ -195,7 +197,7 @@ def _complete(
         if candidate is None:
             return None
         candidate = _check(candidate, checker, visible, language, needs, hole.suffix)
-        made_up = job.made_up(candidate.text, frozenset(indexed)) if job.made_up else []
+        made_up = job.made_up(candidate.text, known) if job.made_up else []
         if made_up:
             candidate = replace(
                 candidate,
@@ -204,10 +206,11 @@ def _complete(
             )
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
+        if not made_up:
+            showable.append(candidate)
         if candidate.ok:
             break
-    # A made-up name can never be mapped back to the user's: such a candidate is not shown at all.
-    best = choose([c for c in tried if not (job.made_up and job.made_up(c.text, frozenset(indexed)))])
+    best = choose(showable)
     final = suggestion_text(hole, Processed(best.text, best.back)) if best is not None else None
     if best is None or final is None:
         return None
