@@ -63,6 +63,22 @@ test("setup validates its options and says what is wrong", function()
   assert(not ok and tostring(err):match("maxTokens"), "bad maxTokens accepted: " .. tostring(err))
 end)
 
+test("the ghost text has colours of its own in 256-colour and true-colour terminals", function()
+  daima.setup({ cmd = cmd, root_markers = ROOT_MARKERS, server = { model = { name = "none" } } })
+  local hl = vim.api.nvim_get_hl(0, { name = "DaimaGhost", link = false })
+  assert(hl.ctermfg ~= nil or (hl.cterm and hl.cterm.underline), "no cterm look: " .. vim.inspect(hl))
+  assert(hl.fg ~= nil and hl.italic, "no gui colour: " .. vim.inspect(hl))
+  vim.cmd("colorscheme default")  -- clears every group; daima's comes back
+  hl = vim.api.nvim_get_hl(0, { name = "DaimaGhost", link = false })
+  assert(hl.fg ~= nil, "cleared by :colorscheme: " .. vim.inspect(hl))
+  -- A group the user defined stays theirs.
+  vim.api.nvim_set_hl(0, "DaimaGhost", { fg = "#ff0000" })
+  daima.setup({ cmd = cmd, root_markers = ROOT_MARKERS, server = { model = { name = "none" } } })
+  eq(tonumber("ff0000", 16), vim.api.nvim_get_hl(0, { name = "DaimaGhost" }).fg, "user's colour")
+  vim.api.nvim_set_hl(0, "DaimaGhost", {})
+  require("daima").define_highlight("DaimaGhost")
+end)
+
 test("setup starts one server and is idempotent", function()
   local opts = {
     cmd = cmd,

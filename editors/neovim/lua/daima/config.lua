@@ -29,7 +29,7 @@ M.defaults = {
     next = "<M-]>",
     prev = "<M-[>",
   },
-  highlight = "DaimaGhost", -- linked to Comment unless defined
+  highlight = "DaimaGhost", -- grey italic (underlined in 8 colours) unless you define it
   server = {
     model = {
       name = "auto", -- alias, model dir, .gguf file, hub id, "auto" or "none" (identifier completion)

@@ -171,19 +171,40 @@ local function wants(filetype)
   return filetype ~= "" and (fts == "*" or vim.tbl_contains(fts, filetype))
 end
 
+--- The ghost text's own colours, unless the user (or a colour scheme) defined the group: grey and
+--- italic in true colour and 256 colours, dark grey in 16, and underlined in 8, where no grey exists.
+--- Linking to `Comment` was not enough: a 256-colour terminal drew Comment (gui colours only) as code.
+function M.define_highlight(name)
+  local ok, t_co = pcall(vim.api.nvim_eval, "&t_Co") -- the terminal's colour count, where it tells
+  local colours = ok and tonumber(t_co) or 256
+  local cterm = { italic = true }
+  local ctermfg = 244
+  if colours < 256 then
+    ctermfg = colours >= 16 and 8 or nil
+    cterm = colours >= 16 and { italic = true } or { underline = true }
+  end
+  vim.api.nvim_set_hl(0, name, { fg = "#808080", italic = true, ctermfg = ctermfg, cterm = cterm, default = true })
+end
+
 --- Configures daima; safe to call again (later calls replace the options and resend them).
 function M.setup(opts)
   local config = config_mod.resolve(opts)
   local first = M.config == nil
   M.config = config
   ghost.highlight = config.highlight
-  vim.api.nvim_set_hl(0, config.highlight, { link = "Comment", default = true })
+  M.define_highlight(config.highlight)
   local min_ms = config.debounce.min_ms or config.server.completion.debounceMs
   debounce = Debounce.new(min_ms, config.debounce.max_ms)
   builtin = config.use_builtin and vim.lsp.inline_completion ~= nil
   lsp.on_progress = on_progress
 
   vim.api.nvim_clear_autocmds({ group = group })
+  vim.api.nvim_create_autocmd("ColorScheme", { -- a new colour scheme clears groups it does not define
+    group = group,
+    callback = function()
+      M.define_highlight(config.highlight)
+    end,
+  })
   vim.api.nvim_create_autocmd("FileType", {
     group = group,
     callback = function(args)
