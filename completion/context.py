@@ -79,7 +79,7 @@ class RecentEdits:
                     first, last = min(first, old.start_line), max(last, old.end_line)
                     last = min(last, document.line_count)
                     del self._edits[key]
-            text = document.text[document.line_start(first) : document.line_end(last - 1)]
+            text = document.text_range(document.line_start(first), document.line_end(last - 1))
             self._edits[(key_path, first)] = RecentEdit(key_path, first, last, text, time.monotonic())
             while len(self._edits) > self._max:
                 self._edits.popitem(last=False)
