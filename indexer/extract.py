@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
-from daima.text import TextDocument
+from daima.text import PositionEncoding, TextDocument
 
 from .languages import Language
 
@@ -34,8 +34,9 @@ _WRAPPERS = frozenset(
     {"export_statement", "decorated_definition", "template_declaration", "declaration_list"}
 )
 
-# (name, kind, line, column_utf16, start_byte, end_byte, signature, doc, scope)
-SymbolRow = tuple[str, str, int, int, int, int, str, str, str]
+# (name, kind, line, column_utf16, start_byte, end_byte, signature, doc, scope, column_utf8, column_utf32):
+# the name's column in each LSP position encoding, so an answer never re-reads the file to count them.
+SymbolRow = tuple[str, str, int, int, int, int, str, str, str, int, int]
 # (module, name, line, column_utf16)
 ImportRow = tuple[str, str, int, int]
 # (start_line, end_line, space-separated distinct identifier tokens)
@@ -153,6 +154,18 @@ def _position(document: TextDocument, node: ts.Node) -> tuple[int, int]:
     return position.line, position.character
 
 
+def _columns(document: TextDocument, node: ts.Node) -> tuple[int, int, int, int]:
+    """The node's line and its column in UTF-16, UTF-8 and UTF-32."""
+    offset = document.offset_from_point(node.start_point)
+    utf16 = document.position_at(offset)
+    return (
+        utf16.line,
+        utf16.character,
+        document.position_at(offset, PositionEncoding.UTF8).character,
+        document.position_at(offset, PositionEncoding.UTF32).character,
+    )
+
+
 def _symbols(language, document, definitions, scopes, text_of, enclosing) -> list[SymbolRow]:
     # Walk definitions and scope regions in source order with a stack of open containers, so each
     # definition's scope is the dotted path of the definitions around it.
@@ -175,7 +188,7 @@ def _symbols(language, document, definitions, scopes, text_of, enclosing) -> lis
         if kind == "variable" and name.isupper():
             kind = "constant"
         scope = explicit_scope if explicit_scope is not None else ".".join(entry[1] for entry in stack)
-        line, column = _position(document, name_node)
+        line, column, column_utf8, column_utf32 = _columns(document, name_node)
         rows.append(
             (
                 name,
@@ -187,6 +200,8 @@ def _symbols(language, document, definitions, scopes, text_of, enclosing) -> lis
                 _signature(document.source_bytes, node, name_node),
                 _doc(language, node, text_of),
                 scope,
+                column_utf8,
+                column_utf32,
             )
         )
         stack.append((node.end_byte, name, kind))

@@ -85,8 +85,9 @@ class OpenDocument:
             return facts
         fresh = extract_range(self.language, self.document, self.tree, (start, end), scope, parent_kind)
         fresh.imports = normalize_imports(self.language.name, self.rel, fresh.imports)
-        root = self.tree.root_node
-        first_row, last_row = _row_at(root, start), _row_at(root, max(start, end - 1))
+        document = self.document  # rows as the imports count them: the document's lines
+        first_row = document.line_of(document.offset_from_byte(start))
+        last_row = document.line_of(document.offset_from_byte(max(start, end - 1)))
         kept = [s for s in shifted if not start <= s[4] < end]
         symbols = sorted(kept + fresh.symbols, key=lambda s: s[4])
         imports = [i for i in (_shift_import(i, edit) for i in self.facts.imports) if i is not None]
@@ -106,17 +107,9 @@ class OpenDocument:
         return min(low, children[first].start_byte), max(high, children[last].end_byte)
 
 
-def _row_at(root: ts.Node, byte: int) -> int:
-    """The row of the leaf at `byte` (tree-sitter's own rows: no offset arithmetic here)."""
-    if byte >= root.end_byte:
-        return root.end_point[0]
-    node = root.descendant_for_byte_range(byte, byte)
-    return root.start_point[0] if node is None or node == root else node.start_point[0]
-
-
 def _shift_symbol(symbol: SymbolRow, edit: AppliedEdit) -> SymbolRow | None:
     """The symbol in the edited text's coordinates; None when the edit removed its start."""
-    name, kind, line, column, start, end, signature, doc, scope = symbol
+    name, kind, line, column, start, end, signature, doc, scope, *columns = symbol
     if edit.start_byte <= start < edit.old_end_byte:
         return None
     delta = edit.new_end_byte - edit.old_end_byte
@@ -127,7 +120,8 @@ def _shift_symbol(symbol: SymbolRow, edit: AppliedEdit) -> SymbolRow | None:
         end += delta
     elif end > edit.start_byte:
         end = edit.new_end_byte
-    return (name, kind, line, column, start, end, signature, doc, scope)
+    # A name after the edit on the edit's own row is re-read (its columns moved), others keep theirs.
+    return (name, kind, line, column, start, end, signature, doc, scope, *columns)  # type: ignore[return-value]
 
 
 def _shift_import(row: ImportRow, edit: AppliedEdit) -> ImportRow | None:

@@ -1,15 +1,21 @@
-"""The index's read side: the queries completion and the server ask."""
+"""The index's read side: the queries completion and the server ask.
+
+A file open in the editor answers from its buffer's facts in memory, never from its stored rows:
+the store holds what the disk (or the buffer at open) said, and keystrokes do not rewrite it.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from daima.text import TextDocument
 
-from .extract import extract_range, identifier_tokens, parse
+from .extract import FileFacts, SymbolRow, extract_range, identifier_tokens, parse
 from .languages import language_for_path
 from .model import Chunk, Symbol
 from .modules import normalize_imports, normalize_query_module
@@ -19,50 +25,88 @@ if TYPE_CHECKING:
     from .workspace import WorkspaceIndex
 
 _SYMBOL_COLUMNS = (
-    "s.name, s.kind, f.path, s.line, s.col, s.start_byte, s.end_byte, s.signature, s.doc, s.scope"
+    "s.name, s.kind, f.path, s.line, s.col, s.start_byte, s.end_byte, s.signature, s.doc, s.scope, s.col8, "
+    "s.col32"
 )
 _FROM = "FROM symbols s JOIN files f ON f.id = s.file_id"
+_NOT_OPEN = "f.path NOT IN (SELECT value FROM json_each(?))"  # the open buffers answer for these paths
 _MAX_QUERY_TOKENS = 64  # enough to characterize a code window; bounds the FTS query size
 _FUZZY_CANDIDATES = 5000
 
 
 def _symbol(index: WorkspaceIndex, row: tuple) -> Symbol:
-    name, kind, rel, line, col, start, end, signature, doc, scope = row
-    return Symbol(name, kind, index.root / rel, line, col, start, end, signature, doc, scope)
+    name, kind, rel, *rest = row
+    return Symbol(name, kind, index.root / rel, *rest)
+
+
+def _open_rows(open_docs: dict[str, FileFacts], keep: Callable[[SymbolRow], bool]) -> list[tuple]:
+    """Rows shaped like `_SYMBOL_COLUMNS` from the open buffers' symbols that `keep` accepts."""
+    return [(s[0], s[1], rel, *s[2:]) for rel, facts in open_docs.items() for s in facts.symbols if keep(s)]
+
+
+def _open_paths(open_docs: dict[str, FileFacts]) -> str:
+    return json.dumps(sorted(open_docs))
 
 
 def definitions(index: WorkspaceIndex, name: str) -> list[Symbol]:
+    open_docs = index.open_facts()
     rows = index.store.query(
-        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name = ? ORDER BY f.path, s.line", (name,)
+        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name = ? AND {_NOT_OPEN}", (name, _open_paths(open_docs))
     )
+    rows += _open_rows(open_docs, lambda s: s[0] == name)
+    rows.sort(key=lambda row: (row[2], row[3]))
     return [_symbol(index, row) for row in rows]
 
 
 def definitions_with_prefix(index: WorkspaceIndex, prefix: str, limit: int = 50) -> list[Symbol]:
     if not prefix:
         return []
+    open_docs = index.open_facts()
     rows = index.store.query(
-        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name >= ? AND s.name < ? "
+        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name >= ? AND s.name < ? AND {_NOT_OPEN} "
         "ORDER BY length(s.name), s.name, f.path LIMIT ?",
-        (prefix, prefix + "\U0010ffff", limit),
+        (prefix, prefix + "\U0010ffff", _open_paths(open_docs), limit),
     )
-    return [_symbol(index, row) for row in rows]
+    rows += _open_rows(open_docs, lambda s: s[0].startswith(prefix))
+    rows.sort(key=lambda row: (len(row[0]), row[0], row[2]))
+    return [_symbol(index, row) for row in rows[:limit]]
 
 
 def search_symbols(index: WorkspaceIndex, query: str, limit: int = 100) -> list[Symbol]:
     query = query.strip()
+    open_docs = index.open_facts()
+    paths = _open_paths(open_docs)
     if not query:
-        rows = index.store.query(f"SELECT {_SYMBOL_COLUMNS} {_FROM} ORDER BY s.name LIMIT ?", (limit,))
-        return [_symbol(index, row) for row in rows]
+        rows = index.store.query(
+            f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE {_NOT_OPEN} ORDER BY s.name LIMIT ?", (paths, limit)
+        )
+        rows += _open_rows(open_docs, lambda s: True)
+        rows.sort(key=lambda row: (row[0], row[2]))
+        return [_symbol(index, row) for row in rows[:limit]]
     escaped = [ch.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for ch in query]
     pattern = "%" + "%".join(escaped) + "%"  # subsequence; SQLite LIKE ignores ASCII case
     rows = index.store.query(
-        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name LIKE ? ESCAPE '\\' LIMIT ?",
-        (pattern, _FUZZY_CANDIDATES),
+        f"SELECT {_SYMBOL_COLUMNS} {_FROM} WHERE s.name LIKE ? ESCAPE '\\' AND {_NOT_OPEN} LIMIT ?",
+        (pattern, paths, _FUZZY_CANDIDATES),
     )
+    folded = _ascii_lower(query)
+    rows += _open_rows(open_docs, lambda s: _is_subsequence(folded, _ascii_lower(s[0])))
     lowered = query.lower()
     ranked = sorted(rows, key=lambda row: (_fuzzy_rank(row[0], query, lowered), len(row[0]), row[0], row[2]))
     return [_symbol(index, row) for row in ranked[:limit]]
+
+
+def _ascii_lower(text: str) -> str:
+    """Lower-case ASCII letters only, as SQLite's LIKE compares them."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _is_subsequence(needle: str, haystack: str) -> bool:
+    letters = iter(haystack)
+    return all(ch in letters for ch in needle)
 
 
 def _fuzzy_rank(name: str, query: str, lowered: str) -> int:
@@ -80,12 +124,26 @@ def _fuzzy_rank(name: str, query: str, lowered: str) -> int:
 def importers(index: WorkspaceIndex, module: str) -> list[Path]:
     exact = normalize_query_module(module)
     separator = "/" if "/" in exact else "."
+    open_docs = index.open_facts()
     rows = index.store.query(
         "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id = i.file_id "
-        "WHERE i.module = ? OR i.module LIKE ? ESCAPE '\\' OR i.module LIKE ? ESCAPE '\\' ORDER BY f.path",
-        (exact, _like_escape(exact + separator) + "%", "%" + _like_escape(separator + exact)),
+        "WHERE (i.module = ? OR i.module LIKE ? ESCAPE '\\' OR i.module LIKE ? ESCAPE '\\') "
+        f"AND {_NOT_OPEN}",
+        (
+            exact,
+            _like_escape(exact + separator) + "%",
+            "%" + _like_escape(separator + exact),
+            _open_paths(open_docs),
+        ),
     )
-    return [index.root / rel for (rel,) in rows]
+    paths = {rel for (rel,) in rows}
+    for rel, facts in open_docs.items():
+        modules = {row[0] for row in facts.imports}
+        if any(
+            m == exact or m.startswith(exact + separator) or m.endswith(separator + exact) for m in modules
+        ):
+            paths.add(rel)
+    return [index.root / rel for rel in sorted(paths)]
 
 
 def _like_escape(text: str) -> str:
@@ -124,7 +182,12 @@ def visible_names(index: WorkspaceIndex, path: Path, text: str, byte_offset: int
         return []
     path = Path(os.path.abspath(path))  # a relative or `..` path from the command line has no file URI
     rel = index.relative(path) or path.name
-    facts = index.document_facts(rel, text)  # an open buffer's facts are current already
+    facts = index.document_facts(rel, text)  # an open buffer's facts may be current already
+    if facts is None and index.document_text(rel) is not None:
+        # Typed since the buffer was last re-indexed (the server waits for a pause): catch up
+        # incrementally from its previous tree rather than parsing the whole text again.
+        index.update_document(path, text)
+        facts = index.document_facts(rel, text)
     if facts is None:
         document = TextDocument(path.as_uri(), text)
         facts = extract_range(language, document, parse(language, document))

@@ -12,7 +12,8 @@ class Symbol:
 
     `line` is 0-based; `column` counts UTF-16 code units (LSP's default), computed with
     `daima.text.TextDocument`; `start_byte`/`end_byte` span the whole definition node in UTF-8 bytes.
-    `scope` is the dotted path of enclosing definitions ("" at module level).
+    `scope` is the dotted path of enclosing definitions ("" at module level). `column_utf8` and
+    `column_utf32` are the same column in the other position encodings (-1: not known, as for an import).
     """
 
     name: str
@@ -26,6 +27,8 @@ class Symbol:
     signature: str = ""
     doc: str = ""
     scope: str = ""
+    column_utf8: int = -1
+    column_utf32: int = -1
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import platformdirs
@@ -22,7 +22,7 @@ from .extract import FileFacts
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # bump on any change below; older databases are rebuilt
+SCHEMA_VERSION = 5  # bump on any change below; older databases are rebuilt
 _BUSY_TIMEOUT_MS = 30_000
 _TABLES = frozenset({"meta", "files", "symbols", "imports", "chunks_fts"})
 CHUNK_ID_BITS = 20  # up to a million chunks per file
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS symbols (
     file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
     name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
     start_byte INTEGER NOT NULL, end_byte INTEGER NOT NULL,
-    signature TEXT NOT NULL, doc TEXT NOT NULL, scope TEXT NOT NULL
+    signature TEXT NOT NULL, doc TEXT NOT NULL, scope TEXT NOT NULL,
+    col8 INTEGER NOT NULL, col32 INTEGER NOT NULL  -- `col` counts UTF-16 units, these UTF-8 and UTF-32
 );
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
 CREATE INDEX IF NOT EXISTS symbols_file ON symbols(file_id);
@@ -75,13 +76,13 @@ class Store:
         self.lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.rebuilt_reason = ""
+        # Called (from the querying thread) after a query found the database damaged and it was rebuilt
+        # empty: the owner fills it again.
+        self.on_rebuilt: Callable[[], None] | None = None
         try:
             self.db = self._connect_checked()
         except sqlite3.DatabaseError as error:
-            self.rebuilt_reason = f"unreadable index database ({error})"
-            log.warning("index database %s is unreadable (%s); rebuilding it", path, error)
-            self._delete_files()
-            self.db = self._connect_checked()
+            self._rebuild(f"unreadable index database ({error})")
 
     # -- opening ------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -96,8 +97,12 @@ class Store:
 
     def _connect_checked(self) -> sqlite3.Connection:
         db = self._connect()
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # One transaction for both reads: read apart, another process creating the schema could commit
+        # in between, and its new tables under the old version number looked like an old schema to
+        # rebuild (deleting the files that process was using).
+        with _immediate(db):
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         damaged = bool(tables) and not _TABLES.issubset(tables)
         if (version != SCHEMA_VERSION and tables) or damaged:
             problem = (
@@ -122,6 +127,30 @@ class Store:
             db.close()
             raise sqlite3.DatabaseError(f"damaged: {problems[0]}")
         return db
+
+    def _rebuild(self, reason: str) -> None:
+        self.rebuilt_reason = reason
+        log.warning("index database %s: %s; rebuilding it", self.path, reason)
+        self._delete_files()
+        self.db = self._connect_checked()
+
+    def _check_after_failure(self, error: sqlite3.Error) -> bool:
+        """After a failed query: True when the database is damaged and was rebuilt (empty).
+
+        A busy or locked database, or a bad query, is not damage; `quick_check` tells them apart
+        (one sequential read, paid only when a query has already failed)."""
+        if not isinstance(error, sqlite3.DatabaseError) or isinstance(error, sqlite3.OperationalError):
+            return False
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as check_error:
+            problems = [str(check_error)]
+        if problems == ["ok"]:
+            return False
+        with suppress(sqlite3.Error):
+            self.db.close()
+        self._rebuild(f"damaged, found by a failed query: {problems[0]}")
+        return True
 
     def _delete_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -187,7 +216,7 @@ class Store:
             file_id = new_id
             Store.put_chunks(db, file_id, facts)
         db.executemany(
-            "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(file_id, *row) for row in facts.symbols],
         )
         db.executemany(
@@ -225,13 +254,17 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
-        """Rows of a read query; a broken database answers nothing (logged) rather than raising."""
+        """Rows of a read query; a broken database answers nothing (logged) rather than raising, and
+        a damaged one is rebuilt (then `on_rebuilt` is called to fill it again)."""
         with self.lock:
             try:
                 return self.db.execute(sql, tuple(params)).fetchall()
             except sqlite3.Error as error:
                 log.warning("index query failed (%s); answering without the index", error)
-                return []
+                rebuilt = self._check_after_failure(error)
+        if rebuilt and self.on_rebuilt is not None:
+            self.on_rebuilt()
+        return []
 
 
 @contextmanager

@@ -43,6 +43,32 @@ class WorkspaceIndex:
         self._documents_lock = threading.Lock()
         self._rules = IgnoreRules(self._real_root, options.exclude)
         self._watcher: Watcher | None = None
+        self._refilling = threading.Lock()
+        store.on_rebuilt = self._refill_later
+
+    def _refill_later(self) -> None:
+        """The store found itself damaged on a query and started again empty: index the workspace
+        again, off the querying thread (queries answer from what is there meanwhile)."""
+        if not self._refilling.acquire(blocking=False):
+            return  # a refill is under way already
+
+        def refill() -> None:
+            try:
+                self.index_all()
+                with self._documents_lock:
+                    open_docs = list(self._documents.items())
+                with self.store.transaction() as db:
+                    for rel, entry in open_docs:
+                        entry.chunks_stale = True  # the facts' chunks may be from the open
+                        data = entry.document.source_bytes
+                        language = entry.language.name
+                        Store.put_file(db, rel, language, -1, len(data), content_hash(data), entry.facts)
+            except Exception:
+                log.exception("re-indexing after the index database was rebuilt failed")
+            finally:
+                self._refilling.release()
+
+        threading.Thread(target=refill, name="daima-index-refill", daemon=True).start()
 
     @classmethod
     def open(
@@ -170,17 +196,19 @@ class WorkspaceIndex:
             return
         with self._documents_lock:
             entry = self._documents.get(rel)
-            is_new = entry is None
-            if entry is None:
-                entry = self._documents[rel] = OpenDocument.parse(language, rel, path.as_uri(), text)
-            elif not entry.update(text):
+            if entry is not None:
+                # A keystroke: the buffer's facts change in memory only, and queries read them from
+                # there (`open_facts`). Rewriting the file's rows instead cost every keystroke in
+                # proportion to the file (25k symbol rows at 50k lines, about half a second).
+                entry.update(text)
                 return
+            entry = self._documents[rel] = OpenDocument.parse(language, rel, path.as_uri(), text)
             facts = entry.facts
             data = entry.document.source_bytes
         with self.store.transaction() as db:
-            # mtime -1: the next disk check re-reads the file once the editor lets go of it. Chunks
-            # wait for the next similarity query (flush_chunks): keystrokes only pay for symbols.
-            Store.put_file(db, rel, language.name, -1, len(data), content_hash(data), facts, chunks=is_new)
+            # Once, at open: the row the similarity chunks hang on, for a buffer never saved too.
+            # mtime -1: the next disk check re-reads the file once the editor lets go of it.
+            Store.put_file(db, rel, language.name, -1, len(data), content_hash(data), facts)
 
     def flush_chunks(self) -> None:
         """Bring the similarity chunks of edited open documents up to date."""
@@ -282,6 +310,12 @@ class WorkspaceIndex:
         with self._documents_lock:
             entry = self._documents.get(rel)
             return entry.facts if entry is not None and entry.document.text == text else None
+
+    def open_facts(self) -> dict[str, FileFacts]:
+        """The current facts of every open buffer, by workspace-relative path: they answer for those
+        paths instead of the stored rows (facts objects are replaced on edit, never changed)."""
+        with self._documents_lock:
+            return {rel: entry.facts for rel, entry in self._documents.items()}
 
     def document_text(self, rel: str) -> str | None:
         """Current editor text of an open document, else None."""

@@ -81,8 +81,13 @@ def symbol_location(symbol: Symbol, enc: PositionEncoding, text: str | None) -> 
 
 
 def symbol_position(symbol: Symbol, enc: PositionEncoding, text: str | None) -> lsp.Position:
-    if enc is PositionEncoding.UTF16 or text is None:
-        return lsp.Position(line=symbol.line, character=symbol.column)
+    known = {
+        PositionEncoding.UTF16: symbol.column,
+        PositionEncoding.UTF8: symbol.column_utf8,
+        PositionEncoding.UTF32: symbol.column_utf32,
+    }[enc]
+    if known >= 0 or text is None:
+        return lsp.Position(line=symbol.line, character=known if known >= 0 else symbol.column)
     document = TextDocument(path_to_uri(symbol.path), text)
     offset = document.offset_at(Position(symbol.line, symbol.column), PositionEncoding.UTF16, strict=False)
     return to_lsp_position(document.position_at(offset, enc))

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
+_QUIET_S = 0.15  # re-index a buffer once typing pauses this long
+_MAX_WAIT_S = 1.0  # and at least this often while it goes on
 
 
 class IndexHost:
@@ -40,6 +42,7 @@ class IndexHost:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daima-index")
         self._ready = threading.Event()
         self.index: WorkspaceIndex | None = None
+        self._pending: dict[str, tuple[asyncio.TimerHandle, float]] = {}  # uri -> (timer, first edit)
 
     def set_root(self, params: lsp.InitializeParams) -> None:
         uri = None
@@ -76,8 +79,31 @@ class IndexHost:
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
 
+    def document_typed(self, uri: str) -> None:
+        """A didChange: re-index the buffer once typing pauses (`_QUIET_S`), or every `_MAX_WAIT_S`
+        while it goes on. Re-indexing each keystroke kept the index thread busy for as long as the
+        user typed, and it took the interpreter lock from the event loop: every keystroke's answer
+        waited for it. Completion does not wait for the pause: it brings the buffer's facts up to
+        date itself when it needs them (`lookup.visible_names`)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        pending = self._pending.pop(uri, None)
+        first = now
+        if pending is not None:
+            pending[0].cancel()
+            first = pending[1]
+        delay = max(0.0, min(_QUIET_S, first + _MAX_WAIT_S - now))
+        self._pending[uri] = (loop.call_later(delay, self._typing_paused, uri), first)
+
+    def _typing_paused(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+        self.document_changed(uri)
+
     def document_changed(self, uri: str) -> None:
         """Re-index an open document's current text (off the loop; edits coalesce in the queue)."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending[0].cancel()
         document = self._server.documents.get(uri)
         path = convert.uri_to_path(uri)
         if document is None or path is None:
@@ -102,6 +128,9 @@ class IndexHost:
 
     def document_closed(self, uri: str) -> None:
         """The editor closed the buffer: the disk is the truth again."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending[0].cancel()
         path = convert.uri_to_path(uri)
         if path is None:
             return
@@ -210,13 +239,19 @@ class _Progress:
 
 
 def _texts_for(index: WorkspaceIndex, symbols: list[Symbol], encoding: PositionEncoding) -> dict[Path, str]:
-    """The text of each symbol's file as the index knows it, to count columns in UTF-8 or UTF-32 (the
-    index keeps UTF-16 columns); runs off the event loop."""
-    if encoding is PositionEncoding.UTF16:
+    """Open buffers' texts, for the rare symbol whose column the index does not hold in `encoding` (every
+    definition holds all three; this is for names known only from an import). Never reads a file."""
+    unknown = {
+        s.path
+        for s in symbols
+        if (s.column_utf8 if encoding is PositionEncoding.UTF8 else s.column_utf32) < 0
+    }
+    if encoding is PositionEncoding.UTF16 or not unknown:
         return {}
     texts = {}
-    for path in {symbol.path for symbol in symbols}:
-        text = index.file_text(path)
+    for path in unknown:
+        rel = index.relative(path)
+        text = index.document_text(rel) if rel is not None else None
         if text is not None:
             texts[path] = text
     return texts

@@ -235,7 +235,7 @@ def create_server() -> DaimaServer:
         document = ls.documents.get(uri)
         if document is not None:
             ls.recent_edits.record(uri, document, edits)
-        ls.index.document_changed(uri)
+        ls.index.document_typed(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DaimaServer, params: lsp.DidCloseTextDocumentParams) -> None:

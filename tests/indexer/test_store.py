@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from indexer_helpers import write_tree
@@ -148,3 +149,32 @@ def test_damage_in_any_table_is_found_at_open_and_rebuilt(tmp_path: Path) -> Non
     reopened.index_all()
     assert reopened.definitions("f7_3") and reopened.search_symbols("f7_3", 5)
     reopened.close()
+
+
+def test_damage_found_by_a_failing_query_is_rebuilt_and_filled_again(tmp_path: Path) -> None:
+    files = {
+        f"pkg/m{i}.py": "".join(f"def f{i}_{j}():\n    return {j}\n" for j in range(40)) for i in range(30)
+    }
+    root = write_tree(tmp_path / "ws", files)
+    db = tmp_path / "index.sqlite3"
+    index = WorkspaceIndex.open(root, db_path=db)
+    index.index_all()
+    index.update_document(root / "draft.py", "def 草稿():\n    pass\n")  # an open buffer, never saved
+    assert index.definitions("f7_3")
+    raw = sqlite3.connect(db)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the pages in the main file; the server's cache is stale
+    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    (root_page,) = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'symbols_name'").fetchone()
+    raw.close()
+    with open(db, "r+b") as handle:  # the disk goes bad under a running server
+        handle.seek((root_page - 1) * page_size)
+        handle.write(os.urandom(page_size))
+    assert index.definitions("f7_3") == []  # this query fails: answered empty, then the check and rebuild
+    assert "found by a failed query" in index.store.rebuilt_reason
+    deadline = time.monotonic() + 60
+    draft_row = "SELECT count(*) FROM files WHERE path = 'draft.py'"  # the open buffer's row is put back
+    while not (index.definitions("f7_3") and index.store.query(draft_row) == [(1,)]):
+        assert time.monotonic() < deadline, "the rebuilt index was never filled again"
+        time.sleep(0.05)
+    assert index.definitions_with_prefix("f29_39") and index.definitions("草稿")
+    index.close()
