@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{lines:>7,} lines: keystroke round trip p50 {median:7.2f} ms ({ratio:4.1f}x the 1,000-line one)"
         )
     result = {
-        "benchmark": "keystroke round trip (didChange then daima/status), model none, default options",
+        "benchmark": "keystroke round trip (didChange then daima/status) after the index read the buffer, "
+        "model none, index.maxFileKb 4096, other options default",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
         "keys_per_size": args.keys,
         "p50_ms": {str(lines): round(median, 2) for lines, median in medians.items()},
