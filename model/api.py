@@ -36,6 +36,7 @@ class EngineInfo:
     context_length: int = 4096
     special_tokens: frozenset[str] = frozenset()  # special token strings the vocabulary has
     device: str = "cpu"
+    weights: str = ""  # how the local engine holds its weights: "float32", "bfloat16", "int8"...
     supports_forced_prefix: bool = True  # token healing is honoured by this engine
 
 

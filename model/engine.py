@@ -55,9 +55,10 @@ class LocalEngine:
         block_size: int = 16,
         use_graphs: bool = False,
         speculative: bool = False,
+        int8: bool = False,
     ) -> None:
         self.tokenizer = tokenizer
-        self.lm = DecoderLM(hf_model, max_seq_len)
+        self.lm = DecoderLM(hf_model, max_seq_len, int8=int8)
         self.token_bytes = TokenBytes.of(tokenizer)
         self.speculative = speculative
         block_bytes = self.lm.kv_bytes_per_token * block_size
@@ -76,6 +77,7 @@ class LocalEngine:
             context_length=min(max_seq_len, getattr(config, "max_position_embeddings", max_seq_len)),
             special_tokens=specials,
             device=str(self.lm.device),
+            weights="int8" if int8 else str(self.lm.dtype).removeprefix("torch."),
         )
         self.graphs: Any = None
         self.warmup_s = 0.0

@@ -49,6 +49,21 @@ def pick_dtype(dtype: str, device: str) -> Any:
     return getattr(torch, _DTYPES[dtype])
 
 
+def pick_int8(quantize: str, device: str) -> bool:
+    """Whether the local engine multiplies with int8 weights (model.quantize 'int8', on a CPU only)."""
+    from daima.model.linear import int8_kernel_available
+
+    if quantize == "none":
+        return False
+    if quantize != "int8":
+        raise EngineError(f"unknown model.quantize '{quantize}' (use none or int8)")
+    if device != "cpu":
+        raise EngineError(f"model.quantize 'int8' runs on the CPU only, and the device is '{device}'")
+    if not int8_kernel_available():
+        raise EngineError("model.quantize is 'int8' but this torch build has no CPU int8 kernel")
+    return True
+
+
 def resolve_name(name: str, device: str) -> str:
     """The concrete model name behind 'auto'."""
     if name in ("", "auto"):
@@ -71,6 +86,7 @@ def load_engine(options: ModelOptions) -> Engine:
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
     name = resolve_name(options.name, device)
+    int8 = pick_int8(options.quantize, device)
     began = time.monotonic()
     model, tokenizer = load_weights(name, device, dtype)
     from daima.model.engine import LocalEngine
@@ -85,6 +101,7 @@ def load_engine(options: ModelOptions) -> Engine:
             cache_budget_mb=options.cache_budget_mb,
             use_graphs=options.compile and device.startswith("cuda"),
             speculative=options.speculative,
+            int8=int8,
         )
     except RuntimeError as error:
         if isinstance(error, EngineError):
@@ -92,7 +109,8 @@ def load_engine(options: ModelOptions) -> Engine:
         raise EngineError(
             f"the model '{name}' loaded but could not be prepared on {device}: {error}"
         ) from error
-    log.info("loaded %s on %s (%s) in %.1f s", name, device, dtype, time.monotonic() - began)
+    weights = "int8 weights" if int8 else str(dtype).removeprefix("torch.")
+    log.info("loaded %s on %s (%s) in %.1f s", name, device, weights, time.monotonic() - began)
     return engine
 
 

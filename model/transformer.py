@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from daima.model.api import EngineError
+from daima.model.linear import FloatLinear, Int8Linear
 
 SUPPORTED = ("qwen2", "llama", "mistral", "qwen3")
 
@@ -29,7 +30,9 @@ class Interrupted(Exception):
 class DecoderLM:
     """Explicit prefill/decode over an HF causal LM's weights and a static KV cache [L, Hkv, T, D]."""
 
-    def __init__(self, hf_model: Any, max_seq_len: int) -> None:
+    def __init__(self, hf_model: Any, max_seq_len: int, int8: bool = False) -> None:
+        """`int8`: weight-only int8 matrices (`linear.Int8Linear`) in place of the model's float weights,
+        which are then freed: the HF modules can no longer run a forward of their own."""
         config = hf_model.config
         if config.model_type not in SUPPORTED:
             known = ", ".join(SUPPORTED)
@@ -50,7 +53,28 @@ class DecoderLM:
         self.v_cache = torch.zeros(shape, device=self.device, dtype=self.dtype)  # [L, Hkv, T, D]
         self.cos, self.sin = self._rope_tables()  # [T, D] each
         self.positions = torch.arange(max_seq_len, device=self.device)  # [T], for decode masks
-        self.fused = [_fuse(layer) for layer in self.layers]
+        self.fused = [_fuse(layer, int8) for layer in self.layers]
+        self.int8 = int8
+        head = hf_model.lm_head
+        self.lm_head: FloatLinear | Int8Linear = FloatLinear(head.weight, head.bias)
+        self._embed_rows: Int8Linear | None = None
+        if int8:
+            self.lm_head = Int8Linear(head.weight, head.bias)
+            embed = hf_model.model.embed_tokens
+            if embed.weight.data_ptr() == head.weight.data_ptr():  # tied: look rows up in the int8 head
+                self._embed_rows = self.lm_head
+                _free(embed)
+            _free(head)
+
+    @property
+    def linears(self) -> list[FloatLinear | Int8Linear]:
+        """Every matrix product of a forward pass, in order (for tests and memory figures)."""
+        return [m for f in self.fused for m in (f.qkv, f.o, f.gate_up, f.down)] + [self.lm_head]
+
+    def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        if self._embed_rows is not None:
+            return self._embed_rows.rows_of(tokens)
+        return self.hf.model.embed_tokens(tokens)
 
     def _rope_tables(self) -> tuple[torch.Tensor, torch.Tensor]:
         # The model's own rotary module knows its rope type and scaling; ask it once for every position.
@@ -109,7 +133,7 @@ class DecoderLM:
         # Query i (at position positions[i]) may see keys 0..positions[i]; a plain causal flag lets SDPA
         # use the flash kernel when the whole sequence is computed from position 0.
         mask = None if causal else self.positions[:kv_len][None, :] <= positions[:, None]  # [P, E]
-        hidden = self.hf.model.embed_tokens(tokens[None])  # [1, P, H]
+        hidden = self._embed(tokens[None])  # [1, P, H]
         # Eager passes see a new shape per prompt; cuDNN attention would build a plan for each (tens of
         # ms on the first keystroke of a new length), so they use the flash/efficient kernels. Captured
         # graphs have fixed shapes and keep the default choice.
@@ -123,7 +147,7 @@ class DecoderLM:
             hidden = hidden[:, -1:]
         elif rows is not None:
             hidden = hidden.index_select(1, rows)  # [1, R, H]
-        return self.hf.lm_head(self.hf.model.norm(hidden))[0].float()  # [P, V]
+        return self.lm_head(self.hf.model.norm(hidden))[0].float()  # [P, V]
 
     def _layer(
         self,
@@ -140,9 +164,7 @@ class DecoderLM:
         attn = layer.self_attn
         count, heads, kv_heads, dim = hidden.shape[1], self.n_heads, self.n_kv_heads, self.head_dim
         x = F.rms_norm(hidden, hidden.shape[-1:], fused.norm1, fused.eps1)
-        qkv = F.linear(x, fused.qkv, fused.qkv_bias).view(
-            1, count, heads + 2 * kv_heads, dim
-        )  # [1, P, Hq+2Hkv, D]
+        qkv = fused.qkv(x).view(1, count, heads + 2 * kv_heads, dim)  # [1, P, Hq+2Hkv, D]
         if hasattr(attn, "q_norm"):  # Qwen3 normalises q and k per head before rotation
             q = _rotate(attn.q_norm(qkv[:, :, :heads]), cos, sin)
             k = _rotate(attn.k_norm(qkv[:, :, heads : heads + kv_heads]), cos, sin)
@@ -168,11 +190,11 @@ class DecoderLM:
             is_causal=mask is None,
             enable_gqa=groups > 1,
         )  # [1, Hq, P, D]
-        out = attn.o_proj(out.transpose(1, 2).reshape(1, count, heads * dim))
+        out = fused.o(out.transpose(1, 2).reshape(1, count, heads * dim))
         hidden = hidden + out
         x = F.rms_norm(hidden, hidden.shape[-1:], fused.norm2, fused.eps2)
-        gate, up = F.linear(x, fused.gate_up).chunk(2, dim=-1)  # [1, P, I] each
-        return hidden + layer.mlp.down_proj(layer.mlp.act_fn(gate) * up)
+        gate, up = fused.gate_up(x).chunk(2, dim=-1)  # [1, P, I] each
+        return hidden + fused.down(layer.mlp.act_fn(gate) * up)
 
 
 ALL_ROWS = 16  # up to this many tokens (decode, verification) attention keeps the grouped KV heads
@@ -180,20 +202,22 @@ ALL_ROWS = 16  # up to this many tokens (decode, verification) attention keeps t
 
 @dataclass
 class _Fused:
-    qkv: torch.Tensor  # [(Hq + 2 Hkv) D, H]
-    qkv_bias: torch.Tensor | None
-    gate_up: torch.Tensor  # [2 I, H]
+    qkv: FloatLinear | Int8Linear  # [(Hq + 2 Hkv) D, H]
+    o: FloatLinear | Int8Linear
+    gate_up: FloatLinear | Int8Linear  # [2 I, H]
+    down: FloatLinear | Int8Linear
     norm1: torch.Tensor
     eps1: float
     norm2: torch.Tensor
     eps2: float
 
 
-def _fuse(layer: Any) -> _Fused:
+def _fuse(layer: Any, int8: bool = False) -> _Fused:
     """Concatenate q/k/v and gate/up weights into one matrix each (one GEMM instead of three / two).
 
     The HF modules' parameters become views of the fused tensors, so no weight is stored twice and the
-    HF forward (used by the benchmark baselines) still sees the same values.
+    HF forward (used by the benchmark baselines) still sees the same values. With `int8` the fused
+    matrices are quantised and every float weight of the layer's projections is freed.
     """
     attn, mlp = layer.self_attn, layer.mlp
     projections = (attn.q_proj, attn.k_proj, attn.v_proj)
@@ -212,15 +236,29 @@ def _fuse(layer: Any) -> _Fused:
     inter = mlp.gate_proj.weight.shape[0]
     mlp.gate_proj.weight.data, mlp.up_proj.weight.data = gate_up[:inter], gate_up[inter:]
     norm1, norm2 = layer.input_layernorm, layer.post_attention_layernorm
+    linear = Int8Linear if int8 else FloatLinear
+    o_proj, down_proj = attn.o_proj, mlp.down_proj
+    fused = dict(
+        qkv=linear(qkv, bias),
+        o=linear(o_proj.weight, o_proj.bias),
+        gate_up=linear(gate_up),
+        down=linear(down_proj.weight, down_proj.bias),
+    )
+    if int8:
+        for module in (*projections, o_proj, mlp.gate_proj, mlp.up_proj, down_proj):
+            _free(module)
     return _Fused(
-        qkv=qkv,
-        qkv_bias=bias,
-        gate_up=gate_up,
+        **fused,
         norm1=norm1.weight,
         eps1=float(getattr(norm1, "variance_epsilon", getattr(norm1, "eps", 1e-6))),
         norm2=norm2.weight,
         eps2=float(getattr(norm2, "variance_epsilon", getattr(norm2, "eps", 1e-6))),
     )
+
+
+def _free(module: Any) -> None:
+    """Drop a module's float weight (its int8 copy is what the engine uses)."""
+    module.weight.data = torch.empty(0, dtype=module.weight.dtype, device=module.weight.device)
 
 
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

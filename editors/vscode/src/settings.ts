@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 
 /** Options sections and the settings that mirror them; the names are daima/config.py's. */
 export const OPTION_KEYS: Record<string, readonly string[]> = {
-  model: ["name", "device", "dtype", "remoteUrl", "remoteModel", "remoteApiKeyEnv", "remoteTimeoutMs", "contextTokens"],
+  model: ["name", "device", "dtype", "quantize", "remoteUrl", "remoteModel", "remoteApiKeyEnv", "remoteTimeoutMs", "contextTokens"],
   completion: ["enabled", "maxTokens", "maxLines", "maxTimeMs", "debounceMs", "disabledLanguages", "englishReading"],
   index: ["enabled", "exclude", "watch"],
 };

@@ -1,0 +1,88 @@
+"""The matrix products of the local engine: plain float weights, or weight-only int8 on a CPU.
+
+A 0.5B model decodes one token by reading every weight once, so on a CPU decode speed is memory
+bandwidth: fp32 weights are 2 GB a token. `Int8Linear` keeps each weight row as int8 with one fp32
+scale per row (a quarter of the bytes) and multiplies with torch's own CPU kernel for it
+(`torch._weight_int8pack_mm`, bf16 activations) when a pass has a few rows (decode, speculative
+verification). A long prefill is compute-bound instead, and that kernel is slower there than fp32 GEMM on
+a CPU without AVX-512, so prefill multiplies by the dequantised fp32 rows, layer by layer, and never
+keeps them. The weights the model computes with are the dequantised int8 ones in both cases: a
+reference forward over `dequantized()` is what the int8 path is measured against
+(`tests/model/test_int8.py`, `benchmarks/cpu_engines_bench.py`).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+KERNEL_ROWS = 16  # up to this many rows (decode, verification) a pass uses the int8 kernel
+_CHUNK_ROWS = 8192  # output rows per kernel call: the 152k-row lm_head runs faster in pieces
+
+
+class FloatLinear:
+    """x W^T + b with the weights as they are (any dtype, any device)."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> None:
+        self.weight, self.bias = weight, bias
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+
+class Int8Linear:
+    """x W^T + b with W held as int8 rows times one fp32 scale per row (symmetric, round to nearest)."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> None:
+        weight = weight.detach().float()
+        scale = weight.abs().amax(dim=1).clamp(min=torch.finfo(torch.float32).tiny) / 127.0
+        self.q = torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()  # [N, K]
+        self.scale = scale  # [N] fp32
+        self.bias = None if bias is None else bias.detach().float()
+        self._pieces = [
+            (self.q[i : i + _CHUNK_ROWS], scale[i : i + _CHUNK_ROWS].to(torch.bfloat16).contiguous())
+            for i in range(0, self.q.shape[0], _CHUNK_ROWS)
+        ]
+        self.reference = False  # True: every pass multiplies by the dequantised fp32 rows (for tests)
+
+    @property
+    def out_features(self) -> int:
+        return self.q.shape[0]
+
+    def dequantized(self, rows: slice | None = None) -> torch.Tensor:
+        """The fp32 weights this layer computes with, [N, K] (or the given rows)."""
+        q, scale = (self.q, self.scale) if rows is None else (self.q[rows], self.scale[rows])
+        return q.float() * scale[:, None]
+
+    def rows_of(self, ids: torch.Tensor) -> torch.Tensor:
+        """Dequantised rows picked by index: the embedding lookup of a tied lm_head."""
+        return self.q[ids].float() * self.scale[ids].unsqueeze(-1)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.reshape(-1, x.shape[-1])
+        if self.reference:
+            out = F.linear(flat.float(), self.dequantized())
+        elif flat.shape[0] > KERNEL_ROWS:
+            # x (q s)^T = (x q^T) s: one conversion of the codes, the scale applied to the output.
+            out = F.linear(flat.float(), self.q.float()) * self.scale
+        else:
+            low = flat.to(torch.bfloat16)
+            parts = [torch._weight_int8pack_mm(low, q, scale) for q, scale in self._pieces]
+            out = (parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)).float()
+        if self.bias is not None:
+            out = out + self.bias
+        return out.to(x.dtype).reshape(*x.shape[:-1], out.shape[-1])
+
+
+def int8_kernel_available() -> bool:
+    """Whether this torch build has the CPU weight-only int8 kernel."""
+    if not hasattr(torch, "_weight_int8pack_mm"):
+        return False
+    try:
+        q = torch.ones(4, 32, dtype=torch.int8)
+        torch._weight_int8pack_mm(
+            torch.ones(1, 32, dtype=torch.bfloat16), q, torch.ones(4, dtype=torch.bfloat16)
+        )
+    except (RuntimeError, NotImplementedError):
+        return False
+    return True
