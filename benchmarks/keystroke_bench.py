@@ -1,7 +1,7 @@
 """Keystroke cost on the real server against file size: the round trip of `daima/status` right after a
 didChange, for documents of 1,000 to 50,000 lines.
 
-Usage: .venv/bin/python benchmarks/keystroke_bench.py [--keys N] [--out FILE.json]
+Usage: .venv/bin/python -m benchmarks.keystroke_bench [--keys N] [--out FILE.json]
 
 The server is `daima serve` over stdio with default options except two: the model is "none" (no
 completion work, so what is timed is the keystroke's own cost: applying the change on the event loop,
@@ -22,51 +22,14 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
-from daima.lsp.framing import FrameReader
+from benchmarks.lsp_stdio import Server
 
 SIZES = (1_000, 10_000, 50_000)
-
-
-def frame(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message).encode()
-    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
-
-
-class Server:
-    def __init__(self, root: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, cwd=root,
-        )  # fmt: skip
-        assert self.process.stdout is not None
-        self.reader = FrameReader(self.process.stdout)
-        self.next_id = 0
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(frame(message))
-        self.process.stdin.flush()
-
-    def request(self, method: str, params: Any) -> Any:
-        self.next_id += 1
-        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
-        while True:
-            item = self.reader.next()
-            if item is None:
-                raise RuntimeError("the server ended")
-            if isinstance(item, dict) and item.get("id") == self.next_id and "method" not in item:
-                return item.get("result")
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
 
 
 def file_text(lines: int) -> str:

@@ -40,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"daima's deadline per suggestion (0: none; an editor gets {CompletionOptions().max_time_ms})",
     )
     parser.add_argument("--variants", default="en,zh", help="en, zh (Chinese identifiers) or both")
-    parser.add_argument("--sources", default="naive,daima")
+    parser.add_argument(
+        "--sources",
+        default="naive,daima",
+        help="naive, daima (this process) and/or server (the real server, default options and deadline)",
+    )
     parser.add_argument(
         "--out", type=Path, help="summary JSON (default benchmarks/results/eval_MODEL_SPLIT.json)"
     )
@@ -61,17 +65,24 @@ def main(argv: list[str] | None = None) -> int:
         not variants
         or not sources
         or not set(variants) <= {"en", "zh"}
-        or not set(sources) <= {"naive", "daima"}
+        or not set(sources) <= {"naive", "daima", "server"}
     ):
-        parser.error("--variants takes en and/or zh, --sources naive and/or daima (comma-separated)")
+        parser.error("--variants takes en and/or zh, --sources naive, daima and/or server (comma-separated)")
     config = EvalConfig(
         size=args.size, seed=args.seed, split=args.split, max_tokens=args.max_tokens, variants=variants,
         sources=sources, extra_candidates=args.extra_candidates, max_time_ms=args.max_time_ms,
     )  # fmt: skip
     from daima.model.loader import load_engine
 
-    engine = load_engine(ModelOptions(name=args.model, device=args.device))
+    in_process = set(sources) & {"naive", "daima"}
+    engine = load_engine(ModelOptions(name=args.model, device=args.device)) if in_process else None
+    server = None
+    if "server" in sources:
+        from .over_server import ServerCompleter
+
+        server = ServerCompleter(args.model, args.device)
     suffix = f"_{args.split}" + (f"_{args.max_time_ms}ms" if args.max_time_ms else "")
+    suffix += "_server" if sources == ("server",) else ""
     out = args.out or RESULTS / f"eval_{args.model.replace('/', '_')}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
 
@@ -86,14 +97,17 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with out.with_suffix(".jsonl").open("w", encoding="utf-8") as records:
-            summary = evaluate(engine, config, records=records, progress=progress, problems=problems)
+            summary = evaluate(
+                engine, config, records=records, progress=progress, problems=problems, server=server
+            )
     finally:
         close = getattr(engine, "close", None)
         if close is not None:
             close()
-    summary["machine"] = (
-        f"{os.cpu_count()} CPU cores" if summary.get("device") == "cpu" else summary.get("device")
-    )
+        if server is not None:
+            server.close()
+    device = summary.get("device") or (summary.get("server_status") or {}).get("device")
+    summary["machine"] = f"{os.cpu_count()} CPU cores" if device == "cpu" else device
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(format_summary(summary))
     print(f"results: {out} and {out.with_suffix('.jsonl')}")

@@ -102,14 +102,18 @@ def daima_completion(
 
 
 def evaluate(
-    engine: Engine,
+    engine: Engine | None,
     config: EvalConfig,
     *,
     records: TextIO | None = None,
     progress: Callable[[Record], None] | None = None,
     problems: list[Problem] | None = None,
+    server: Any = None,
 ) -> dict[str, Any]:
-    """Run every source on every variant of the sampled tasks; returns the summary (records → JSONL)."""
+    """Run every source on every variant of the sampled tasks; returns the summary (records → JSONL).
+
+    Sources: "naive" and "daima" run in this process on `engine`; "server" asks `server` (a
+    `over_server.ServerCompleter`: the real server with default options)."""
     problems = problems if problems is not None else load_problems()
     tasks = sample_tasks(problems, config.size, config.seed, config.split)
     renamed: dict[str, Problem] = {}
@@ -131,7 +135,7 @@ def evaluate(
             else:
                 hole = task
             for source in config.sources:
-                record = _run_one(engine, hole, variant, source, options, config)
+                record = _run_one(engine, hole, variant, source, options, config, server)
                 results.append(record)
                 if records is not None:
                     records.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
@@ -142,18 +146,31 @@ def evaluate(
     summary["config"] = asdict(config)
     summary["tasks"] = len(tasks)
     summary["seconds"] = round(time.monotonic() - started, 1)
-    summary["model"] = engine.info.name
-    summary["device"] = engine.info.device
+    if engine is not None:
+        summary["model"] = engine.info.name
+        summary["device"] = engine.info.device
+    if server is not None:
+        summary["server_status"] = server.status
     return summary
 
 
 def _run_one(
-    engine: Engine, task: Task, variant: str, source: str, options: CompletionOptions, config: EvalConfig
+    engine: Engine | None,
+    task: Task,
+    variant: str,
+    source: str,
+    options: CompletionOptions,
+    config: EvalConfig,
+    server: Any = None,
 ) -> Record:
     began = time.monotonic()
     candidates = 1
     notes: tuple[str, ...] = ()
-    if source == "naive":
+    if source == "server":
+        line = server.complete(task)
+    elif engine is None:
+        raise ValueError(f"source {source!r} needs an engine in this process")
+    elif source == "naive":
         line = naive_completion(engine, task, config.max_tokens)
     else:
         line, candidates, notes = daima_completion(engine, task, options)
@@ -186,6 +203,7 @@ def summarize(records: Iterable[Record]) -> dict[str, Any]:
             "tasks": count,
             "exact_match": round(100 * sum(r.exact for r in items) / count, 1),
             "pass_at_1": round(100 * sum(r.passed for r in items) / count, 1),
+            "empty": round(100 * sum(not r.completion.strip() for r in items) / count, 1),
             "mean_seconds": round(sum(r.seconds for r in items) / count, 2),
         }
     return {"results": table}
@@ -195,13 +213,17 @@ def format_summary(summary: dict[str, Any]) -> str:
     """The side-by-side table the eval prints."""
     split = summary.get("config", {}).get("split", "?")
     lines = [
-        f"model {summary.get('model', '?')} on {summary.get('device', '?')}, "
+        f"model {summary.get('model') or summary.get('server_status', {}).get('model', '?')} on "
+        f"{summary.get('device') or summary.get('server_status', {}).get('device', '?')}, "
         f"{summary.get('tasks', 0)} tasks of the {split} split"
     ]
-    lines.append(f"{'variant':8} {'source':7} {'pass@1':>7} {'exact':>7} {'s/task':>7}")
+    lines.append(f"{'variant':8} {'source':7} {'pass@1':>7} {'exact':>7} {'empty':>7} {'s/task':>7}")
     for variant, sources in summary["results"].items():
         for source, row in sources.items():
-            scores = f"{row['pass_at_1']:6.1f}% {row['exact_match']:6.1f}% {row['mean_seconds']:7.2f}"
+            scores = (
+                f"{row['pass_at_1']:6.1f}% {row['exact_match']:6.1f}% {row.get('empty', 0.0):6.1f}% "
+                f"{row['mean_seconds']:7.2f}"
+            )
             lines.append(f"{variant:8} {source:7} {scores}")
     return "\n".join(lines)
 

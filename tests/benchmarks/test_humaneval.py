@@ -129,7 +129,7 @@ def test_summary_and_table() -> None:
     ]  # fmt: skip
     summary = summarize(records)
     assert summary["results"]["en"]["naive"] == {
-        "tasks": 2, "exact_match": 50.0, "pass_at_1": 50.0, "mean_seconds": 2.0
+        "tasks": 2, "exact_match": 50.0, "pass_at_1": 50.0, "empty": 0.0, "mean_seconds": 2.0
     }  # fmt: skip
     assert "naive" in format_summary(summary)
 
@@ -146,3 +146,25 @@ def test_runner_on_the_tiny_engine(tiny_engine: Any, problems: list[humaneval.Pr
     # Each record says what daima's checks did with the suggestion it chose (none for naive).
     assert all(isinstance(r["notes"], list) for r in lines)
     assert all(r["notes"] == [] for r in lines if r["source"] == "naive")
+
+
+def test_runner_over_the_real_server(
+    fetched_model_dir: Any, tmp_path: Any, problems: list[humaneval.Problem]
+) -> None:
+    """The "server" source: `daima serve` with default options but the model, asked as an editor asks."""
+    from benchmarks.humaneval.over_server import ServerCompleter
+    from daima.model.testing import tiny_model_dir
+
+    server = ServerCompleter(str(tiny_model_dir(tmp_path / "tiny")), "cpu")
+    try:
+        assert server.status["state"] == "ready"
+        out = io.StringIO()
+        config = EvalConfig(size=2, seed=0, variants=("en",), sources=("server",))
+        summary = evaluate(None, config, records=out, problems=problems, server=server)
+    finally:
+        server.close()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["source"] for r in lines] == ["server", "server"] and server.count == 2
+    assert all(isinstance(r["completion"], str) for r in lines)
+    assert summary["results"]["en"]["server"]["tasks"] == 2
+    assert summary["server_status"]["model"]

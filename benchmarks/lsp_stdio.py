@@ -1,0 +1,73 @@
+"""A minimal LSP client over stdio for benchmarks that measure the real server (`daima serve`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from daima.lsp.framing import FrameReader
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message).encode()
+    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+class Server:
+    """`daima serve` in `root`, spoken to one request at a time; notifications it sends are collected."""
+
+    def __init__(self, root: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, cwd=root,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        self.reader = FrameReader(self.process.stdout)
+        self.next_id = 0
+        self.notifications: list[dict[str, Any]] = []
+
+    def initialize(self, root: Path, options: dict[str, Any]) -> None:
+        self.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
+                                    "initializationOptions": options})  # fmt: skip
+        self.notify("initialized", {})
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(frame(message))
+        self.process.stdin.flush()
+
+    def request(self, method: str, params: Any) -> Any:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            item = self.reader.next()
+            if item is None:
+                raise RuntimeError("the server ended")
+            if not isinstance(item, dict):
+                continue
+            if item.get("id") == self.next_id and "method" not in item:
+                if "error" in item:
+                    raise RuntimeError(f"{method}: {item['error']}")
+                return item.get("result")
+            if "method" in item and "id" not in item:
+                self.notifications.append(item)
+
+    def wait_for_model(self, timeout_s: float = 900) -> dict[str, Any]:
+        """Poll `daima/status` until the engine is ready (or failed); returns the last status."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            status = self.request("daima/status", {})
+            if status.get("state") in ("ready", "error", "disabled") or time.monotonic() > deadline:
+                return status
+            time.sleep(0.5)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
