@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.humaneval", description=__doc__)
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--quantize", default="none", choices=("none", "int8"), help="model.quantize")
     parser.add_argument(
         "--split",
         default="heldout",
@@ -75,14 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     from daima.model.loader import load_engine
 
     in_process = set(sources) & {"naive", "daima"}
-    engine = load_engine(ModelOptions(name=args.model, device=args.device)) if in_process else None
+    model_options = ModelOptions(name=args.model, device=args.device, quantize=args.quantize)
+    engine = load_engine(model_options) if in_process else None
     server = None
     if "server" in sources:
         from .over_server import ServerCompleter
 
-        server = ServerCompleter(args.model, args.device)
+        server = ServerCompleter(args.model, args.device, args.quantize)
     suffix = f"_{args.split}" + (f"_{args.max_time_ms}ms" if args.max_time_ms else "")
     suffix += "_server" if sources == ("server",) else ""
+    suffix += "_int8" if args.quantize == "int8" else ""
     out = args.out or RESULTS / f"eval_{args.model.replace('/', '_')}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
 
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             close()
         if server is not None:
             server.close()
+    summary["quantize"] = args.quantize
     device = summary.get("device") or (summary.get("server_status") or {}).get("device")
     summary["machine"] = f"{os.cpu_count()} CPU cores" if device == "cpu" else device
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -18,14 +18,15 @@ _AUTOMATIC = 2  # InlineCompletionTriggerKind.Automatic: the request typing make
 
 
 class ServerCompleter:
-    def __init__(self, model: str, device: str) -> None:
+    def __init__(self, model: str, device: str, quantize: str = "none") -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="daima-eval-server-")
         self.root = Path(self._folder.name)
         (self.root / ".git").mkdir()
         self.server = Server(self.root)
         self.count = 0
         try:
-            self.server.initialize(self.root, {"model": {"name": model, "device": device}})
+            options = {"model": {"name": model, "device": device, "quantize": quantize}}
+            self.server.initialize(self.root, options)
             self.status = self.server.wait_for_model()
         except Exception:
             self.close()
