@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 STATUS = "daima/status"
 COMPLETION_PROGRESS = "daima/completionProgress"
 RESYNC = "daima/resync"  # asks daima's clients to send a document's full text again
+DOCUMENT_TEXT = "daima/documentText"  # the server's view of an open document, for clients to compare
 
 
 class DaimaProtocol(LanguageServerProtocol):
@@ -275,6 +276,17 @@ def create_server() -> DaimaServer:
     @server.feature(STATUS)
     def status(ls: DaimaServer, params: Any) -> dict[str, Any]:
         return {**ls.engine_host.status.to_json(), "options": options_to_json(ls.options)}
+
+    @server.feature(DOCUMENT_TEXT)
+    def document_text(ls: DaimaServer, params: Any) -> dict[str, Any] | None:
+        """{uri} -> {version, text, inSync}, or None when the document is not open."""
+        uri = getattr(params, "uri", None) if not isinstance(params, dict) else params.get("uri")
+        if not isinstance(uri, str):
+            return None
+        document = ls.documents.get(uri)
+        if document is None:
+            return None
+        return {"version": document.version, "text": document.text, "inSync": ls.documents.is_in_sync(uri)}
 
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: DaimaServer, params: Any) -> None:
