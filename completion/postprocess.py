@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from .artefacts import cut_artefacts, is_prose_line, strip_leading_fence
 from .block_tree import BlockTree, PrefixTree
-from .blocks import closes_block, leaves_block
+from .blocks import closes_block, leaves_block, opens_block
 from .needs import code_follows_in_block, ends_flow
 from .suffix import balance_line, is_duplicate_of_suffix, repeat_start, repeats_suffix
 
@@ -174,10 +174,15 @@ class PostProcessor:
     def finish(self, *, cut_short: bool = False) -> Processed:
         """The final suggestion after the stream ended (or `feed` said stop). `cut_short`: the stream was
         ended by a deadline or the token limit, not by the model, so an unterminated last line is a
-        fragment (`return` of `return 总价`) and is dropped: a suggestion is whole lines or nothing."""
+        fragment (`return` of `return 总价`) and is dropped: a suggestion is whole lines or nothing. So is
+        a last line that opens a block whose body never came (`else:` after `return "YES"`): past the
+        first line, a block is a unit too."""
         if cut_short and not self._done:
             self._raw = ""
         self._finish_tail()
+        if cut_short and not self._done:
+            while len(self._lines) > 1 and opens_block(self._lines[-1]):
+                self._lines.pop()
         return Processed(self._assemble(self._lines, final=True), self._back)
 
     def _assemble(self, lines: list[str], *, final: bool) -> str:

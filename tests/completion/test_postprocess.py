@@ -129,6 +129,9 @@ def test_the_forced_prefix_is_not_shown_until_the_model_has_reproduced_it() -> N
         ("line", ["return", " 价格"], ""),  # the deadline cut the line: a fragment is never the suggestion
         ("line", ["return 价格 * 数量", "\n"], "return 价格 * 数量"),  # the line ended before the cut
         ("block", ["总价 = 0\n", "    for 商品 in"], "总价 = 0"),  # the whole lines stay
+        # A block opened at the end with no body yet is not a unit: it goes, the lines before it stay.
+        ("block", ['return "YES"\n', "else:\n", "    re"], 'return "YES"'),
+        ("block", ["if 价格 > 0:\n", "    "], "if 价格 > 0:"),  # the first line is whole: it stays
     ],
 )
 def test_a_stream_cut_short_keeps_whole_lines_only(mode: str, deltas: list[str], expected: str) -> None:
