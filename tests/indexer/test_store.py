@@ -126,24 +126,32 @@ def test_a_broken_database_answers_nothing_instead_of_raising(make_index) -> Non
     again.close()
 
 
+_MANY_DEFINITIONS = {
+    f"pkg/m{i}.py": "".join(f"def f{i}_{j}():\n    return {j}\n" for j in range(40)) for i in range(30)
+}
+
+
+def _garbage_over_root_page(db: Path, name: str) -> None:
+    """Random bytes over the root page of table or index `name` (checkpointed into the main file first,
+    so the damage is where every reader looks)."""
+    raw = sqlite3.connect(db)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    (root_page,) = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    raw.close()
+    with open(db, "r+b") as handle:
+        handle.seek((root_page - 1) * page_size)
+        handle.write(os.urandom(page_size))
+
+
 def test_damage_in_any_table_is_found_at_open_and_rebuilt(tmp_path: Path) -> None:
-    files = {
-        f"pkg/m{i}.py": "".join(f"def f{i}_{j}():\n    return {j}\n" for j in range(40)) for i in range(30)
-    }
-    root = write_tree(tmp_path / "ws", files)
+    root = write_tree(tmp_path / "ws", _MANY_DEFINITIONS)
     db = tmp_path / "index.sqlite3"
     index = WorkspaceIndex.open(root, db_path=db)
     index.index_all()
     assert index.definitions("f7_3")
     index.close()
-    raw = sqlite3.connect(db)
-    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file, where the damage goes
-    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
-    (root_page,) = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'symbols'").fetchone()
-    raw.close()
-    with open(db, "r+b") as handle:  # garbage over the symbols table's root page only
-        handle.seek((root_page - 1) * page_size)
-        handle.write(os.urandom(page_size))
+    _garbage_over_root_page(db, "symbols")  # the symbols table's root page only
     reopened = WorkspaceIndex.open(root, db_path=db)
     assert "damaged" in reopened.store.rebuilt_reason or "malformed" in reopened.store.rebuilt_reason
     reopened.index_all()
@@ -152,23 +160,13 @@ def test_damage_in_any_table_is_found_at_open_and_rebuilt(tmp_path: Path) -> Non
 
 
 def test_damage_found_by_a_failing_query_is_rebuilt_and_filled_again(tmp_path: Path) -> None:
-    files = {
-        f"pkg/m{i}.py": "".join(f"def f{i}_{j}():\n    return {j}\n" for j in range(40)) for i in range(30)
-    }
-    root = write_tree(tmp_path / "ws", files)
+    root = write_tree(tmp_path / "ws", _MANY_DEFINITIONS)
     db = tmp_path / "index.sqlite3"
     index = WorkspaceIndex.open(root, db_path=db)
     index.index_all()
     index.update_document(root / "draft.py", "def 草稿():\n    pass\n")  # an open buffer, never saved
     assert index.definitions("f7_3")
-    raw = sqlite3.connect(db)
-    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the pages in the main file; the server's cache is stale
-    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
-    (root_page,) = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'symbols_name'").fetchone()
-    raw.close()
-    with open(db, "r+b") as handle:  # the disk goes bad under a running server
-        handle.seek((root_page - 1) * page_size)
-        handle.write(os.urandom(page_size))
+    _garbage_over_root_page(db, "symbols_name")  # the disk goes bad under a running server
     assert index.definitions("f7_3") == []  # this query fails: answered empty, then the check and rebuild
     assert "found by a failed query" in index.store.rebuilt_reason
     deadline = time.monotonic() + 60
