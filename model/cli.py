@@ -16,8 +16,16 @@ def add_parser(subparsers: Any) -> None:
     fetch.add_argument("alias", help="e.g. qwen2.5-coder-0.5b or qwen2.5-coder-1.5b")
     fetch.add_argument("--force", action="store_true", help="fetch and convert again even when present")
     fetch.set_defaults(func=_fetch)
-    listing = sub.add_parser("list", help="list built-in aliases and whether they are fetched")
+    listing = sub.add_parser(
+        "list", help="list built-in aliases (fetched or not) and checkpoint names with the memory they need"
+    )
     listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument(
+        "--context-tokens",
+        type=int,
+        default=8192,
+        help="context the KV memory figures are for (default 8192)",
+    )
     listing.set_defaults(func=_list)
     info = sub.add_parser("info", help="load a model and print what the engine knows about it")
     info.add_argument("name", nargs="?", default="auto", help="alias, directory, .gguf file or HF id")
@@ -48,15 +56,32 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from daima.model.checkpoints import checkpoints, describe, memory_needs, shapes
     from daima.model.fetch import list_models
 
     rows = list_models()
+    hub = checkpoints()
     if args.json:
+        for checkpoint in hub.values():
+            needs = memory_needs(shapes()[checkpoint.shape], args.context_tokens)
+            rows.append(
+                {
+                    "alias": checkpoint.name,
+                    "hub": checkpoint.hub,
+                    "description": checkpoint.description,
+                    "context": checkpoint.context,
+                    **needs,
+                }
+            )
         print(json.dumps(rows, indent=1))
         return 0
     for row in rows:
         state = f"fetched, {row['disk_bytes'] / 1e9:.2f} GB" if row["fetched"] else "not fetched"
         print(f"{row['alias']:<22} {state:<22} {row['path']}")
+    print("\ncheckpoints loaded from the Hugging Face hub (or its cache) by name:")
+    for checkpoint in hub.values():
+        print(f"{checkpoint.name:<22} {checkpoint.hub}")
+        print(f"{'':<22} {describe(checkpoint, args.context_tokens)}")
     return 0
 
 

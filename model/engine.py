@@ -26,7 +26,7 @@ from daima.model.api import (
 from daima.model.detok import TokenBytes
 from daima.model.prefix_cache import PrefixCache
 from daima.model.sampling import PromptLookup, bias_vector, restrict, sample
-from daima.model.transformer import DecoderLM, Interrupted
+from daima.model.transformer import DecoderLM, Interrupted, context_limit
 from daima.model.worker import EngineWorker
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class LocalEngine:
         self._info = EngineInfo(
             name=name,
             model_type=config.model_type,
-            context_length=min(max_seq_len, getattr(config, "max_position_embeddings", max_seq_len)),
+            context_length=min(max_seq_len, context_limit(config, max_seq_len)),
             special_tokens=specials,
             device=str(self.lm.device),
             weights="int8" if int8 else str(self.lm.dtype).removeprefix("torch."),
@@ -82,7 +82,9 @@ class LocalEngine:
         self.graphs: Any = None
         self.warmup_s = 0.0
         self.worker = EngineWorker()
-        if use_graphs and self.lm.device.type == "cuda":
+        if use_graphs and self.lm.device.type == "cuda" and not self.lm.graph_safe:
+            log.info("%s routes tokens to experts on the host: decoding without CUDA graphs", name)
+        elif use_graphs and self.lm.device.type == "cuda":
             from daima.model.cuda_graphs import GraphRunner
 
             self.graphs = GraphRunner(self.lm)

@@ -1,8 +1,9 @@
 """`load_engine(options)`: resolve a model name to weights, pick device and dtype, build the engine.
 
-Names: a built-in alias (fetched on first use), a local model directory, a local `.gguf` file, a Hugging
-Face model id (hub cache; `HF_ENDPOINT` is honoured by huggingface_hub), or "auto" (the 0.5B alias on CPU,
-the 1.5B alias on CUDA). With `remote_url` set the remote OpenAI-compatible engine is returned instead.
+Names: a built-in alias (fetched on first use), a checkpoint name (checkpoints.json: a hub id by a
+short name), a local model directory, a local `.gguf` file, a Hugging Face model id (hub cache;
+`HF_ENDPOINT` is honoured by huggingface_hub), or "auto" (the 0.5B alias on CPU, the 1.5B alias on
+CUDA). With `remote_url` set the remote OpenAI-compatible engine is returned instead.
 Every failure is an `EngineError` with one sentence the editor can show.
 """
 
@@ -90,8 +91,9 @@ def load_engine(options: ModelOptions) -> Engine:
     began = time.monotonic()
     model, tokenizer = load_weights(name, device, dtype)
     from daima.model.engine import LocalEngine
+    from daima.model.transformer import context_limit
 
-    max_seq_len = min(options.context_tokens, getattr(model.config, "max_position_embeddings", 8192))
+    max_seq_len = min(options.context_tokens, context_limit(model.config))
     try:
         engine = LocalEngine(
             model,
@@ -116,6 +118,7 @@ def load_engine(options: ModelOptions) -> Engine:
 
 def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
     """(model, tokenizer) for an alias, directory, .gguf file or hub id, on `device` in `dtype`."""
+    from daima.model.checkpoints import checkpoints
     from daima.model.fetch import PACKED, aliases, ensure_model
 
     path = Path(name).expanduser()
@@ -132,6 +135,8 @@ def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
         source = path
     elif path.exists() or name.startswith((".", "/", "~")):
         raise EngineError(f"{path} is neither a model directory nor a .gguf file")
+    elif name in checkpoints():
+        source = checkpoints()[name].hub  # from_pretrained uses the hub cache and HF_ENDPOINT
     else:
         source = name  # a hub id; from_pretrained uses the hub cache and HF_ENDPOINT
     try:
@@ -146,7 +151,9 @@ def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
     except EngineError:
         raise
     except OSError as error:
-        raise EngineError(f"could not load model '{name}': {_first_line(error)}") from error
+        raise EngineError(
+            f"could not load model '{name}'{_from(source, name)}: {_first_line(error)}"
+        ) from error
     except (ValueError, KeyError, ImportError) as error:
         raise EngineError(f"could not load model '{name}': {_first_line(error)}") from error
     try:
@@ -167,6 +174,11 @@ def _from_packed(directory: Path, dtype: Any) -> Any:
     config = AutoConfig.from_pretrained(directory)
     model_class: Any = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
     return model_class.from_pretrained(None, config=config, state_dict=load_packed(directory), dtype=dtype)
+
+
+def _from(source: str | Path, name: str) -> str:
+    """' from HUB_ID' when a checkpoint name stood for a hub id, so the error names both."""
+    return f" from {source}" if isinstance(source, str) and source != name else ""
 
 
 def _first_line(error: BaseException) -> str:

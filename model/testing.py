@@ -85,30 +85,28 @@ def random_engine(
     cache_budget_mb: int = 2048,
 ) -> Any:
     """A LocalEngine over random weights of a real shape (`shapes.json`), for latency benchmarks."""
-    import json
-    from importlib import resources
-
     import torch
-    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    from daima.model.checkpoints import shapes
     from daima.model.engine import LocalEngine
     from daima.model.loader import pick_dtype
 
-    shapes = json.loads(resources.files("daima.model").joinpath("shapes.json").read_text("utf-8"))
-    config = Qwen2Config(
-        **shapes[shape],
+    fields = dict(shapes()[shape])
+    config = AutoConfig.for_model(
+        fields.pop("model_type", "qwen2"),
+        **fields,
         max_position_embeddings=32768,
         bos_token_id=151643,
         eos_token_id=151645,
     )
-    config.architectures = ["Qwen2ForCausalLM"]
     torch_dtype = pick_dtype(dtype, device)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch_dtype)
     try:
         with torch.device(device):
             torch.manual_seed(0)
-            model = Qwen2ForCausalLM(config).eval()
+            model = AutoModelForCausalLM.from_config(config).eval()
     finally:
         torch.set_default_dtype(previous)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)

@@ -4,14 +4,15 @@ We reuse the model's modules (embeddings, projections, norms, MLPs, rotary table
 that decide latency: one preallocated KV buffer for the single sequence the worker runs, an explicit
 `prefill()` of any token range and a `decode_one()` whose every tensor has a fixed shape, so that it can
 be captured in a CUDA graph (`cuda_graphs.py`). Batch size is always 1: the worker serves one editor.
-Supported families: Qwen2/Qwen2.5, Llama, Mistral, Qwen3 (q/k norms).
+Supported families: Qwen2/Qwen2.5, Llama, Mistral, Qwen3 (q/k norms) and Qwen3-MoE (Qwen3-Coder-30B-A3B:
+a router picks the top-k experts of each token, see `_Experts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +21,23 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from daima.model.api import EngineError
 from daima.model.linear import FloatLinear, Int8Linear
 
-SUPPORTED = ("qwen2", "llama", "mistral", "qwen3")
+SUPPORTED = ("qwen2", "llama", "mistral", "qwen3", "qwen3_moe")
+
+
+def context_limit(config: Any, default: int = 8192) -> int:
+    """The longest sequence the model's positions cover: its trained length, stretched by rope scaling.
+
+    Long-context checkpoints (Qwen2.5/Qwen3-Coder with YaRN) keep `max_position_embeddings` at the
+    trained length and state the stretch as a rope scaling factor over the original length, so a
+    128K context is `original_max_position_embeddings × factor`, not the 32K the config names.
+    """
+    trained = int(getattr(config, "max_position_embeddings", None) or default)
+    rope = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {}
+    factor = rope.get("factor") if isinstance(rope, dict) else None
+    if not factor or rope.get("rope_type", rope.get("type")) in (None, "default"):
+        return trained
+    original = int(rope.get("original_max_position_embeddings") or trained)
+    return max(trained, int(original * float(factor)))
 
 
 class Interrupted(Exception):
@@ -67,9 +84,15 @@ class DecoderLM:
             _free(head)
 
     @property
+    def graph_safe(self) -> bool:
+        """Whether a decode step has static shapes and no host reads (CUDA graph capture needs both);
+        a mixture of experts reads which experts the router chose, so it runs eagerly."""
+        return not any(isinstance(f.mlp, _Experts) for f in self.fused)
+
+    @property
     def linears(self) -> list[FloatLinear | Int8Linear]:
         """Every matrix product of a forward pass, in order (for tests and memory figures)."""
-        return [m for f in self.fused for m in (f.qkv, f.o, f.gate_up, f.down)] + [self.lm_head]
+        return [m for f in self.fused for m in (f.qkv, f.o, *f.mlp.linears)] + [self.lm_head]
 
     def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
         if self._embed_rows is not None:
@@ -193,19 +216,81 @@ class DecoderLM:
         out = fused.o(out.transpose(1, 2).reshape(1, count, heads * dim))
         hidden = hidden + out
         x = F.rms_norm(hidden, hidden.shape[-1:], fused.norm2, fused.eps2)
-        gate, up = fused.gate_up(x).chunk(2, dim=-1)  # [1, P, I] each
-        return hidden + fused.down(layer.mlp.act_fn(gate) * up)
+        return hidden + fused.mlp(x)
 
 
 ALL_ROWS = 16  # up to this many tokens (decode, verification) attention keeps the grouped KV heads
 
 
+Linear: TypeAlias = FloatLinear | Int8Linear
+LinearFactory: TypeAlias = Callable[..., Linear]  # FloatLinear or Int8Linear, (weight, bias=None)
+
+
+@dataclass
+class _DenseMLP:
+    """down(act(gate(x)) * up(x)) with gate and up in one matrix."""
+
+    gate_up: Linear  # [2 I, H]
+    down: Linear  # [H, I]
+    act: Callable[[torch.Tensor], torch.Tensor]
+
+    @property
+    def linears(self) -> list[Linear]:
+        return [self.gate_up, self.down]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        gate, up = self.gate_up(x).chunk(2, dim=-1)  # [.., I] each
+        return self.down(self.act(gate) * up)
+
+
+@dataclass
+class _Experts:
+    """A sparse mixture of experts (Qwen3-MoE): each token runs the MLPs of its router's top-k experts.
+
+    Each expert's matrices are views of the model's stacked expert weights [E, 2I, H] / [E, H, I]
+    (or their int8 codes), so picking an expert copies nothing: at batch 1 a decode step reads only
+    the k experts it uses, which is what makes a 30B-parameter model with 3B active fast enough.
+    Rows are grouped by expert, one product per expert that any row chose, summed in expert order
+    with the router's weights: the same arithmetic as the model's own forward.
+    """
+
+    router: torch.Tensor  # [E, H], kept in float: top-k choices are sensitive to rounding
+    top_k: int
+    normalize: bool  # renormalise the k chosen probabilities to sum to 1 (norm_topk_prob)
+    experts: list[_DenseMLP]
+
+    @property
+    def linears(self) -> list[Linear]:
+        return [m for expert in self.experts for m in expert.linears]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.reshape(-1, x.shape[-1])  # [P, H]
+        probs = F.softmax(F.linear(flat, self.router), dim=-1, dtype=torch.float)  # [P, E]
+        weights, chosen = torch.topk(probs, self.top_k, dim=-1)  # [P, k] each
+        if self.normalize:
+            weights = weights / weights.sum(dim=-1, keepdim=True)
+        weights = weights.to(x.dtype).flatten()  # [P k]
+        picks = chosen.flatten()  # [P k]: expert of each (row, slot)
+        order = torch.argsort(picks, stable=True)  # (row, slot) pairs grouped by expert
+        counts = torch.bincount(picks, minlength=len(self.experts)).tolist()
+        out = torch.zeros_like(flat)
+        begin = 0
+        for expert, count in enumerate(counts):
+            if count == 0:
+                continue
+            pairs = order[begin : begin + count]
+            begin += count
+            rows = pairs // self.top_k
+            y = self.experts[expert](flat.index_select(0, rows)) * weights.index_select(0, pairs)[:, None]
+            out.index_add_(0, rows, y.to(out.dtype))
+        return out.view_as(x)
+
+
 @dataclass
 class _Fused:
-    qkv: FloatLinear | Int8Linear  # [(Hq + 2 Hkv) D, H]
-    o: FloatLinear | Int8Linear
-    gate_up: FloatLinear | Int8Linear  # [2 I, H]
-    down: FloatLinear | Int8Linear
+    qkv: Linear  # [(Hq + 2 Hkv) D, H]
+    o: Linear
+    mlp: _DenseMLP | _Experts
     norm1: torch.Tensor
     eps1: float
     norm2: torch.Tensor
@@ -225,7 +310,6 @@ def _fuse(layer: Any, int8: bool = False) -> _Fused:
     bias = None
     if all(p.bias is not None for p in projections):
         bias = torch.cat([p.bias.data for p in projections])
-    gate_up = torch.cat([mlp.gate_proj.weight.data, mlp.up_proj.weight.data])
     offset = 0
     for proj in projections:
         rows = proj.weight.shape[0]
@@ -233,27 +317,55 @@ def _fuse(layer: Any, int8: bool = False) -> _Fused:
         if bias is not None:
             proj.bias.data = bias[offset : offset + rows]
         offset += rows
-    inter = mlp.gate_proj.weight.shape[0]
-    mlp.gate_proj.weight.data, mlp.up_proj.weight.data = gate_up[:inter], gate_up[inter:]
     norm1, norm2 = layer.input_layernorm, layer.post_attention_layernorm
     linear = Int8Linear if int8 else FloatLinear
-    o_proj, down_proj = attn.o_proj, mlp.down_proj
-    fused = dict(
+    o_proj = attn.o_proj
+    fused = _Fused(
         qkv=linear(qkv, bias),
         o=linear(o_proj.weight, o_proj.bias),
-        gate_up=linear(gate_up),
-        down=linear(down_proj.weight, down_proj.bias),
-    )
-    if int8:
-        for module in (*projections, o_proj, mlp.gate_proj, mlp.up_proj, down_proj):
-            _free(module)
-    return _Fused(
-        **fused,
+        mlp=_experts(mlp, linear) if hasattr(mlp, "experts") else _dense(mlp, linear),
         norm1=norm1.weight,
         eps1=float(getattr(norm1, "variance_epsilon", getattr(norm1, "eps", 1e-6))),
         norm2=norm2.weight,
         eps2=float(getattr(norm2, "variance_epsilon", getattr(norm2, "eps", 1e-6))),
     )
+    if int8:
+        for module in (*projections, o_proj):
+            _free(module)
+    return fused
+
+
+def _dense(mlp: Any, linear: LinearFactory) -> _DenseMLP:
+    """A gated MLP with gate and up fused; with int8 its float weights are freed."""
+    gate_up = torch.cat([mlp.gate_proj.weight.data, mlp.up_proj.weight.data])
+    inter = mlp.gate_proj.weight.shape[0]
+    mlp.gate_proj.weight.data, mlp.up_proj.weight.data = gate_up[:inter], gate_up[inter:]
+    down = mlp.down_proj
+    dense = _DenseMLP(gate_up=linear(gate_up), down=linear(down.weight, down.bias), act=mlp.act_fn)
+    if linear is Int8Linear:
+        for module in (mlp.gate_proj, mlp.up_proj, down):
+            _free(module)
+    return dense
+
+
+def _experts(block: Any, linear: LinearFactory) -> _Experts:
+    """The MoE block's router and one `_DenseMLP` per expert over views of the stacked weights."""
+    stacked = block.experts  # gate_up_proj [E, 2I, H], down_proj [E, H, I]
+    experts = [
+        _DenseMLP(
+            gate_up=linear(stacked.gate_up_proj[e]), down=linear(stacked.down_proj[e]), act=stacked.act_fn
+        )
+        for e in range(stacked.gate_up_proj.shape[0])
+    ]
+    router = block.gate
+    moe = _Experts(
+        router=router.weight, top_k=int(router.top_k), normalize=bool(router.norm_topk_prob), experts=experts
+    )
+    if linear is Int8Linear:
+        for name in ("gate_up_proj", "down_proj"):
+            weight = getattr(stacked, name)
+            weight.data = torch.empty(0, dtype=weight.dtype, device=weight.device)
+    return moe
 
 
 def _free(module: Any) -> None:
