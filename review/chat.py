@@ -1,7 +1,8 @@
 """Chat prompts as text, from a table of chat templates (the engine interface takes plain prompts).
 
 Qwen2.5 uses ChatML; Qwen3 adds a thinking switch: with thinking off the assistant turn starts with an
-empty `<think></think>` block, as Qwen3's own template does for `enable_thinking=False`.
+empty `<think></think>` block, as Qwen3's own template does for `enable_thinking=False`. Qwen3-Coder
+has the Qwen3 architecture but no thinking mode: its name picks plain ChatML (the table's `names`).
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ class ChatTemplate:
 def template_for(info: EngineInfo) -> ChatTemplate:
     """The chat template of the engine's model family (ChatML when unknown)."""
     table = prompts()
+    model_name = info.name.lower()
     family = info.model_type.lower()
-    if not family and "qwen3" in info.name.lower():
+    if not family and "qwen3" in model_name:
         family = "qwen3"
-    name = table["families"].get(family, table["families"]["default"])
+    by_name = [template for part, template in table["names"].items() if part in model_name]
+    name = by_name[0] if by_name else table["families"].get(family, table["families"]["default"])
     spec = table["chat_templates"][name]
     turns = {role: spec[role] for role in ("system", "user", "assistant")}
     return ChatTemplate(turns, spec["generation_prompt"], tuple(spec["stop"]), spec["thinking"])

@@ -56,12 +56,23 @@ def test_chatml_prompt_is_the_qwen_template() -> None:
 
 
 def test_qwen3_thinking_switch() -> None:
-    template = template_for(EngineInfo(name="Qwen3-Coder-30B-A3B", model_type="qwen3_moe"))
+    template = template_for(EngineInfo(name="Qwen/Qwen3-30B-A3B", model_type="qwen3_moe"))
     off = template.render([Message("user", "U")], thinking=False)
     on = template.render([Message("user", "U")], thinking=True)
     assert off.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
     assert on.endswith("<|im_start|>assistant\n")
     assert ChatTemplate.strip_thinking('<think>\nhmm {\n</think>\n\n{"findings": []}') == '{"findings": []}'
+
+
+@pytest.mark.parametrize(
+    "name", ["qwen3-coder-30b-a3b", "Qwen/Qwen3-Coder-30B-A3B-Instruct", "/m/Qwen3-Coder-480B"]
+)
+def test_qwen3_coder_has_no_thinking_mode(name: str) -> None:
+    """Qwen3-Coder has the qwen3_moe architecture but no thinking mode: no <think> block either way."""
+    template = template_for(EngineInfo(name=name, model_type="qwen3_moe"))
+    for thinking in (False, True):
+        text = template.render([Message("user", "U")], thinking=thinking)
+        assert text.endswith("<|im_start|>assistant\n") and "<think>" not in text
 
 
 @pytest.mark.parametrize(
