@@ -94,13 +94,46 @@ class TextStream:
         return "".join(self.deltas)
 
 
+class PrefillMeter:
+    """How fast an engine turns prompt tokens it has not cached into KV, measured on its own passes.
+
+    The prompt builder reads it to keep the part of a prompt that every keystroke recomputes (the
+    suffix) within a share of the deadline: a CPU prefills a few hundred tokens a second, a GPU tens of
+    thousands, and one fixed suffix budget cannot suit both. Passes shorter than `MIN_TOKENS` are not
+    counted (their fixed cost per pass would read as a low rate); the figure is a moving average, so a
+    machine that becomes busy is followed within a few requests.
+    """
+
+    MIN_TOKENS = 16
+    _WEIGHT = 0.3  # of the newest pass in the moving average
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rate: float | None = None
+
+    def record(self, tokens: int, seconds: float) -> None:
+        if tokens < self.MIN_TOKENS or seconds <= 0:
+            return
+        rate = tokens / seconds
+        with self._lock:
+            self._rate = rate if self._rate is None else self._rate + self._WEIGHT * (rate - self._rate)
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Prompt tokens per second, or None before the first counted pass."""
+        return self._rate
+
+
 class EngineError(RuntimeError):
     """A generation failed in a way the caller should show (engine down, out of memory, bad output)."""
 
 
 @runtime_checkable
 class Engine(Protocol):
-    """What completion/ needs from a model: tokenize, and stream text for a prompt."""
+    """What completion/ needs from a model: tokenize, and stream text for a prompt.
+
+    An engine may also have a `prefill_meter` (`PrefillMeter`) with its measured prefill speed; the
+    prompt builder sizes the suffix by it when it is there (the local engine has one)."""
 
     @property
     def info(self) -> EngineInfo: ...

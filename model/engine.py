@@ -21,6 +21,7 @@ from daima.model.api import (
     EngineInfo,
     GenerationRequest,
     GenerationStats,
+    PrefillMeter,
     TextStream,
 )
 from daima.model.detok import TokenBytes
@@ -64,6 +65,12 @@ class LocalEngine:
         block_bytes = self.lm.kv_bytes_per_token * block_size
         self.cache = PrefixCache(block_size, max(1, cache_budget_mb * 2**20 // block_bytes))
         self._resident: list[int] = []  # tokens whose KV is valid at positions 0..len-1 of the buffer
+        self.prefill_meter = PrefillMeter()  # read by the prompt builder to size the suffix
+        # Tokens per head chunk of a prefill (see `_prefill`). On a 2-core CPU a pass has a large fixed
+        # cost: 1,024 tokens prefilled at 20 tok/s in chunks of 16, 83 in chunks of 128, 111 in chunks
+        # of 256 and 107 in one pass (fp32 0.5B), so 256 loses nothing, and a newer keystroke waits
+        # for at most one chunk. On a GPU a whole prompt takes milliseconds.
+        self.prefill_chunk = 4096 if self.lm.device.type == "cuda" else 256
         self.draft_proposed = 0  # prompt-lookup counters, for `daima bench`
         self.draft_accepted = 0
         config = hf_model.config
@@ -134,10 +141,14 @@ class LocalEngine:
                 return
             ids = self._prompt_ids(request)
             stats.prompt_tokens = len(ids)
+
+            def stop() -> bool:
+                return cancelled() or request.expired()
+
             try:
-                logits = self._device(self._prefill, ids, stats, cancelled)
-            except Interrupted:  # a newer keystroke: a long prefill on a CPU must not make it wait
-                stats.finish_reason = "cancelled"
+                logits = self._device(self._prefill, ids, stats, stop)
+            except Interrupted:  # a newer keystroke or the deadline: a long prefill must not make it wait
+                stats.finish_reason = "cancelled" if cancelled() else "deadline"
                 return
             yield from self._decode(ids, logits, request, cancelled, stats, began)
         except EngineError:
@@ -160,7 +171,9 @@ class LocalEngine:
             ids = ids[len(ids) - room :]
         return ids
 
-    def _prefill(self, ids: list[int], stats: GenerationStats, cancelled: Callable[[], bool]) -> torch.Tensor:
+    def _prefill(self, ids: list[int], stats: GenerationStats, stop: Callable[[], bool]) -> torch.Tensor:
+        """Logits after `ids`, computing only what neither the KV buffer nor the prefix cache holds;
+        raises Interrupted when `stop` says so (between chunks, or between layers inside one)."""
         limit = len(ids) - 1  # at least one token is computed: its logits start the generation
         reuse = min(common_prefix(self._resident, ids), limit)
         blocks = self.cache.match(ids, limit)
@@ -168,14 +181,14 @@ class LocalEngine:
             size = self.cache.block_size
             if len(blocks) * size > reuse:
                 first = reuse // size
-                stop = len(blocks) * size
-                self.lm.k_cache[:, :, first * size : stop] = torch.cat(
+                cached_end = len(blocks) * size
+                self.lm.k_cache[:, :, first * size : cached_end] = torch.cat(
                     [b.payload[0] for b in blocks[first:]], dim=2
                 )
-                self.lm.v_cache[:, :, first * size : stop] = torch.cat(
+                self.lm.v_cache[:, :, first * size : cached_end] = torch.cat(
                     [b.payload[1] for b in blocks[first:]], dim=2
                 )
-                reuse = stop
+                reuse = cached_end
         finally:
             self.cache.release(blocks)
         self._resident = ids[:reuse]
@@ -186,10 +199,31 @@ class LocalEngine:
             self.cache.stats.hits += 1
         else:
             self.cache.stats.misses += 1
-        # Until this pass completes only ids[:reuse] are valid in the KV buffer (`_resident`).
-        logits = self._run(ids[reuse:], reuse, all_rows=False, interrupt=cancelled)[-1]
-        self._resident = list(ids)
-        return logits
+        # The rest runs as head chunks, then the tail. The tail (the last PREFILL_TAIL tokens: the
+        # cursor's line and the suffix, what the next keystroke changes) may stop between layers, as
+        # nothing of it would be reused. A head chunk runs whole, and a newer keystroke or the deadline
+        # stops the prefill only between chunks: ids[:done] are then valid in the KV buffer
+        # (`_resident`), `_remember` caches them, and the next request, whose prompt shares that head,
+        # continues from there. On a CPU a cold 1.5k-token prompt takes longer than the deadline; with
+        # every keystroke starting it over, a user who keeps typing would never see a suggestion.
+        began, done = time.monotonic(), reuse
+        finished = began  # when the last whole piece ended: the meter counts whole pieces only
+        tail = max(reuse, len(ids) - PREFILL_TAIL)
+        try:
+            while True:
+                end = min(tail, done + self.prefill_chunk) if done < tail else len(ids)
+                last = end == len(ids)
+                logits = self._run(ids[done:end], done, all_rows=False, interrupt=stop if last else None)[-1]
+                if logits.device.type == "cuda":
+                    torch.cuda.synchronize(logits.device)  # the pass is queued, not done
+                done, finished = end, time.monotonic()
+                self._resident = ids[:done]
+                if last:
+                    return logits
+                if stop():
+                    raise Interrupted(f"stopped after {done - reuse} of {len(ids) - reuse} prompt tokens")
+        finally:
+            self.prefill_meter.record(done - reuse, finished - began)
 
     def _run(
         self, tokens: list[int], start: int, all_rows: bool, interrupt: Callable[[], bool] | None = None
@@ -314,6 +348,11 @@ class LocalEngine:
         elif request.expired():
             state.finish_reason = "deadline"
         return bool(state.finish_reason)
+
+
+# The end of a prompt that the next keystroke changes (the cursor's line and a suffix cut to the
+# engine's speed, see completion.budget.suffix_cap): its prefill may stop between layers.
+PREFILL_TAIL = 128
 
 
 def _eos_ids(hf_model: Any, tokenizer: Any) -> list[int]:

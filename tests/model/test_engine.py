@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import torch
 
 from daima.model.api import CancelToken, Engine, EngineError, GenerationRequest
+from daima.model.engine import PREFILL_TAIL
 
 CODE_LINES = ["def total(prices):", "    result = 0", "    for price in prices:", "        result += price"]
 CODE = "\n".join([*CODE_LINES, "    return result", ""])
@@ -205,7 +207,8 @@ class CancelledDuringPrefill(CancelToken):
 def test_cancellation_reaches_the_prefill_and_leaves_the_cache_sound(
     tiny_engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    prompt = CODE + "\n# " + "其他 " * 300  # a prompt no earlier request has cached
+    prompt = CODE + "\n# " + "其他 " * 30  # a prompt no earlier request has cached, all of it tail
+    assert len(tiny_engine.tokenize(prompt)) <= PREFILL_TAIL
     expected = fresh(tiny_engine, prompt, 8)
     tiny_engine.clear_cache()
     layers_run = []
@@ -262,3 +265,63 @@ def test_stats_name_the_chosen_tokens_even_when_the_reader_stops_early(tiny_engi
     assert stream.stats.finish_reason == "cancelled"
     text, stats = greedy(tiny_engine, CODE, 6)
     assert tiny_engine.detokenize(stats.token_ids) == text and stats.generated_tokens == 6
+
+
+def test_the_engine_measures_its_prefill_speed(engine_like: Any) -> None:
+    """What the prompt builder sizes the suffix by: uncached tokens over the time their pass took."""
+    engine = engine_like()
+    assert engine.prefill_meter.tokens_per_s is None
+    engine.stream(
+        GenerationRequest(prompt="def total(prices):\n    return sum(prices)\n" * 8, max_tokens=2)
+    ).text()
+    assert engine.prefill_meter.tokens_per_s is not None and engine.prefill_meter.tokens_per_s > 0
+    measured = engine.prefill_meter.tokens_per_s
+    engine.stream(
+        GenerationRequest(prompt="def total(prices):\n    return sum(prices)\n" * 8, max_tokens=2)
+    ).text()
+    assert (
+        engine.prefill_meter.tokens_per_s == measured
+    )  # a fully cached prompt prefills one token: not counted
+
+
+def test_a_stopped_prefill_keeps_its_finished_chunks(engine_like: Any) -> None:
+    """A cold prompt longer than the deadline allows is not started over by every keystroke: the chunks
+    a stopped prefill finished are cached, the next request continues after them, and its output is
+    the same as from a prefill that was never stopped."""
+    engine = engine_like()
+    engine.prefill_chunk = 64
+    prompt = CODE + "\n# " + "其他 " * 200
+    expected = fresh(engine, prompt, 8)
+    engine.clear_cache()
+    assert len(engine.tokenize(prompt)) > 3 * 64 + PREFILL_TAIL
+    # Looks at the signal: the start, then after each head chunk (a head chunk runs whole); the 3rd
+    # look, after chunk 2, stops it.
+    stream = engine.stream(GenerationRequest(prompt=prompt, max_tokens=8), CancelledDuringPrefill(after=3))
+    assert stream.text() == "" and stream.stats.finish_reason == "cancelled"
+    again = engine.stream(GenerationRequest(prompt=prompt, max_tokens=8))
+    assert again.text() == expected
+    assert again.stats.cached_tokens == 128  # the two finished chunks of 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpiresAtLook(GenerationRequest):
+    """A request whose deadline passes at the n-th time the engine looks (a clock the test controls)."""
+
+    at: int = 0
+    looks: list[int] = field(default_factory=lambda: [0])
+
+    def expired(self) -> bool:
+        self.looks[0] += 1
+        return self.looks[0] >= self.at
+
+
+def test_the_deadline_stops_a_long_prefill(engine_like: Any) -> None:
+    engine = engine_like()
+    engine.prefill_chunk = 16
+    prompt = CODE + "\n# " + "截止 " * 400
+    # Looks: the start, after chunk 1, after chunk 2: expired.
+    stream = engine.stream(ExpiresAtLook(prompt=prompt, max_tokens=8, at=3))
+    assert stream.text() == "" and stream.stats.finish_reason == "deadline"
+    again = engine.stream(GenerationRequest(prompt=prompt, max_tokens=2))
+    again.text()
+    assert again.stats.cached_tokens == 32 < again.stats.prompt_tokens  # chunks 1 and 2 were kept
