@@ -18,7 +18,7 @@ from daima.config import CompletionOptions
 from daima.model.api import Engine
 from daima.text import TextDocument
 
-from .budget import Boundaries, cut_prefix, cut_suffix, split_budget
+from .budget import Boundaries, cut_prefix, cut_suffix, split_budget, suffix_cap
 from .context import RecentEdits, gather_context, stable_order
 from .healing import Healing, heal
 from .mode import decide_mode
@@ -41,6 +41,8 @@ class SectionTokens:
     overhead: int  # template tokens and headers (what the sections do not account for)
     total: int  # exact count of the whole prompt (len(token_ids))
     budget: int  # what the prompt was allowed
+    # Most suffix tokens the engine's measured prefill speed allowed (budget.suffix_cap); None: no cap.
+    suffix_cap: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +107,10 @@ def build_prompt(
     costs = {id(s): counter.count(template.snippet_text(s, comment=comment)) for s in snippets}
     need_prefix = _tokens_upto(document, 0, healing.cut, available, counter)
     need_suffix = _tokens_upto(document, offset, len(document.text), available, counter, forward=True)
+    meter = getattr(engine, "prefill_meter", None)
+    cap = suffix_cap(meter.tokens_per_s if meter else None, options.max_time_ms, options.suffix_time_share)
+    if cap is not None:
+        need_suffix = min(need_suffix, cap)  # what the suffix gives up flows to the cached prefix
     split = split_budget(
         available,
         suffix_share=options.suffix_share,
@@ -163,6 +169,7 @@ def build_prompt(
         overhead=max(0, len(ids) - prefix_tokens - suffix_tokens - context_tokens),
         total=len(ids),
         budget=budget,
+        suffix_cap=cap,
     )
     return Prompt(
         text=text,

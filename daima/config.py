@@ -60,6 +60,9 @@ class CompletionOptions:
     max_time_ms: int = 2000  # deadline for one suggestion
     prompt_tokens: int = 2048  # exact token budget for prefix + suffix + cross-file context
     suffix_share: float = 0.25
+    # Share of the deadline the suffix may take to prefill at the engine's measured speed: every keystroke
+    # recomputes the suffix, so on a slow device it is cut to fit (completion/budget.py); 0 = no cap.
+    suffix_time_share: float = 0.1
     context_share: float = 0.25  # share of the budget for cross-file context from the index
     debounce_ms: int = 75  # used by clients; the server also drops requests superseded sooner
     disabled_languages: list[str] = field(default_factory=list)

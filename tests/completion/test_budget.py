@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from daima.completion.budget import SAFE, Boundaries, TokenCounter, cut_prefix, cut_suffix, split_budget
+from daima.completion.budget import (
+    MIN_SUFFIX_TOKENS,
+    SAFE,
+    Boundaries,
+    TokenCounter,
+    cut_prefix,
+    cut_suffix,
+    split_budget,
+    suffix_cap,
+)
 from daima.completion.prompt import parse_tree
 from daima.completion.tokens import _BEFORE_COLUMN_ZERO
 from daima.text import TextDocument
@@ -192,3 +201,20 @@ def test_a_large_file_parsed_only_around_the_window_rates_lines_like_a_full_pars
                 tree=parse_tree(document, "python", window=(start, end)),
             )
         )
+
+
+@pytest.mark.parametrize(
+    ("rate", "deadline_ms", "share", "expected"),
+    [
+        (200.0, 2000, 0.1, 40),  # a 2-core CPU: 40 tokens of suffix is 0.2 s a keystroke
+        (20000.0, 2000, 0.1, 4000),  # a GPU: larger than any suffix share, so no change
+        (50.0, 2000, 0.1, MIN_SUFFIX_TOKENS),  # never under the floor
+        (None, 2000, 0.1, None),  # nothing measured yet
+        (200.0, 0, 0.1, None),  # no deadline (daima complete, evals without limits)
+        (200.0, 2000, 0.0, None),  # the cap turned off
+    ],
+)
+def test_suffix_cap_follows_the_measured_prefill_speed(
+    rate: float | None, deadline_ms: int, share: float, expected: int | None
+) -> None:
+    assert suffix_cap(rate, deadline_ms, share) == expected

@@ -307,3 +307,23 @@ def test_typing_in_a_large_file_keeps_the_prefix_start(qwen_engine, budget: int)
     moves = sum(1 for a, b in itertools.pairwise(starts) if a != b)
     assert moves <= 2, starts
     assert sum(shared) / len(shared) >= 0.9
+
+
+def test_a_slow_engine_gets_a_shorter_suffix_and_a_longer_prefix(qwen_engine) -> None:
+    """Every keystroke recomputes the suffix: at a measured 200 tokens/s and the default deadline the
+    suffix keeps to 40 tokens (budget.suffix_cap), and the prefix, which stays cached, gets the rest."""
+    from daima.model.api import PrefillMeter
+
+    body = "".join(f"def 函数_{i}(参数):\n    return 参数 + {i}\n\n" for i in range(200))
+    source = body + "def 新函数(x):\n    return ▮\n\n" + body
+    plain = _build(qwen_engine, source)
+    slow = qwen_engine.with_context_length(32768)
+    slow.prefill_meter = PrefillMeter()
+    slow.prefill_meter.record(400, 2.0)
+    capped = _build(slow, source)
+    assert plain.tokens.suffix_cap is None and plain.tokens.suffix > 400
+    assert capped.tokens.suffix_cap == 40
+    assert 0 < capped.tokens.suffix <= 40
+    assert capped.tokens.prefix > plain.tokens.prefix
+    assert capped.tokens.total <= capped.tokens.budget
+    assert _build(slow, source, suffix_time_share=0.0).tokens.suffix == plain.tokens.suffix

@@ -54,6 +54,7 @@ M.defaults = {
       maxTimeMs = 2000,
       promptTokens = 2048,
       suffixShare = 0.25,
+      suffixTimeShare = 0.1, -- share of the deadline the suffix may take to prefill (0 = no cap)
       contextShare = 0.25,
       debounceMs = 75,
       disabledLanguages = {},
