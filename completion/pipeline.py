@@ -64,7 +64,11 @@ class Suggestion:
     candidates: int = 0  # generations it took (1 when the greedy one passed the checks)
     time_to_first_token_s: float | None = None
     total_s: float = 0.0
+    # How the generations ended: "deadline" when any was cut by the deadline, else the last one's reason.
+    finish_reason: str = ""
     notes: tuple[str, ...] = field(default=())  # what the checks did, for logs and `daima complete --json`
+    # Other suggestions that passed every check, best first, none with the same text (for cycling).
+    alternatives: tuple[Suggestion, ...] = ()
 
 
 def complete(
@@ -79,16 +83,21 @@ def complete(
     recent_edits: Any = None,
     cancel: CancelToken | None = None,
     on_partial: Callable[[str], None] | None = None,
+    alternatives: int = 0,
 ) -> Suggestion | None:
-    """The suggestion at `offset`, or None when there is nothing worth showing."""
+    """The suggestion at `offset`, or None when there is nothing worth showing.
+
+    `alternatives`: how many further suggestions to look for after one passes the checks (sampled,
+    within the same deadline), as when the user asks to cycle through several."""
     started = time.monotonic()
     if engine is None:
-        found = words.complete_word(document, offset, index=index, path=path)
-        if found is None:
+        found = words.complete_words(document, offset, index=index, path=path, limit=1 + alternatives)
+        if not found:
             return None
-        return Suggestion(text=found.text, start=offset, end=offset, source="words")
+        shown = [Suggestion(text=word.text, start=offset, end=offset, source="words") for word in found]
+        return replace(shown[0], alternatives=tuple(shown[1:]))
     language = language_for(language_id or document.language_id, path)
-    job = _Job(engine, index, options, path, language, cancel, started)
+    job = _Job(engine, index, options, path, language, cancel, started, alternatives)
     reading = english_reading(document, offset, language) if options.english_reading else None
     if reading is None:
         prompt = build_prompt(
@@ -110,6 +119,7 @@ class _Job:
     language: str
     cancel: CancelToken | None
     started: float
+    alternatives: int = 0  # further suggestions wanted once one passes the checks
     # In the English reading: the names of an answer that the reading made up (Reading.made_up_names),
     # given the names the index knows. None when the model reads the document's own names.
     made_up: Callable[[str, frozenset[str]], list[str]] | None = None
@@ -145,15 +155,19 @@ def _complete_in_reading(
     found = _complete(shown, shown_offset, prompt, job, None if on_partial is None else partial)
     if found is None:
         return None
-    start = reading.native_offset(found.start)
-    renamed_head = reading.text[reading.reading_offset(start) : found.start]  # when it starts inside a name
-    return replace(
-        found,
-        text=reading.to_native(renamed_head + found.text, comment),
-        start=start,
-        end=reading.native_offset(found.end),
-        notes=(*found.notes, f"English reading of {len(reading.aliases)} names"),
-    )
+
+    def native(suggestion: Suggestion) -> Suggestion:
+        start = reading.native_offset(suggestion.start)
+        renamed_head = reading.text[reading.reading_offset(start) : suggestion.start]  # it began in a name
+        return replace(
+            suggestion,
+            text=reading.to_native(renamed_head + suggestion.text, comment),
+            start=start,
+            end=reading.native_offset(suggestion.end),
+            notes=(*suggestion.notes, f"English reading of {len(reading.aliases)} names"),
+        )
+
+    return replace(native(found), alternatives=tuple(native(other) for other in found.alternatives))
 
 
 def _complete(
@@ -187,7 +201,7 @@ def _complete(
     tried: list[Candidate] = []
     showable: list[Candidate] = []  # a made-up name never maps back to the user's: never shown
     known = frozenset(indexed)
-    for attempt in range(1 + max(0, options.extra_candidates)):
+    for attempt in range(1 + max(0, options.extra_candidates, job.alternatives)):
         if cancel is not None and cancel.cancelled:
             return None
         if attempt and request.expired():
@@ -208,13 +222,21 @@ def _complete(
         tried.append(candidate)
         if not made_up:
             showable.append(candidate)
-        if candidate.ok:
+        if sum(c.ok for c in showable) > job.alternatives:
             break
     best = choose(showable)
     final = suggestion_text(hole, Processed(best.text, best.back)) if best is not None else None
     if best is None or final is None:
         return None
+    others: list[Suggestion] = []
+    for candidate in showable:
+        other = suggestion_text(hole, Processed(candidate.text, candidate.back)) if candidate.ok else None
+        if other and candidate is not best and other not in {final, *(o.text for o in others)}:
+            others.append(
+                Suggestion(text=other, start=offset - candidate.back, end=offset, notes=candidate.notes)
+            )
     return Suggestion(
+        alternatives=tuple(others),
         text=final,
         start=offset - best.back,
         end=offset,
@@ -224,6 +246,7 @@ def _complete(
         candidates=len(tried),
         time_to_first_token_s=stats.time_to_first_token_s,
         total_s=time.monotonic() - job.started,
+        finish_reason=stats.finish_reason,
         notes=best.notes,
     )
 
@@ -504,4 +527,5 @@ def _add_stats(total: GenerationStats, one: GenerationStats) -> None:
         total.cached_tokens = one.cached_tokens
     total.generated_tokens += one.generated_tokens
     total.total_s += one.total_s
-    total.finish_reason = one.finish_reason
+    if total.finish_reason != "deadline":  # once any generation ran out of time, the request did
+        total.finish_reason = one.finish_reason

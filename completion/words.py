@@ -52,12 +52,26 @@ def complete_word(
     extra_names: Iterable[str] = (),
 ) -> WordCompletion | None:
     """Complete the identifier that ends at `offset`, or None when nothing fits."""
+    found = complete_words(document, offset, index=index, path=path, extra_names=extra_names, limit=1)
+    return found[0] if found else None
+
+
+def complete_words(
+    document: TextDocument,
+    offset: int,
+    *,
+    index: Any = None,
+    path: Path | None = None,
+    extra_names: Iterable[str] = (),
+    limit: int = 1,
+) -> list[WordCompletion]:
+    """Up to `limit` completions of the identifier that ends at `offset`, best first."""
     text = document.text
     prefix = identifier_before(text, offset)
     if not prefix:
-        return None
+        return []
     if offset < len(text) and _WORD_CHAR.match(text[offset]):
-        return None  # mid-identifier: whatever we add would glue onto the word after the cursor
+        return []  # mid-identifier: whatever we add would glue onto the word after the cursor
     counts: dict[str, int] = {}
     nearest: dict[str, int] = {}
     for match in IDENTIFIER.finditer(text):
@@ -72,10 +86,8 @@ def complete_word(
         if name.startswith(prefix) and len(name) > len(prefix) and name.isidentifier():
             counts.setdefault(name, 0)
             nearest.setdefault(name, far)
-    if not counts:
-        return None
-    best = min(counts, key=lambda name: (-counts[name], nearest[name], len(name), name))
-    return WordCompletion(text=best[len(prefix) :], candidate=best)
+    ranked = sorted(counts, key=lambda name: (-counts[name], nearest[name], len(name), name))
+    return [WordCompletion(text=name[len(prefix) :], candidate=name) for name in ranked[:limit]]
 
 
 def _index_names(index: Any, prefix: str, path: Path | None) -> list[str]:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COMPLETION_PROGRESS = "daima/completionProgress"
+INVOKED_ALTERNATIVES = 2  # further suggestions sought when the user asks (3 to cycle through)
 
 
 class EditRecorder:
@@ -68,7 +69,9 @@ def _snapshot(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[TextDo
     return document, offset
 
 
-async def _suggest(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[TextDocument, Any] | None:
+async def _suggest(
+    ls: DaimaServer, uri: str, position: lsp.Position, alternatives: int = 0
+) -> tuple[TextDocument, Any] | None:
     prepared = _snapshot(ls, uri, position)
     if prepared is None:
         return None
@@ -104,6 +107,7 @@ async def _suggest(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[T
             recent_edits=ls.recent_edits.edits,
             cancel=cancel,
             on_partial=on_partial,
+            alternatives=alternatives,
         )
 
     started = time.monotonic()
@@ -119,22 +123,41 @@ async def _suggest(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[T
     # The final text replaces the suggestion's own range, which may start before the cursor.
     final_range = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, enc)
     final = {**partial_head, "range": ls.protocol._converter.unstructure(final_range)}
-    ls.protocol.notify(COMPLETION_PROGRESS, {**final, "text": suggestion.text, "done": True})
+    stats = {
+        "source": suggestion.source,
+        "promptTokens": suggestion.prompt_tokens,
+        "cachedTokens": suggestion.cached_tokens,
+        "generatedTokens": suggestion.generated_tokens,
+        "candidates": suggestion.candidates,
+        "finishReason": suggestion.finish_reason,
+        "totalMs": round(suggestion.total_s * 1000, 1),
+    }
+    ls.protocol.notify(COMPLETION_PROGRESS, {**final, "text": suggestion.text, "done": True, "stats": stats})
     return document, suggestion
 
 
 async def inline_completion(
     ls: DaimaServer, params: lsp.InlineCompletionParams
 ) -> lsp.InlineCompletionList | None:
-    """Ghost text at the cursor: `insertText` replaces `range`, which starts at or before the cursor."""
-    result = await _suggest(ls, params.text_document.uri, params.position)
+    """Ghost text at the cursor: `insertText` replaces `range`, which starts at or before the cursor.
+
+    The best suggestion comes first, then any alternatives that passed the same checks. A request the
+    user invoked (a manual trigger, or cycling past the only item shown) asks for INVOKED_ALTERNATIVES
+    more; one typing made gets those the pipeline made anyway."""
+    invoked = (
+        params.context is not None and params.context.trigger_kind == lsp.InlineCompletionTriggerKind.Invoked
+    )
+    result = await _suggest(
+        ls, params.text_document.uri, params.position, INVOKED_ALTERNATIVES if invoked else 0
+    )
     if result is None:
         return None
     document, suggestion = result
-    replace = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, ls.encoding)
-    return lsp.InlineCompletionList(
-        items=[lsp.InlineCompletionItem(insert_text=suggestion.text, range=replace)]
-    )
+    items = []
+    for shown in (suggestion, *suggestion.alternatives):
+        replace = convert.offsets_to_lsp_range(document, shown.start, shown.end, ls.encoding)
+        items.append(lsp.InlineCompletionItem(insert_text=shown.text, range=replace))
+    return lsp.InlineCompletionList(items=items)
 
 
 async def completion(ls: DaimaServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:

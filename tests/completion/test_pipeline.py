@@ -44,3 +44,13 @@ def test_identifier_completer(source: str, expected: str | None) -> None:
 def test_identifier_completer_prefers_nearest_on_ties() -> None:
     suggestion = _complete_words("alpha_far = 1\n" + "\n" * 50 + "alpha_near = 2\nalpha▮")
     assert suggestion is not None and suggestion.text == "_near"
+
+
+def test_alternatives_from_the_identifier_completer_best_first() -> None:
+    text = "计算总价 = 1\n计算总价 += 2\n计算总数 = 3\n计算平均值 = 4\nx = 计算"
+    document = TextDocument("file:///t.py", text)
+    one = complete(document, len(text), engine=None, options=OPTIONS)
+    assert one is not None and one.text == "总价" and one.alternatives == ()
+    three = complete(document, len(text), engine=None, options=OPTIONS, alternatives=2)
+    assert three is not None
+    assert [three.text, *(a.text for a in three.alternatives)] == ["总价", "平均值", "总数"]

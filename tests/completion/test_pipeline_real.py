@@ -89,6 +89,21 @@ def test_add_returns_sum_and_nothing_after_the_block(real_engine: Any) -> None:
     assert suggestion.text == "return a + b"
 
 
+def test_alternatives_pass_the_checks_and_differ(real_engine: Any) -> None:
+    """Asked for alternatives (the user cycles), the pipeline samples further candidates after the
+    greedy one: the greedy one stays first, each alternative passed the same checks (here: it keeps
+    the file parsing), and none repeats another's text."""
+    source = "def 计算总价(商品列表):\n    总价 = 0\n    for 商品 in 商品列表:\n        ▮\n    return 总价\n"
+    document, _, plain = _run(real_engine, source)
+    wanted = _run(real_engine, source, alternatives=2)[2]
+    assert plain is not None and wanted is not None and wanted.text == plain.text
+    texts = [wanted.text, *(a.text for a in wanted.alternatives)]
+    assert len(texts) >= 2 and len(set(texts)) == len(texts), texts
+    for alternative in wanted.alternatives:
+        checker = SpliceChecker(document.text, alternative.start, alternative.end, "python")
+        assert checker.parses(alternative.text), alternative.text
+
+
 @pytest.mark.slow
 def test_chinese_identifiers_are_used(real_engine: Any) -> None:
     source = (

@@ -134,6 +134,28 @@ async def test_typed_chinese_identifier_completes_with_exact_range(client: Langu
     assert item.range is not None and item.range.end == position
 
 
+async def test_an_invoked_request_offers_alternatives(client: LanguageClient) -> None:
+    """Typing gets one suggestion; a request the user invoked (a manual trigger, or cycling past the
+    only item shown) gets the best one first and alternatives after it, each a different name."""
+    uri = (client.daima_root / "cycle.py").as_uri()  # type: ignore[attr-defined]
+    text = "计算总价 = 1\n计算总价 += 2\n计算总数 = 3\n计算平均值 = 4\nx = 计算"
+    open_document(client, uri, text)
+    position = lsp_position(TextDocument(uri, text), len(text), client.daima_encoding)  # type: ignore[attr-defined]
+    answers = {}
+    for kind in (lsp.InlineCompletionTriggerKind.Automatic, lsp.InlineCompletionTriggerKind.Invoked):
+        result = await client.text_document_inline_completion_async(
+            lsp.InlineCompletionParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri),
+                position=position,
+                context=lsp.InlineCompletionContext(trigger_kind=kind),
+            )
+        )
+        assert result is not None
+        answers[kind] = [item.insert_text for item in result.items]
+    assert answers[lsp.InlineCompletionTriggerKind.Automatic] == ["总价"]
+    assert answers[lsp.InlineCompletionTriggerKind.Invoked] == ["总价", "平均值", "总数"]
+
+
 async def test_completion_fallback_returns_a_text_edit(client: LanguageClient) -> None:
     uri = (client.daima_root / "b.py").as_uri()  # type: ignore[attr-defined]
     text = SOURCE + "商品"

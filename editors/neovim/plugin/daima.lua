@@ -8,6 +8,9 @@ local function daima()
   return require("daima")
 end
 
+vim.api.nvim_create_user_command("DaimaTrigger", function()
+  daima().trigger()
+end, { desc = "Ask daima for a suggestion (with alternatives) at the cursor now" })
 vim.api.nvim_create_user_command("DaimaToggle", function()
   vim.notify("daima: suggestions " .. (daima().toggle() and "on" or "off"))
 end, { desc = "Turn daima's automatic suggestions on or off" })

@@ -20,6 +20,12 @@ local SOURCE = {
 }
 
 vim.o.showmode = false
+-- Another plugin's insert-mode mappings, made before daima's setup(): without a suggestion, daima's
+-- keys must do what these did.
+vim.api.nvim_set_keymap("i", "<Tab>", "«other-tab»", { noremap = true })
+vim.keymap.set("i", "<C-Right>", function()
+  vim.g.other_plugin_calls = (vim.g.other_plugin_calls or 0) + 1
+end, { desc = "another plugin" })
 local daima = require("daima")
 local ghost = require("daima.ghost")
 local lsp = require("daima.lsp")
@@ -282,6 +288,47 @@ test("a change the server refused is followed by the full text (daima/resync)", 
     local item = suggestion()
     return item ~= nil and item.insertText == "pha"
   end, 10000)
+end)
+
+test("without a suggestion each key does what it did before: another plugin's mapping, or Neovim's", function()
+  open("keys.py", { "abc", "xyz", "" })
+  eq("daima: accept suggestion", vim.fn.maparg("<Tab>", "i", false, true).desc, "<Tab> is daima's")
+  vim.api.nvim_win_set_cursor(0, { 1, 1 })
+  H.type("i<C-e>") -- Neovim's own: the character below the cursor
+  eq("aybc", line(0), "after <C-e>")
+  H.type("<Tab>") -- the other plugin's mapping
+  eq("ay«other-tab»bc", line(0), "after <Tab>")
+  H.type("<C-Right>")
+  eq(1, vim.g.other_plugin_calls, "the other plugin's <C-Right> ran")
+  H.type("<M-n>") -- unmapped before daima: <Esc>n, as without daima (leaves insert mode)
+  assert(not vim.api.nvim_get_mode().mode:match("^i"), "<M-n> did not do what it did before daima")
+  eq("ay«other-tab»bc", line(0), "<M-n> typed nothing")
+  H.type("<Esc>")
+end)
+
+test("next and previous cycle through alternatives the server is asked for", function()
+  open("cycle.py", { "计算总价 = 1", "计算总数 = 2", "计算平均值 = 3", "", "" })
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  H.type("ix = 计算")
+  wait_for("ghost text", function()
+    return ghost_text() ~= nil
+  end)
+  local first = ghost_text()
+  H.type("<M-n>") -- one item shown: asks the server (invoked) for alternatives
+  wait_for("a second suggestion", function()
+    return ghost_text() ~= nil and ghost_text() ~= first
+  end)
+  local second = ghost_text()
+  H.type("<M-n>")
+  local third = ghost_text()
+  assert(third ~= first and third ~= second, "three different suggestions: " .. vim.inspect({ first, second, third }))
+  H.type("<M-n>")
+  eq(first, (ghost_text()), "next wraps round")
+  H.type("<M-p>")
+  eq(third, (ghost_text()), "previous")
+  H.type("<Tab>")
+  eq("x = 计算" .. third, line(3), "accepted the one shown")
+  H.type("<Esc>")
 end)
 
 H.run()

@@ -43,6 +43,7 @@ interface Session {
   final?: LspItem[];
   finalAt?: number;
   failed?: boolean;
+  invoked: boolean; // asked for by the user (manual trigger, or cycling): the server adds alternatives
   changed: () => void; // wakes a provide() call waiting for news
   news: Promise<void>;
 }
@@ -144,13 +145,16 @@ export class InlineCompletions {
     const uri = document.uri.toString();
     const here = { line: position.line, character: position.character };
     let s = this.session;
-    if (!s || !this.matches(s, uri, document.version, here)) {
-      const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    // VS Code asks again with Invoke when the user cycles past the only item shown: ask the server
+    // for alternatives then, instead of answering from the automatic request's single item.
+    const wantsMore = invoked && s !== undefined && !s.invoked && (s.final?.length ?? 0) < 2;
+    if (!s || !this.matches(s, uri, document.version, here) || wantsMore) {
       const delay = invoked ? 0 : this.debounce.keystroke(called);
       if (!(await sleep(delay, token))) {
         return null;
       }
-      s = this.start(uri, document.version, here, token, called + delay);
+      s = this.start(uri, document.version, here, token, called + delay, invoked);
     }
     return this.answer(s, token);
   }
@@ -161,12 +165,14 @@ export class InlineCompletions {
     position: LspPosition,
     token: vscode.CancellationToken,
     due: number,
+    invoked = false,
   ): Session {
     let wake = () => {};
     const s: Session = {
       uri,
       version,
       position,
+      invoked,
       changed: () => wake(),
       news: Promise.resolve(),
     };
@@ -180,7 +186,8 @@ export class InlineCompletions {
     };
     renew();
     this.session = s;
-    const params = { textDocument: { uri }, position, context: { triggerKind: 2 } };
+    // LSP InlineCompletionTriggerKind: 1 invoked, 2 automatic.
+    const params = { textDocument: { uri }, position, context: { triggerKind: invoked ? 1 : 2 } };
     const request = this.client.sendRequest("textDocument/inlineCompletion", params, token);
     this.stats.record("send", now() - due);
     request.then(

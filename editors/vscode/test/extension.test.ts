@@ -124,6 +124,24 @@ describe("VS Code extension against daima serve", () => {
     assert.equal(next[0].insertText.slice(-2), "列表");
   });
 
+  it("cycling past the only suggestion asks the server for alternatives (Invoke)", async () => {
+    // Three names the identifier completer can offer for `计算`; the automatic request shows one.
+    stub.edit(document, new stub.Range(document.lineAt(4).range.start, document.lineAt(4).range.start),
+      "计算总数 = 1\n计算平均值 = 2\n    y = ");
+    const first = await typeAt(6, "计算");
+    assert.equal(first.length, 1, "an automatic request shows one suggestion");
+    // VS Code asks again with Invoke when the user cycles and only one item is there.
+    const end = document.lineAt(6).range.end;
+    await stub.provideInline(document, end, new stub.CancellationTokenSource().token, stub.InlineCompletionTriggerKind.Invoke);
+    const items = await settle();
+    const texts = items.map((item) => item.insertText);
+    assert.equal(texts.length, 3, `three suggestions to cycle through: ${JSON.stringify(texts)}`);
+    assert.equal(new Set(texts).size, 3);
+    assert.equal(texts[0], first[0].insertText, "the best one stays first");
+    assert.deepEqual([...texts].sort(), ["平均值", "总价", "总数"].sort());
+    stub.edit(document, new stub.Range(document.lineAt(4).range.start, document.lineAt(6).range.end), "");
+  });
+
   it("sends settings changes to the server", async () => {
     stub.changeSettings({ "daima.completion.maxTokens": 7 });
     await waitFor("maxTokens 7 on the server", async () => (await status()).options.completion.maxTokens === 7);

@@ -22,12 +22,14 @@ M.defaults = {
   -- The lower bound defaults to server.completion.debounceMs.
   debounce = { min_ms = nil, max_ms = 250 },
   keymaps = {
-    accept = "<Tab>", -- falls back to a literal <Tab> when no suggestion is shown
-    accept_word = "<M-Right>",
-    accept_line = "<M-Down>",
-    dismiss = "<C-]>",
-    next = "<M-]>",
-    prev = "<M-[>",
+    -- Each key acts only on a shown suggestion; otherwise it runs the mapping it replaced (another
+    -- plugin's) or its own meaning. Apart from <Tab>, none is one of Copilot's defaults. false: unmapped.
+    accept = "<Tab>",
+    accept_word = "<C-Right>",
+    accept_line = "<C-Down>",
+    dismiss = "<C-e>",
+    next = "<M-n>", -- with one suggestion shown, asks the server for alternatives
+    prev = "<M-p>",
   },
   highlight = "DaimaGhost", -- grey italic (underlined in 8 colours) unless you define it
   server = {

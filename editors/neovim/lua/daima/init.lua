@@ -72,7 +72,8 @@ function M.dismiss()
   ghost.clear(vim.api.nvim_get_current_buf())
 end
 
-local function send(bufnr)
+-- `show`: which item to draw first (1, or 2 / -1 when cycling asked for more); `invoked`: the user asked.
+local function send(bufnr, invoked, show)
   if not M.enabled or not vim.api.nvim_buf_is_valid(bufnr) or bufnr ~= vim.api.nvim_get_current_buf() then
     return
   end
@@ -90,12 +91,17 @@ local function send(bufnr)
       return
     end
     pending = nil
-    if ghost.set(bufnr, items_of(result), p.encoding) then
+    local items = items_of(result)
+    local index = 1
+    if show and #items > 1 then
+      index = show > 0 and show or #items + 1 + show
+    end
+    if ghost.set(bufnr, items, p.encoding, index) then
       record("draw_response", now_ms() - received)
     else
       ghost.clear(bufnr)
     end
-  end)
+  end, invoked)
   if sent == nil then
     return
   end
@@ -122,9 +128,22 @@ local function on_progress(params)
   end
 end
 
---- Asks for a suggestion now (no debounce).
+--- Asks for a suggestion now (no debounce), with alternatives to cycle through.
 function M.trigger()
-  send(vim.api.nvim_get_current_buf())
+  send(vim.api.nvim_get_current_buf(), true)
+end
+
+--- Shows the next (1) or previous (-1) suggestion. With only one received, asks the server for
+--- alternatives and shows the next of them when they come. False when no suggestion is shown.
+function M.cycle(bufnr, step)
+  if ghost.cycle(bufnr, step) then
+    return true
+  end
+  if not ghost.visible(bufnr) then
+    return false
+  end
+  send(bufnr, true, step > 0 and 2 or -1)
+  return true
 end
 
 local function on_text_changed(args)
@@ -231,6 +250,7 @@ function M.setup(opts)
       return ghost.accept(bufnr, "all")
     end,
     dismiss = M.dismiss,
+    cycle = M.cycle,
   })
   -- Buffers already open when setup() runs get attached too.
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do

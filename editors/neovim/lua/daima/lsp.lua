@@ -99,14 +99,15 @@ function M.client(bufnr)
 end
 
 --- Sends textDocument/inlineCompletion at the cursor; returns the pending-request record or nil.
-function M.request(bufnr, handler)
+--- `invoked`: the user asked (manual trigger, cycling): the server then looks for alternatives too.
+function M.request(bufnr, handler, invoked)
   local client = M.client(bufnr)
   if client == nil then
     return nil
   end
   local encoding = client.offset_encoding
   local params = vim.lsp.util.make_position_params(0, encoding)
-  params.context = { triggerKind = 2 } -- automatic
+  params.context = { triggerKind = invoked and 1 or 2 } -- 1 invoked, 2 automatic
   local ok, request_id = client:request("textDocument/inlineCompletion", params, handler, bufnr)
   if not ok then
     return nil
