@@ -1,7 +1,10 @@
 """Deterministic checks: tree-sitter queries from `rules/*.scm`, predicates from `dataflow.py`.
 
-A finding is reported only when one of its lines (the sink, the checked argument, or the line where the
-dynamic text was built) was added by the change; it is anchored to the first such line.
+A finding is reported when any node of the vulnerable flow (the sink call, the checked argument, or
+the text built from input) overlaps a line the change added: a change that adds only the middle line
+of a multi-line `cursor.execute(...)`, or only the line that builds the SQL, is found. It is anchored
+to the node that starts on an added line (sink, then argument, then built text), else to the innermost
+node that spans one, from the first added line inside it.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ SUFFIXES = {".py": "python", ".pyi": "python", ".java": "java", ".js": "javascri
 
 
 def language_of(path: str) -> str | None:
-    """The reviewed language of a path, from its suffix."""
-    dot = path.rfind(".")
-    return SUFFIXES.get(path[dot:].lower()) if dot >= 0 else None
+    """The reviewed language of a path, from its suffix. Trailing blanks and dots do not hide it
+    (`a.py ` runs as `python "a.py "`, and some file systems drop them)."""
+    name = path.rstrip(" \t.")
+    dot = name.rfind(".")
+    return SUFFIXES.get(name[dot:].lower()) if dot >= 0 else None
 
 
 @cache
@@ -127,6 +132,27 @@ CHECKS: dict[str, Callable[[Match], Node | None]] = {
 }
 
 
+def _anchor(
+    m: Match, evidence: Node, added: Collection[int], document: TextDocument, prefer_arg: bool
+) -> tuple[int, int, int] | None:
+    """(line, start, end) of the finding, or None when no node of the flow touches an added line.
+
+    Lines are 0-based rows in tree-sitter; findings and diffs count from 1."""
+    nodes = (m.sink, m.arg, evidence)
+    starting = [node for node in nodes if node.start_point[0] + 1 in added]
+    if starting:
+        node = m.arg if prefer_arg and m.arg in starting else starting[0]
+        start = document.offset_from_byte(node.start_byte)
+        return node.start_point[0] + 1, start, document.offset_from_byte(node.end_byte)
+    for node in (evidence, m.arg, m.sink):  # innermost first
+        rows = range(node.start_point[0] + 1, node.end_point[0] + 2)
+        line = next((row for row in rows if row in added), None)
+        if line is not None:
+            start = max(document.offset_from_byte(node.start_byte), document.line_start(line - 1))
+            return line, start, document.offset_from_byte(node.end_byte)
+    return None
+
+
 def _sink_label(m: Match) -> str:
     if "_name" in m.captures:
         return _literal_value(m.captures["_name"][0])
@@ -161,27 +187,19 @@ def check_file(
         evidence = CHECKS[str(settings.get("check", "any"))](match)
         if evidence is None:
             continue
-        # Lines are 0-based rows in tree-sitter; findings and diffs count from 1.
-        candidates = [
-            match.sink.start_point[0] + 1,
-            match.arg.start_point[0] + 1,
-            evidence.start_point[0] + 1,
-        ]
-        line = next((c for c in candidates if c in added_lines), None)
-        if line is None:
+        placed = _anchor(match, evidence, added_lines, document, prefer_arg=settings.get("anchor") == "arg")
+        if placed is None:
             continue
+        line, start, end = placed
         rule = table["rules"][rule_id]
         label = _sink_label(match)
-        anchor = match.sink if line == candidates[0] else (match.arg if line == candidates[1] else evidence)
-        if settings.get("anchor") == "arg" and line == candidates[1]:
-            anchor = match.arg  # e.g. the secret literal rather than the whole assignment
         fix_name = settings.get("fix")
         fix = make_fix(str(fix_name), match.sink, match.arg, document, language) if fix_name else None
         finding = Finding(
             path=path,
             line=line,
-            start=document.offset_from_byte(anchor.start_byte),
-            end=document.offset_from_byte(anchor.end_byte),
+            start=start,
+            end=end,
             rule_id=rule_id,
             severity=Severity.parse(rule["severity"]),
             message=rule["message"].format(sink=label),

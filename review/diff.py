@@ -1,8 +1,12 @@
-"""Read a pull request's changes with git and a real unified-diff parser.
+"""Read a pull request's changes the way git stores them, not the way the pull request asks git to show them.
 
-The repository is data: git runs with external diff drivers, textconv filters and fsmonitor hooks
-switched off, file contents come from git's object store (never from the working tree, so a committed
-symlink cannot make us read a file outside the repository), and every path is checked before use.
+The repository is data: git runs with external diff drivers, textconv filters, fsmonitor hooks and
+attribute files switched off, file contents come from git's object store (never from the working tree,
+so a committed symlink cannot make us read a file outside the repository). The changed files come from
+`git diff --raw -z` (exact names, whatever bytes they hold: no quoting to undo, nothing for a name
+such as `x\n+++ b/y.py` to forge), and each file's hunks from a diff of its two blobs with `--text`,
+so no attribute (`*.py -diff`) can turn a change into "Binary files differ". A file that cannot be read
+is reported as not reviewed (`Unreviewed`), never skipped in silence, and never costs the others.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -17,7 +22,10 @@ from unidiff import PatchSet
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024  # context files (other files of the repository) larger than this are left out
+# A changed file larger than this is reported as not reviewed instead: parsing it stays in seconds.
+MAX_REVIEW_BYTES = 8 * 1024 * 1024
+_EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of the empty file
 # Config overrides that keep git from running anything a repository's config or attributes name.
 _SAFE_CONFIG = (
     "-c", "core.fsmonitor=false",
@@ -25,6 +33,7 @@ _SAFE_CONFIG = (
     "-c", "core.quotePath=false",
     "-c", "diff.external=",
     "-c", "core.pager=cat",
+    "-c", "core.attributesFile=/dev/null",
 )  # fmt: skip
 _REGULAR_MODES = {"100644", "100755"}
 
@@ -49,6 +58,26 @@ class ChangedFile:
     path: str
     added_lines: frozenset[int]  # 1-based line numbers in the head version
     hunks: tuple[Hunk, ...]
+    oid: str = ""  # the head version's blob
+    text: str | None = None  # the head version, when read with the diff
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unreviewed:
+    """A changed file the review could not read, and why (reported, so a change cannot hide in it)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RawChange:
+    """One entry of `git diff --raw -z`: a file added, modified or renamed, by blob ids."""
+
+    path: str
+    old_oid: str
+    new_oid: str
+    new_mode: str
 
 
 def run_git(repo: Path, *args: str) -> bytes:
@@ -124,12 +153,76 @@ def parse_diff(text: str) -> list[ChangedFile]:
 
 
 def changed_files(repo: Path, base: str, head: str) -> list[ChangedFile]:
-    """Files changed on `head` since its merge base with `base` (what a pull request shows)."""
+    """Files changed on `head` since its merge base with `base` (what a pull request shows); files
+    that cannot be reviewed are left out here (`review_changes` reports them)."""
+    return review_changes(repo, base, head, lambda path: True)[0]
+
+
+def raw_changes(repo: Path, base: str, head: str) -> list[RawChange]:
+    """Added, modified and renamed files between the merge base and `head`, names exactly as stored."""
     raw = run_git(
-        repo, "diff", "--no-ext-diff", "--no-textconv", "--no-color", "--find-renames",
-        "--diff-filter=AMR", "--unified=3", f"{base}...{head}", "--",
+        repo, "diff", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--find-renames",
+        "--diff-filter=AMR", f"{base}...{head}", "--",
     )  # fmt: skip
-    return parse_diff(raw.decode("utf-8", "replace"))
+    fields = raw.split(b"\0")
+    changes, i = [], 0
+    while i < len(fields) and fields[i].startswith(b":"):
+        _old_mode, new_mode, old_oid, new_oid, status = fields[i][1:].decode().split()
+        names = 2 if status[:1] in ("R", "C") else 1
+        name = fields[i + names]  # the head's name (the second of a rename)
+        i += 1 + names
+        path = name.decode("utf-8", "replace")
+        old = old_oid if set(old_oid) != {"0"} else _EMPTY_BLOB
+        changes.append(RawChange(path=path, old_oid=old, new_oid=new_oid, new_mode=new_mode))
+    return changes
+
+
+def review_changes(
+    repo: Path, base: str, head: str, wanted: Callable[[str], bool]
+) -> tuple[list[ChangedFile], list[Unreviewed]]:
+    """The changed files `wanted` picks (by path), each with its hunks and head text, and those of them
+    that could not be read: not a regular file, over MAX_REVIEW_BYTES, or a diff that does not parse.
+    A file git calls binary because of a NUL byte is read as text all the same: code can hide behind one."""
+    files: list[ChangedFile] = []
+    unreviewed: list[Unreviewed] = []
+    for change in raw_changes(repo, base, head):
+        if not wanted(change.path):
+            continue
+        if change.new_mode not in _REGULAR_MODES:
+            unreviewed.append(
+                Unreviewed(path=change.path, reason=f"not a regular file (mode {change.new_mode})")
+            )
+            continue
+        size = int(run_git(repo, "cat-file", "-s", change.new_oid).strip() or 0)
+        if size > MAX_REVIEW_BYTES:
+            limit = MAX_REVIEW_BYTES // (1024 * 1024)
+            unreviewed.append(
+                Unreviewed(path=change.path, reason=f"{size:,} bytes, over the {limit} MiB limit")
+            )
+            continue
+        try:
+            diff = run_git(
+                repo, "diff", "--no-ext-diff", "--no-textconv", "--text", "--no-color", "--unified=3",
+                change.old_oid, change.new_oid,
+            )  # fmt: skip
+            [patched] = PatchSet(diff.decode("utf-8", "replace")) or [None]
+        except Exception as error:  # one file's diff never loses the others
+            log.warning("could not read the diff of %r: %s", change.path, error)
+            unreviewed.append(Unreviewed(path=change.path, reason="its diff could not be read"))
+            continue
+        if patched is None:
+            continue  # a rename with no change
+        added = frozenset(
+            line.target_line_no for h in patched for line in h if line.is_added and line.target_line_no
+        )
+        hunks = tuple(Hunk(start=h.target_start, length=h.target_length, text=str(h)) for h in patched)
+        if added:
+            data = run_git(repo, "cat-file", "blob", change.new_oid)
+            text = data.decode("utf-8", "replace").replace("\0", " ")  # same length: offsets hold
+            files.append(
+                ChangedFile(path=change.path, added_lines=added, hunks=hunks, oid=change.new_oid, text=text)
+            )
+    return files, unreviewed
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 MODEL_RULE_ID = "model-review"  # the rule id of every model finding
+NOT_REVIEWED_RULE_ID = "not-reviewed"  # a changed file the review could not read (diff.Unreviewed)
 
 
 class Severity(IntEnum):

@@ -8,8 +8,8 @@ from pathlib import Path
 from daima.model.api import Engine
 from daima.review.checks import check_file, language_of
 from daima.review.context import gather
-from daima.review.diff import changed_files, read_blob, repo_root, resolve_commit
-from daima.review.findings import Finding, ReviewResult
+from daima.review.diff import repo_root, resolve_commit, review_changes
+from daima.review.findings import NOT_REVIEWED_RULE_ID, Finding, ReviewResult, Severity
 from daima.review.model_review import ModelReviewOptions, review_file
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,21 @@ def run_review(
     root = repo_root(repo)
     base_id, head_id = resolve_commit(root, base), resolve_commit(root, head)
     result = ReviewResult(base=base_id, head=head_id)
-    for changed in changed_files(root, base_id, head_id):
+    changes, unreviewed = review_changes(root, base_id, head_id, lambda path: language_of(path) is not None)
+    for skipped in unreviewed:
+        result.findings.append(
+            Finding(
+                path=skipped.path, line=1, start=0, end=0, rule_id=NOT_REVIEWED_RULE_ID,
+                severity=Severity.WARNING,
+                message=f"Not reviewed: {skipped.reason}. Review this file by hand.",
+                message_zh=f"未审查：{skipped.reason}。请人工审查此文件。",
+            )
+        )  # fmt: skip
+        result.texts.setdefault(skipped.path, "")
+    for changed in changes:
         language = language_of(changed.path)
-        if language is None:
-            continue
-        text = read_blob(root, head_id, changed.path)
-        if text is None:
+        text = changed.text
+        if language is None or text is None:
             continue
         result.texts[changed.path] = text
         result.added_lines[changed.path] = changed.added_lines

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from daima.review.findings import ReviewResult
+from daima.review.findings import NOT_REVIEWED_RULE_ID, ReviewResult
 from daima.review.formats.common import Positions, RenderOptions, message
 
 
@@ -19,8 +19,12 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
     """The review as JSON."""
     positions = Positions(result)
     comments: list[dict[str, Any]] = []
+    unreviewed: list[str] = []
     for finding in result.findings:
         text = message(finding, options).replace("\n", "\n\n")  # English and Chinese as two paragraphs
+        if finding.rule_id == NOT_REVIEWED_RULE_ID:  # no changed line to sit on: said in the review body
+            unreviewed.append(f"- `{finding.path}`: {text}")
+            continue
         body = f"**{finding.severity.label}** `{finding.rule_id}`: {text}"
         comment: dict[str, Any] = {"path": finding.path, "line": finding.line, "side": "RIGHT"}
         fixed = positions.fixed_lines(finding)
@@ -37,8 +41,11 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
     counts = Counter(f.severity.label for f in result.findings)
     names = [s for s in ("error", "warning", "note") if counts[s]]
     summary = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in names) or "no findings"
+    body = f"daima review: {summary} on the changed lines."
+    if unreviewed:
+        body += "\n\nFiles the review could not read:\n" + "\n".join(unreviewed)
     review: dict[str, Any] = {
-        "body": f"daima review: {summary} on the changed lines.",
+        "body": body,
         "event": "COMMENT",
         "comments": comments,
     }

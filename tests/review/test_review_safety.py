@@ -41,8 +41,12 @@ def test_committed_symlinks_to_outside_files_are_not_followed(tmp_path: Path) ->
         result = run_review(repo, base, head)
     finally:
         opened, _OPENED = _OPENED, None
-    assert [(f.path, f.line, f.rule_id) for f in result.findings] == [("ok.py", 2, "code-injection")]
-    assert set(result.texts) == {"ok.py"}
+    # The link is named like code, so it is reported as not reviewed; nothing of its target is read.
+    assert [(f.path, f.line, f.rule_id) for f in result.findings] == [
+        ("leak.py", 1, "not-reviewed"),
+        ("ok.py", 2, "code-injection"),
+    ]
+    assert result.texts["leak.py"] == "" and set(result.texts) == {"ok.py", "leak.py"}
     for format_name in ("text", "github", "sarif", "rdjsonl"):
         assert "TopSecret" not in render(result, format_name)
     assert not [p for p in opened if str(outside) in p]
