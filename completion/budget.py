@@ -55,9 +55,8 @@ def suffix_cap(tokens_per_s: float | None, max_time_ms: int, time_share: float) 
 
     In a fill-in-the-middle prompt the suffix follows the cursor, so every keystroke recomputes it:
     on a CPU that prefills ~200 tokens a second, the default 512-token suffix share alone is 2.5 s, more
-    than the whole deadline. The suffix may take `time_share` of the deadline; what it gives up goes to
-    the prefix, which the prefix cache keeps. None (no cap) without a deadline, a share or a measured
-    speed; never under MIN_SUFFIX_TOKENS.
+    than the whole deadline. The suffix may take `time_share` of the deadline. None (no cap) without a
+    deadline, a share or a measured speed; never under MIN_SUFFIX_TOKENS.
     """
     if tokens_per_s is None or max_time_ms <= 0 or time_share <= 0:
         return None

@@ -109,8 +109,6 @@ def build_prompt(
     need_suffix = _tokens_upto(document, offset, len(document.text), available, counter, forward=True)
     meter = getattr(engine, "prefill_meter", None)
     cap = suffix_cap(meter.tokens_per_s if meter else None, options.max_time_ms, options.suffix_time_share)
-    if cap is not None:
-        need_suffix = min(need_suffix, cap)  # what the suffix gives up flows to the cached prefix
     split = split_budget(
         available,
         suffix_share=options.suffix_share,
@@ -126,7 +124,10 @@ def build_prompt(
             kept.append(snippet)
             used += costs[id(snippet)]
     context = stable_order(kept)
-    prefix_budget, suffix_budget = split.prefix, split.suffix
+    # The cap only shortens the suffix. What it gives up is not handed to the prefix: the measured speed
+    # moves a little with every request, and a prefix budget that followed it would move the prefix's
+    # first line, so the whole prompt would miss the KV cache.
+    prefix_budget, suffix_budget = split.prefix, split.suffix if cap is None else min(split.suffix, cap)
 
     if tree is None:
         # Only the part of the file the prompt can hold needs a tree: find it with plain line cuts

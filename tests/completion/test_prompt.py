@@ -309,9 +309,10 @@ def test_typing_in_a_large_file_keeps_the_prefix_start(qwen_engine, budget: int)
     assert sum(shared) / len(shared) >= 0.9
 
 
-def test_a_slow_engine_gets_a_shorter_suffix_and_a_longer_prefix(qwen_engine) -> None:
+def test_a_slow_engine_gets_a_shorter_suffix_and_the_same_prefix(qwen_engine) -> None:
     """Every keystroke recomputes the suffix: at a measured 200 tokens/s and the default deadline the
-    suffix keeps to 40 tokens (budget.suffix_cap), and the prefix, which stays cached, gets the rest."""
+    suffix keeps to 40 tokens (budget.suffix_cap). The prefix is the one it would be without the cap,
+    whatever the measured speed: a prefix that moved with the speed would miss the KV cache."""
     from daima.model.api import PrefillMeter
 
     body = "".join(f"def 函数_{i}(参数):\n    return 参数 + {i}\n\n" for i in range(200))
@@ -324,6 +325,12 @@ def test_a_slow_engine_gets_a_shorter_suffix_and_a_longer_prefix(qwen_engine) ->
     assert plain.tokens.suffix_cap is None and plain.tokens.suffix > 400
     assert capped.tokens.suffix_cap == 40
     assert 0 < capped.tokens.suffix <= 40
-    assert capped.tokens.prefix > plain.tokens.prefix
+    assert capped.prefix_start == plain.prefix_start and capped.tokens.prefix == plain.tokens.prefix
     assert capped.tokens.total <= capped.tokens.budget
+    slow.prefill_meter.record(400, 1.9)  # the speed moves a little: the prompt's head does not
+    again = _build(slow, source)
+    assert (
+        again.token_ids[: len(again.token_ids) - again.tokens.suffix - 8]
+        == capped.token_ids[: len(again.token_ids) - again.tokens.suffix - 8]
+    )
     assert _build(slow, source, suffix_time_share=0.0).tokens.suffix == plain.tokens.suffix
