@@ -116,7 +116,7 @@ def test_terminal_capture(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
             subprocess.run([tmux, "send-keys", "-t", session, *keys], check=True)
 
         deadline = time.monotonic() + 60
-        while "daima: ready" not in screen() and time.monotonic() < deadline:
+        while "daima (no model)" not in screen() and time.monotonic() < deadline:
             time.sleep(0.2)
         send("4G", "o", "    😀 = 计算总")
         deadline = time.monotonic() + 20

@@ -30,6 +30,11 @@ def test_auto_picks_the_small_model_on_cpu_and_the_larger_on_cuda() -> None:
         (ModelOptions(name="none"), "no model is configured"),
         (ModelOptions(name="auto", dtype="int3"), "unknown dtype"),
         (ModelOptions(name="auto", context_tokens=16), "contextTokens is 16; it must be at least 256"),
+        # A typo of an alias fails at once, naming the aliases (not after the hub's retries).
+        (
+            ModelOptions(name="qwen2.5-coder-05b"),
+            r"unknown model 'qwen2\.5-coder-05b': not an alias \(.*qwen2\.5-coder-0\.5b",
+        ),
     ],
 )
 def test_failures_are_one_clear_sentence(options: ModelOptions, message: str) -> None:

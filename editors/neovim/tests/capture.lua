@@ -10,12 +10,8 @@ require("daima").setup({
 })
 -- Grey italic ghost text, as a user would set it; the plain-text capture shows its characters.
 vim.api.nvim_set_hl(0, "DaimaGhost", { italic = true, ctermfg = 8 })
--- The status line says when daima is attached, so the test types only once the server listens.
+-- daima's own statusline component, as the docs suggest; the test types once it shows the server's
+-- state (here "daima (no model)": model "none").
 vim.o.laststatus = 2
-vim.o.statusline = "%t %m%=%{get(g:, 'daima_attached', 0) ? 'daima: ready' : 'daima: starting'}  %l:%c "
-vim.api.nvim_create_autocmd("LspAttach", {
-  callback = function()
-    vim.g.daima_attached = 1
-    vim.cmd.redrawstatus()
-  end,
-})
+vim.o.statusline = "%t %m%=%{v:lua.require'daima'.statusline()}  %l:%c "
+vim.api.nvim_create_autocmd("User", { pattern = "DaimaStatus", command = "redrawstatus" })

@@ -331,4 +331,55 @@ test("next and previous cycle through alternatives the server is asked for", fun
   H.type("<Esc>")
 end)
 
+test("entering insert mode asks for a suggestion where the cursor is", function()
+  open("enter.py", { "计算总价 = 1", "x = 计算", "" })
+  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  local sent = daima.stats().send.count
+  H.type("A") -- no character typed
+  wait_for("ghost text on entering insert mode", function()
+    return ghost_text() == "总价"
+  end)
+  assert(daima.stats().send.count > sent, "no request was sent")
+  H.type("<Esc>")
+end)
+
+test("statusline and :DaimaStatus say the state in one line; a load error is shown once", function()
+  local seen = {}
+  local notify = vim.notify
+  vim.notify = function(message, level)
+    seen[#seen + 1] = { message = message, level = level }
+  end
+  local ok, err = pcall(function()
+    eq("daima (no model)", daima.statusline(), "statusline with model none")
+    vim.cmd("DaimaStatus")
+    eq(1, #seen, "one message")
+    eq("daima: no model (identifier completion only)", seen[1].message, ":DaimaStatus")
+    local opts = {
+      cmd = cmd,
+      root_markers = ROOT_MARKERS,
+      position_encodings = { encoding },
+      server = { model = { name = "./no-such-model" }, index = { watch = false } },
+    }
+    daima.setup(opts)
+    wait_for("the error state", function()
+      return daima.statusline() == "daima ✗"
+    end, 15000)
+    wait_for("the notification", function()
+      return #seen == 2
+    end)
+    eq(vim.log.levels.ERROR, seen[2].level, "shown as an error")
+    assert(seen[2].message:match("no%-such%-model") and seen[2].message:match("server%.model%.name"), seen[2].message)
+    daima.setup(opts) -- the same options again: nothing new is shown
+    H.sleep(300)
+    eq(2, #seen, "the same error is shown once")
+    opts.server.model.name = "none"
+    daima.setup(opts)
+    wait_for("back to no model", function()
+      return daima.statusline() == "daima (no model)"
+    end, 15000)
+  end)
+  vim.notify = notify
+  assert(ok, err)
+end)
+
 H.run()

@@ -168,6 +168,18 @@ local function on_text_changed(args)
   record("key_handler", now_ms() - started)
 end
 
+-- Entering insert mode asks for a suggestion where the cursor is (after the debounce), as typing does.
+local function on_insert_enter(args)
+  if not M.enabled or not M.config.auto_trigger or lsp.client(args.buf) == nil then
+    return
+  end
+  stop_pending()
+  timer = timer or vim.uv.new_timer()
+  timer:start(debounce:delay(), 0, vim.schedule_wrap(function()
+    send(args.buf)
+  end))
+end
+
 local function on_cursor_moved(args)
   -- Typing moves the cursor too; only a move that leaves the suggestion clears it.
   if ghost.visible(args.buf) and ghost.remainder(args.buf) == nil then
@@ -234,6 +246,7 @@ function M.setup(opts)
   })
   if not builtin then
     vim.api.nvim_create_autocmd("TextChangedI", { group = group, callback = on_text_changed })
+    vim.api.nvim_create_autocmd("InsertEnter", { group = group, callback = on_insert_enter })
     vim.api.nvim_create_autocmd("CursorMovedI", { group = group, callback = on_cursor_moved })
     vim.api.nvim_create_autocmd({ "InsertLeave", "BufLeave", "ModeChanged" }, {
       group = group,
@@ -310,6 +323,21 @@ end
 --- The last daima/status the server sent (state, model, device, message, lastLatencyMs).
 function M.status()
   return lsp.status
+end
+
+--- A short status for a statusline: "daima ✓" when the model is ready, "daima …" while it loads,
+--- "daima ✗" after an error, "daima (no model)" for identifier completion only, "daima off" while
+--- suggestions are off, "daima –" before the server has said anything. The `User DaimaStatus`
+--- autocommand fires on every change (e.g. to redraw the statusline).
+function M.statusline()
+  local status = lsp.status
+  if status == nil then
+    return "daima –"
+  elseif not M.enabled then
+    return "daima off"
+  end
+  local marks = { ready = "daima ✓", loading = "daima …", error = "daima ✗", disabled = "daima (no model)" }
+  return marks[status.state] or "daima –"
 end
 
 return M

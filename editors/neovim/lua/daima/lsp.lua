@@ -28,9 +28,41 @@ local function capabilities(config)
   return caps
 end
 
+local told = nil -- the error message last shown, so each one is shown once
+
+--- One line for people: "ready: qwen2.5-coder-0.5b on cpu, last 412 ms", "loading qwen…", an error.
+function M.describe(status)
+  if status == nil then
+    return "not started"
+  end
+  local state, model = status.state or "?", status.model or ""
+  if state == "ready" then
+    local text = "ready: " .. model .. (status.device ~= "" and (" on " .. status.device) or "")
+    if status.lastLatencyMs then
+      text = text .. (", last %d ms"):format(status.lastLatencyMs)
+    end
+    return text
+  elseif state == "loading" then
+    return "loading " .. model .. "…"
+  elseif state == "disabled" then
+    return "no model (" .. (status.message ~= "" and status.message or "identifier completion") .. ")"
+  end
+  return state .. ": " .. (status.message or "")
+end
+
 local function on_status(_, params)
   M.status = params
   vim.schedule(function()
+    if params.state == "error" and params.message ~= told then
+      told = params.message
+      vim.notify(
+        "daima: the model could not be loaded: " .. (params.message or "")
+          .. "\nCheck server.model.name in setup(), then :DaimaRestart (:DaimaLog has the details).",
+        vim.log.levels.ERROR
+      )
+    elseif params.state == "ready" then
+      told = nil
+    end
     vim.api.nvim_exec_autocmds("User", { pattern = "DaimaStatus", modeline = false, data = params })
   end)
 end
