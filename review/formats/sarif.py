@@ -1,15 +1,18 @@
 """SARIF 2.1.0 (what GitHub code scanning and most security dashboards read).
 
 Columns are UTF-16 code units (`columnKind: utf16CodeUnits`), 1-based; regions end exclusively.
+Artifact URIs are relative references, percent-encoded as RFC 3986 asks (SARIF §3.10.4): `商店/用户.py`
+is `%E5%95%86%E5%BA%97/%E7%94%A8%E6%88%B7.py`, and a space, `#` or `%` in a name cannot break the URI.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from daima import __version__
-from daima.review.findings import ReviewResult
+from daima.review.findings import NOT_REVIEWED_RULE_ID, ReviewResult
 from daima.review.formats.common import (
     MODEL_LABEL,
     MODEL_RULE_ID,
@@ -22,6 +25,11 @@ from daima.review.rules import rules_table
 from daima.text import PositionEncoding
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def artifact_uri(path: str) -> str:
+    """A repository path as a percent-encoded relative URI reference (UTF-8, `/` kept)."""
+    return quote(path, safe="/")
 
 
 def _region(positions: Positions, path: str, start: int, end: int) -> dict[str, int]:
@@ -52,6 +60,14 @@ def _rules() -> list[dict[str, Any]]:
             "defaultConfiguration": {"level": "warning"},
         }
     )
+    rules.append(
+        {
+            "id": NOT_REVIEWED_RULE_ID,
+            "name": "NotReviewed",
+            "shortDescription": {"text": "A changed file the review could not read"},
+            "defaultConfiguration": {"level": "warning"},
+        }
+    )
     return rules
 
 
@@ -64,7 +80,7 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
     for finding in result.findings:
         location = {
             "physicalLocation": {
-                "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": artifact_uri(finding.path), "uriBaseId": "%SRCROOT%"},
                 "region": _region(positions, finding.path, finding.start, finding.end),
             }
         }
@@ -83,7 +99,7 @@ def render(result: ReviewResult, options: RenderOptions) -> str:
                     "description": {"text": finding.fix.description or "Suggested fix"},
                     "artifactChanges": [
                         {
-                            "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": {"uri": artifact_uri(finding.path), "uriBaseId": "%SRCROOT%"},
                             "replacements": [
                                 {
                                     "deletedRegion": _region(

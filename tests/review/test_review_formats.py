@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+from urllib.parse import unquote
 
 import jsonschema
 import pytest
@@ -41,8 +42,11 @@ def test_sarif_is_valid_against_the_official_schema(reviewed) -> None:  # type: 
     jsonschema.Draft4Validator(schema).validate(log)
     run = log["runs"][0]
     where = [r["locations"][0]["physicalLocation"] for r in run["results"]]
-    lines = {(w["artifactLocation"]["uri"], w["region"]["startLine"]) for w in where}
+    lines = {(unquote(w["artifactLocation"]["uri"]), w["region"]["startLine"]) for w in where}
     assert lines == _expected_lines(result)
+    # URIs are percent-encoded (SARIF 3.10.4): the Chinese file names carry no raw non-ASCII character.
+    assert all(w["artifactLocation"]["uri"].isascii() for w in where)
+    assert any("%E7%94%A8%E6%88%B7" in w["artifactLocation"]["uri"] for w in where)  # 用户
     rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
     assert any("fixes" in r for r in run["results"])
@@ -52,7 +56,7 @@ def test_sarif_columns_are_utf16(reviewed) -> None:  # type: ignore[no-untyped-d
     _, result = reviewed
     run = json.loads(render(result, "sarif"))["runs"][0]
     secret = next(r for r in run["results"] if r["ruleId"] == "hardcoded-secret" and "用户" in
-                  r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])  # fmt: skip
+                  unquote(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]))  # fmt: skip
     region = secret["locations"][0]["physicalLocation"]["region"]
     # 数据库密码 = "S3cr3t-密码-2024": the string starts after 5 CJK characters and " = " (UTF-16: 8 units).
     assert region["startColumn"] == 9
