@@ -69,8 +69,10 @@ class LocalEngine:
         # Tokens per head chunk of a prefill (see `_prefill`). On a 2-core CPU a pass has a large fixed
         # cost: 1,024 tokens prefilled at 20 tok/s in chunks of 16, 83 in chunks of 128, 111 in chunks
         # of 256 and 107 in one pass (fp32 0.5B), so 256 loses nothing, and a newer keystroke waits
-        # for at most one chunk. On a GPU a whole prompt takes milliseconds.
-        self.prefill_chunk = 4096 if self.lm.device.type == "cuda" else 256
+        # for at most one chunk. On a GPU a whole prompt takes milliseconds: one pass, no separate tail.
+        on_gpu = self.lm.device.type == "cuda"
+        self.prefill_chunk = 4096 if on_gpu else 256
+        self.prefill_tail = 0 if on_gpu else PREFILL_TAIL
         self.draft_proposed = 0  # prompt-lookup counters, for `daima bench`
         self.draft_accepted = 0
         config = hf_model.config
@@ -208,7 +210,7 @@ class LocalEngine:
         # every keystroke starting it over, a user who keeps typing would never see a suggestion.
         began, done = time.monotonic(), reuse
         finished = began  # when the last whole piece ended: the meter counts whole pieces only
-        tail = max(reuse, len(ids) - PREFILL_TAIL)
+        tail = max(reuse, len(ids) - self.prefill_tail)
         try:
             while True:
                 end = min(tail, done + self.prefill_chunk) if done < tail else len(ids)
