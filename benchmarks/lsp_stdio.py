@@ -44,15 +44,26 @@ class Server:
         self.process.stdin.flush()
 
     def request(self, method: str, params: Any) -> Any:
+        return self.wait(self.send_request(method, params), method)
+
+    def send_request(self, method: str, params: Any) -> int:
+        """Send a request without waiting (an editor's request that a later keystroke may cancel)."""
         self.next_id += 1
         self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return self.next_id
+
+    def cancel(self, request_id: int) -> None:
+        self.notify("$/cancelRequest", {"id": request_id})
+
+    def wait(self, request_id: int, method: str = "request") -> Any:
+        """The result of `request_id`; answers to earlier requests are dropped, notifications kept."""
         while True:
             item = self.reader.next()
             if item is None:
                 raise RuntimeError("the server ended")
             if not isinstance(item, dict):
                 continue
-            if item.get("id") == self.next_id and "method" not in item:
+            if item.get("id") == request_id and "method" not in item:
                 if "error" in item:
                     raise RuntimeError(f"{method}: {item['error']}")
                 return item.get("result")
