@@ -2,15 +2,20 @@
 
 Deliberately small: it follows assignments to a name inside the enclosing function (or module) that come
 before the use, and classifies expressions by their syntax. Enough to see that `q = f"... {x}"` later
-passed to `execute(q)` is dynamic, while `execute("... %s", (x,))` is not.
+passed to `execute(q)` is dynamic, while `execute("... %s", (x,))` is not. Calls that escape or
+compose SQL safely (`mysql.format`, psycopg2's `sql.SQL(...).format`) are data: rules.json "sanitizers".
 """
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from dataclasses import dataclass
 from enum import Enum
 
 from tree_sitter import Node
+
+from daima.review.rules import rules_table
 
 MAX_DEPTH = 4
 
@@ -36,6 +41,8 @@ class Syntax:
     calls: tuple[str, str, str]  # (call node type, callee field, arguments field)
     wrappers: frozenset[str]  # nodes whose single named child is the value (parentheses)
     containers: frozenset[str]  # list / array literals: constant when every element is
+    # Patterns over a callee's text for calls that escape or compose safely (rules.json "sanitizers").
+    sanitizers: tuple[str, ...] = ()
 
 
 SYNTAX = {
@@ -51,6 +58,7 @@ SYNTAX = {
         calls=("call", "function", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"list", "tuple"}),
+        sanitizers=tuple(rules_table()["sanitizers"]["python"]),
     ),
     "java": Syntax(
         scopes=frozenset({"method_declaration", "constructor_declaration", "lambda_expression", "program"}),
@@ -64,6 +72,7 @@ SYNTAX = {
         calls=("method_invocation", "name", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"array_initializer", "array_creation_expression"}),
+        sanitizers=tuple(rules_table()["sanitizers"]["java"]),
     ),
     "javascript": Syntax(
         scopes=frozenset(
@@ -79,6 +88,7 @@ SYNTAX = {
         calls=("call_expression", "function", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"array"}),
+        sanitizers=tuple(rules_table()["sanitizers"]["javascript"]),
     ),
 }
 
@@ -171,6 +181,8 @@ def _classify_call(node: Node, syntax: Syntax, depth: int) -> Verdict:
     args = node.child_by_field_name(args_field)
     if callee is None or args is None:
         return Verdict(Kind.UNKNOWN)
+    if _is_sanitizer(node, callee, syntax):
+        return Verdict(Kind.CONST)  # escaped or composed by the library: safe whatever went in
     name = callee.child_by_field_name("attribute") or callee.child_by_field_name("property") or callee
     if name.text is None or name.text.decode() not in syntax.format_methods:
         return Verdict(Kind.UNKNOWN)
@@ -182,6 +194,14 @@ def _classify_call(node: Node, syntax: Syntax, depth: int) -> Verdict:
         parts.append(receiver)
     verdict = _all_const(parts, syntax, depth)
     return Verdict(Kind.CONST) if verdict.kind is Kind.CONST else Verdict(Kind.DYNAMIC, node)
+
+
+def _is_sanitizer(call: Node, callee: Node, syntax: Syntax) -> bool:
+    """Whether the call's callee (Java: receiver.name) matches one of the language's sanitizer patterns."""
+    receiver = call.child_by_field_name("object") if call.type == "method_invocation" else None
+    written = (receiver.text or b"").decode() + "." if receiver is not None else ""
+    written = re.sub(r"\s+", "", written + (callee.text or b"").decode("utf-8", "replace"))
+    return any(fnmatch.fnmatchcase(written, pattern) for pattern in syntax.sanitizers)
 
 
 def _argument_value(node: Node) -> Node:
