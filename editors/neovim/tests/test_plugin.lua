@@ -62,6 +62,28 @@ local function line(row)
   return vim.api.nvim_buf_get_lines(0, row, row + 1, false)[1]
 end
 
+test("an opened project's .venv/bin/daima runs only with project_venv = true", function()
+  local project = vim.fs.joinpath(workdir, "cloned-project")
+  local venv = vim.fs.joinpath(project, ".venv", "bin", "daima")
+  vim.fn.mkdir(vim.fs.dirname(venv), "p")
+  vim.fn.writefile({ "#!/bin/sh", "touch " .. vim.fs.joinpath(workdir, "ran") }, venv)
+  vim.fn.setfperm(venv, "rwxr-xr-x")
+  local cwd, path = vim.fn.getcwd(), vim.env.PATH
+  vim.fn.chdir(project)
+  vim.env.PATH = "/usr/bin:/bin" -- no daima on $PATH
+  local ok, err = pcall(function()
+    local cmd, how = lsp.resolve_cmd({ project_venv = false })
+    assert(cmd[1] ~= vim.fn.resolve(venv) and cmd[1] ~= venv, "the project's venv was chosen: " .. cmd[1])
+    eq({ "python3", "-I", "-m", "daima", "serve" }, cmd, "the fallback runs isolated")
+    assert(how:match("project_venv"), how)
+    cmd = lsp.resolve_cmd({ project_venv = true })
+    eq(vim.fn.resolve(venv), vim.fn.resolve(cmd[1]), "with project_venv")
+  end)
+  vim.fn.chdir(cwd)
+  vim.env.PATH = path
+  assert(ok, err)
+end)
+
 test("setup validates its options and says what is wrong", function()
   local ok, err = pcall(daima.setup, { keymaps = { accept = 5 } })
   assert(not ok and tostring(err):match("keymaps.accept"), "bad keymap accepted: " .. tostring(err))

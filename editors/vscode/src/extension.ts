@@ -41,7 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath);
     let command: { command: string; args: string[] };
     try {
-      command = resolveCommand(readServerSettings(), folders);
+      command = resolveCommand(readServerSettings(), folders, vscode.workspace.isTrusted);
     } catch (error) {
       const message = error instanceof ServerNotFound ? error.message : String(error);
       status.update({ state: "error", message });

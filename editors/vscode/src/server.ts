@@ -25,22 +25,48 @@ function isExecutable(file: string): boolean {
   }
 }
 
+const WINDOWS = process.platform === "win32";
+// The executable's file names: `daima` or, on Windows, `daima.exe` (and the like, from PATHEXT).
+function executableNames(name: string, platformIsWindows = WINDOWS): string[] {
+  if (!platformIsWindows || path.extname(name)) {
+    return [name];
+  }
+  const extensions = (process.env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";").filter(Boolean);
+  return [name, ...extensions.map((ext) => name + ext.toLowerCase())];
+}
+
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && isExecutable(candidate)) {
-      return candidate;
+    for (const file of executableNames(name)) {
+      const candidate = path.join(dir, file);
+      if (dir && isExecutable(candidate)) {
+        return candidate;
+      }
     }
   }
   return undefined;
+}
+
+/** Where a workspace folder's virtual environment keeps `daima`: `bin/` on POSIX, `Scripts\` on Windows. */
+export function venvCandidates(folder: string, platformIsWindows = WINDOWS): string[] {
+  return platformIsWindows
+    ? executableNames("daima", true).map((file) => path.join(folder, ".venv", "Scripts", file))
+    : [path.join(folder, ".venv", "bin", "daima")];
 }
 
 const FIX =
   "Install daima (`pip install -e .` in its checkout) and set `daima.server.path` to its `daima` " +
   "executable, or `daima.server.interpreter` to a Python that has daima installed.";
 
-/** The command and arguments that start the server; throws ServerNotFound with the fix. */
-export function resolveCommand(settings: ServerSettings, folders: readonly string[]): { command: string; args: string[] } {
+/** The command and arguments that start the server; throws ServerNotFound with the fix.
+ *
+ * A workspace folder's own `.venv` is code from the folder that was opened: it is used only in a
+ * trusted workspace (`trusted`), so opening a cloned repository in Restricted Mode runs nothing of it. */
+export function resolveCommand(
+  settings: ServerSettings,
+  folders: readonly string[],
+  trusted = false,
+): { command: string; args: string[] } {
   if (settings.path) {
     if (!isExecutable(settings.path)) {
       throw new ServerNotFound(`daima.server.path is '${settings.path}', which is not an executable file. ${FIX}`);
@@ -51,13 +77,17 @@ export function resolveCommand(settings: ServerSettings, folders: readonly strin
     if (!isExecutable(settings.interpreter) && !onPath(settings.interpreter)) {
       throw new ServerNotFound(`daima.server.interpreter '${settings.interpreter}' was not found. ${FIX}`);
     }
-    return { command: settings.interpreter, args: ["-m", "daima", ...settings.args] };
+    // -I (isolated): the workspace folder is not put on Python's path, so a `daima/` package in the
+    // opened project is not what runs.
+    return { command: settings.interpreter, args: ["-I", "-m", "daima", ...settings.args] };
   }
-  const found =
-    onPath("daima") ??
-    folders.map((folder) => path.join(folder, ".venv", "bin", "daima")).find((file) => isExecutable(file));
+  const inVenv = folders.flatMap((folder) => venvCandidates(folder)).find((file) => isExecutable(file));
+  const found = onPath("daima") ?? (trusted ? inVenv : undefined);
   if (!found) {
-    throw new ServerNotFound(`the \`daima\` command was not found on PATH or in the workspace's .venv. ${FIX}`);
+    const why = inVenv
+      ? `the workspace's ${inVenv} is used only in a trusted workspace (Manage Workspace Trust)`
+      : "the `daima` command was not found on PATH or in the workspace's .venv";
+    throw new ServerNotFound(`${why}. ${FIX}`);
   }
   return { command: found, args: settings.args };
 }

@@ -5,9 +5,12 @@
 local M = {}
 
 M.defaults = {
-  -- Command that starts the language server. nil: `daima serve` from $PATH, else the project's
-  -- .venv/bin/daima, else `python3 -m daima serve`.
+  -- Command that starts the language server. nil: `daima serve` from $PATH, else (with project_venv)
+  -- the project's .venv/bin/daima, else `python3 -I -m daima serve`.
   cmd = nil,
+  -- Use the opened project's .venv/bin/daima when daima is not on $PATH. Off: opening a cloned
+  -- repository must not run its code. Turn it on for a project you trust (e.g. daima's own checkout).
+  project_venv = false,
   -- Filetypes to attach to; "*" attaches to every normal buffer with a filetype.
   filetypes = { "python", "javascript", "typescript", "javascriptreact", "typescriptreact", "lua",
     "go", "rust", "c", "cpp", "java", "sh", "markdown" },
@@ -103,6 +106,7 @@ function M.resolve(opts)
   vim.validate("root_markers", config.root_markers, is_list_of_strings, "a list of file names")
   vim.validate("position_encodings", config.position_encodings, is_list_of_strings, "a list of encodings")
   vim.validate("use_builtin", config.use_builtin, "boolean")
+  vim.validate("project_venv", config.project_venv, "boolean")
   vim.validate("auto_trigger", config.auto_trigger, "boolean")
   vim.validate("debounce.min_ms", config.debounce.min_ms, "number", true)
   vim.validate("debounce.max_ms", config.debounce.max_ms, "number")

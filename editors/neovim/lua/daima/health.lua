@@ -65,7 +65,8 @@ function M.check()
   if vim.fn.executable(cmd[1]) == 0 then
     health.error(("`%s` is not executable (from %s)"):format(cmd[1], source), {
       "Install daima: `python3 -m venv .venv && .venv/bin/pip install -e .` in the daima checkout,",
-      "then put .venv/bin on $PATH or set `cmd = { '/path/to/.venv/bin/daima', 'serve' }` in setup().",
+      "then put .venv/bin on $PATH or set `cmd = { '/path/to/.venv/bin/daima', 'serve' }` in setup()",
+      "(or `project_venv = true` to use the opened project's .venv, if you trust it).",
     })
     return
   end

@@ -13,11 +13,18 @@ function M.resolve_cmd(config)
   if vim.fn.executable("daima") == 1 then
     return { vim.fn.exepath("daima"), "serve" }, "`daima` on $PATH"
   end
+  -- A project's own .venv is code from the folder that was opened: it runs only when the user said so.
   local venv = vim.fs.find({ ".venv/bin/daima" }, { upward = true, path = vim.fn.getcwd(), type = "file" })[1]
-  if venv then
-    return { venv, "serve" }, "the project's .venv"
+  if venv and config.project_venv then
+    return { venv, "serve" }, "the project's .venv (project_venv = true)"
   end
-  return { "python3", "-m", "daima", "serve" }, "python3 -m daima (daima not found on $PATH)"
+  -- -I (isolated): the current folder is not put on Python's path, so a `daima/` package in the opened
+  -- project is not what runs.
+  local fallback = { "python3", "-I", "-m", "daima", "serve" }
+  if venv then
+    return fallback, ("python3 -I -m daima (daima not on $PATH; %s is not used unless project_venv = true)"):format(venv)
+  end
+  return fallback, "python3 -I -m daima (daima not found on $PATH)"
 end
 
 local function capabilities(config)
