@@ -365,6 +365,39 @@ test("entering insert mode asks for a suggestion where the cursor is", function(
   H.type("<Esc>")
 end)
 
+test(":DaimaToggleFiletype and :DaimaSnooze stop suggestions, and they come back", function()
+  open("quiet.py", { "计算总价 = 1", "x = 计算", "" })
+  local notify = vim.notify
+  vim.notify = function() end
+  local ok, err = pcall(function()
+    vim.cmd("DaimaToggleFiletype")
+    vim.api.nvim_win_set_cursor(0, { 2, 0 })
+    local sent = daima.stats().send.count
+    H.type("A")
+    H.sleep(400) -- longer than any debounce
+    eq(sent, daima.stats().send.count, "a request for a filetype switched off")
+    eq(nil, (ghost_text()), "ghost text for a filetype switched off")
+    H.type("<Esc>")
+    vim.cmd("DaimaToggleFiletype python")
+    vim.cmd("DaimaSnooze 0.005") -- 0.3 s
+    eq("daima off", daima.statusline(), "statusline while snoozed")
+    H.type("A")
+    H.sleep(100)
+    eq(nil, (ghost_text()), "ghost text while snoozed")
+    H.type("<Esc>")
+    wait_for("the snooze to end", function()
+      return daima.enabled
+    end, 3000)
+    H.type("A")
+    wait_for("ghost text after the snooze", function()
+      return ghost_text() == "总价"
+    end)
+    H.type("<Esc>")
+  end)
+  vim.notify = notify
+  assert(ok, err)
+end)
+
 test("statusline and :DaimaStatus say the state in one line; a load error is shown once", function()
   local seen = {}
   local notify = vim.notify

@@ -16,6 +16,7 @@ local pending = nil -- the one request in flight: { token, bufnr, tick, row, col
 local token = 0
 local debounce = nil
 local builtin = false -- Neovim's own vim.lsp.inline_completion is in use
+local off_filetypes = {} -- filetypes switched off with toggle_filetype(), for this session
 
 -- Client-side overhead samples in milliseconds (see M.stats()).
 local samples = { key_handler = {}, send = {}, draw_response = {}, draw_progress = {} }
@@ -75,6 +76,9 @@ end
 -- `show`: which item to draw first (1, or 2 / -1 when cycling asked for more); `invoked`: the user asked.
 local function send(bufnr, invoked, show)
   if not M.enabled or not vim.api.nvim_buf_is_valid(bufnr) or bufnr ~= vim.api.nvim_get_current_buf() then
+    return
+  end
+  if off_filetypes[vim.bo[bufnr].filetype] then
     return
   end
   if not vim.api.nvim_get_mode().mode:match("^i") then
@@ -276,10 +280,38 @@ function M.setup(opts)
   end
 end
 
+local snooze_timer = nil
+
+--- Turns suggestions off for `minutes` (default 15), then on again; returns when they come back.
+function M.snooze(minutes)
+  minutes = tonumber(minutes) or 15
+  M.toggle(false)
+  snooze_timer = snooze_timer or vim.uv.new_timer()
+  snooze_timer:stop()
+  snooze_timer:start(math.floor(minutes * 60000), 0, vim.schedule_wrap(function()
+    M.toggle(true)
+  end))
+  return os.time() + math.floor(minutes * 60)
+end
+
+--- Turns suggestions off (or on again) for one filetype (default: the current buffer's); returns
+--- whether they are now on for it.
+function M.toggle_filetype(filetype)
+  filetype = filetype or vim.bo.filetype
+  off_filetypes[filetype] = not off_filetypes[filetype] or nil
+  if off_filetypes[filetype] then
+    M.dismiss()
+  end
+  return not off_filetypes[filetype]
+end
+
 --- Turns automatic suggestions on or off (the server keeps running).
 function M.toggle(on)
   if on == nil then
     on = not M.enabled
+  end
+  if on and snooze_timer then
+    snooze_timer:stop() -- turned on by hand: the snooze is over
   end
   M.enabled = on
   if not on then
