@@ -50,6 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     }
     output.appendLine(`starting ${command.command} ${command.args.join(" ")}`);
     const provide = inline.provide.bind(inline);
+    let ready = false; // the server answered initialize: only then is a crash worth a restart
     const self = createClient(
       command,
       readOptions(),
@@ -62,6 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
           status.update({ state: "error", message });
           void showStartError(message);
         },
+        () => ready,
       ),
     );
     client = self;
@@ -75,6 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     client.onNotification("daima/resync", (params: { uri: string }) => resync(self, params.uri));
     try {
       await client.start();
+      ready = true;
       status.update(await client.sendRequest<DaimaStatus>("daima/status", {}));
     } catch (error) {
       const message =

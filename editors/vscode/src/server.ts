@@ -95,13 +95,15 @@ export function resolveCommand(
 const RESTARTS = 4; // automatic restarts allowed within RESTART_WINDOW_MS
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
 
-/** Restarts a crashed server a few times, never one that was stopped on purpose (`wanted()` false). */
-export function crashHandler(wanted: () => boolean, onGiveUp: () => void): ErrorHandler {
+/** Restarts a crashed server a few times, never one that was stopped on purpose (`wanted()` false)
+ * and never one that did not start (`ready()` false): a server that cannot start would fail the same
+ * way again, so the caller shows one error with what to do instead of a loop of toasts. */
+export function crashHandler(wanted: () => boolean, onGiveUp: () => void, ready: () => boolean = () => true): ErrorHandler {
   const crashes: number[] = [];
   return {
-    error: () => ({ action: ErrorAction.Continue }),
+    error: () => ({ action: ErrorAction.Continue, handled: true }),
     closed: () => {
-      if (!wanted()) {
+      if (!wanted() || !ready()) {
         return { action: CloseAction.DoNotRestart, handled: true };
       }
       const now = Date.now();

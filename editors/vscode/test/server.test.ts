@@ -48,3 +48,22 @@ describe("resolveCommand", () => {
     assert.deepEqual(venvCandidates("/work/repo", false), [path.join("/work/repo", ".venv", "bin", "daima")]);
   });
 });
+
+describe("crashHandler", () => {
+  it("never restarts a server that did not start, and restarts one that did a few times", async () => {
+    const { crashHandler } = await import("../src/server");
+    const { CloseAction } = await import("vscode-languageclient/node");
+    let gaveUp = 0;
+    let ready = false;
+    const handler = crashHandler(() => true, () => gaveUp++, () => ready);
+    const closed = async () => (await handler.closed()) as { action: number; handled?: boolean };
+    const first = await closed();
+    assert.equal(first.action, CloseAction.DoNotRestart, "a server that never answered initialize");
+    assert.equal(first.handled, true, "the client's own toast is suppressed (the extension shows one)");
+    ready = true;
+    const actions = [];
+    for (let i = 0; i < 5; i++) actions.push((await closed()).action);
+    assert.deepEqual(actions, [1, 1, 1, 1, 1].map((_, i) => (i < 4 ? CloseAction.Restart : CloseAction.DoNotRestart)));
+    assert.equal(gaveUp, 1, "one error after the last restart");
+  });
+});
