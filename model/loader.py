@@ -135,13 +135,13 @@ def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
         source = path
     elif path.exists() or name.startswith((".", "/", "~")):
         raise EngineError(f"{path} is neither a model directory nor a .gguf file")
+    elif name in checkpoints():
+        source = checkpoints()[name].hub  # from_pretrained uses the hub cache and HF_ENDPOINT
     elif "/" not in name:
         # Every hub id is owner/name: a bare word is a typo of an alias, and asking the hub for it would
         # only wait through its retries before failing.
         known = ", ".join(sorted({*aliases(), *checkpoints()}))
         raise EngineError(f"unknown model '{name}': not an alias ({known}), a path or a hub id (owner/name)")
-    elif name in checkpoints():
-        source = checkpoints()[name].hub  # from_pretrained uses the hub cache and HF_ENDPOINT
     else:
         source = name  # a hub id; from_pretrained uses the hub cache and HF_ENDPOINT
     try:
