@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,15 +69,15 @@ def _workspace_root(path: Path) -> Path:
 def _cheap_index(path: Path) -> Any:
     """An up-to-date index of the file's workspace when it is small; None otherwise or on any failure."""
     root = _workspace_root(path)
-    count = 0
-    for _folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "__pycache__")]
-        count += len(files)
-        if count > _CHEAP_INDEX_FILES:
-            return None
     try:
+        from daima.indexer.walk import IgnoreRules, walk
         from daima.indexer.workspace import WorkspaceIndex
 
+        # Count what the index would index (gitignore rules, vendored folders, languages it knows), not
+        # every file: build output beside the sources (a bundle, a venv) must not change the answer.
+        for count, _candidate in enumerate(walk(root, IgnoreRules(root)), start=1):
+            if count > _CHEAP_INDEX_FILES:
+                return None
         index = WorkspaceIndex.open(root, IndexOptions(watch=False))
         index.index_all()
         return index

@@ -58,3 +58,22 @@ def test_visible_names_through_a_relative_path(workspace: Path, spelling: str) -
     finally:
         index.close()
     assert "计算总价" in names
+
+
+def test_the_cheap_index_counts_what_the_index_would_index(tmp_path: Path) -> None:
+    """Build output beside the sources (ignored by .gitignore) must not turn the index off, so
+    `daima complete` gives the same answer before and after a build; too many sources do."""
+    from daima.completion.cli import _CHEAP_INDEX_FILES, _cheap_index
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("out/\n")
+    (tmp_path / "a.py").write_text("def 计算总价():\n    return 1\n", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    for i in range(_CHEAP_INDEX_FILES + 50):
+        (tmp_path / "out" / f"f{i}.js").write_text("x = 1\n")
+    index = _cheap_index(tmp_path / "a.py")
+    assert index is not None
+    index.close()
+    for i in range(_CHEAP_INDEX_FILES + 1):
+        (tmp_path / f"m{i}.py").write_text("y = 1\n")
+    assert _cheap_index(tmp_path / "a.py") is None
