@@ -43,19 +43,6 @@ def identifier_before(text: str, offset: int) -> str:
     return word[match.start() :] if match and match.end() == len(word) else ""
 
 
-def complete_word(
-    document: TextDocument,
-    offset: int,
-    *,
-    index: Any = None,
-    path: Path | None = None,
-    extra_names: Iterable[str] = (),
-) -> WordCompletion | None:
-    """Complete the identifier that ends at `offset`, or None when nothing fits."""
-    found = complete_words(document, offset, index=index, path=path, extra_names=extra_names, limit=1)
-    return found[0] if found else None
-
-
 def complete_words(
     document: TextDocument,
     offset: int,

@@ -134,30 +134,6 @@ def inside_repo(repo: Path, path: str) -> Path | None:
     return resolved
 
 
-def parse_diff(text: str) -> list[ChangedFile]:
-    """Changed files (added or modified, text only) and their added lines from unified-diff text."""
-    files = []
-    for patched in PatchSet(text):
-        if patched.is_removed_file or patched.is_binary_file:
-            continue
-        path = safe_relpath(patched.path)
-        if path is None:
-            continue
-        added = frozenset(
-            line.target_line_no for hunk in patched for line in hunk if line.is_added and line.target_line_no
-        )
-        hunks = tuple(Hunk(start=h.target_start, length=h.target_length, text=str(h)) for h in patched)
-        if added:
-            files.append(ChangedFile(path=path, added_lines=added, hunks=hunks))
-    return files
-
-
-def changed_files(repo: Path, base: str, head: str) -> list[ChangedFile]:
-    """Files changed on `head` since its merge base with `base` (what a pull request shows); files
-    that cannot be reviewed are left out here (`review_changes` reports them)."""
-    return review_changes(repo, base, head, lambda path: True)[0]
-
-
 def raw_changes(repo: Path, base: str, head: str) -> list[RawChange]:
     """Added, modified and renamed files between the merge base and `head`, names exactly as stored."""
     raw = run_git(
@@ -276,25 +252,3 @@ def read_blobs(repo: Path, entries: list[TreeEntry]) -> dict[str, str]:
         if b"\0" not in body:
             texts[entry.path] = body.decode("utf-8", "replace")
     return texts
-
-
-def read_blob(repo: Path, rev: str, path: str) -> str | None:
-    """Text of a regular file at `rev` from git's object store; None for symlinks, binaries, big files."""
-    relative = safe_relpath(path)
-    if relative is None:
-        return None
-    listing = run_git(repo, "ls-tree", "-z", "--full-tree", rev, "--", relative).split(b"\0")[0]
-    if not listing:
-        return None
-    meta = listing.partition(b"\t")[0].split(b" ")
-    if meta[0].decode() not in _REGULAR_MODES:
-        log.info("skipping %s: not a regular file at %s", relative, rev[:12])
-        return None
-    size = int(run_git(repo, "cat-file", "-s", meta[2].decode()).strip() or 0)
-    if size > MAX_FILE_BYTES:
-        log.info("skipping %s: %d bytes is over the review limit", relative, size)
-        return None
-    data = run_git(repo, "cat-file", "blob", meta[2].decode())
-    if b"\0" in data:
-        return None
-    return data.decode("utf-8", "replace")

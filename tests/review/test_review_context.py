@@ -7,7 +7,7 @@ from pathlib import Path
 from review_repos import commit_all, init_repo, write_tree
 
 from daima.review.context import gather
-from daima.review.diff import changed_files, read_blob, read_blobs, tree_entries
+from daima.review.diff import read_blobs, review_changes, tree_entries
 
 
 def test_context_has_changed_function_definitions_and_callers(tmp_path: Path) -> None:
@@ -26,8 +26,8 @@ def test_context_has_changed_function_definitions_and_callers(tmp_path: Path) ->
         "    总价 = sum(商品列表)\n    return 折扣(总价, 0.1)\n"
     )})  # fmt: skip
     head = commit_all(repo, "head")
-    [changed] = changed_files(repo, base, head)
-    text = read_blob(repo, head, changed.path)
+    [changed], _ = review_changes(repo, base, head, lambda path: True)
+    text = changed.text
     assert text is not None
     context = gather(repo, head, changed.path, text, changed.added_lines, 4000)
     assert "# changed function: shop/订单.py\ndef 计算总价(商品列表):" in context
