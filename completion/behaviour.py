@@ -28,22 +28,6 @@ class Behaviour:
     reused_loop_names: tuple[str, ...] = ()
     read_before_bound: tuple[str, ...] = ()  # names it makes local and reads first (UnboundLocalError)
 
-    @property
-    def notes(self) -> list[str]:
-        notes = []
-        if self.endless:
-            notes.append("leaves a loop that never ends (nothing changes " + "; ".join(self.endless) + ")")
-        notes += [str(misuse) for misuse in self.misused]
-        if self.duplicate_keys:
-            notes.append("repeats a key its dict already has: " + ", ".join(self.duplicate_keys))
-        if self.reused_loop_names:
-            notes.append("reuses the variable of a loop around it: " + ", ".join(self.reused_loop_names))
-        if self.read_before_bound:
-            notes.append(
-                "reads a name it makes local before binding it: " + ", ".join(self.read_before_bound)
-            )
-        return notes
-
 
 def behaviour(checker: SpliceChecker, completion: str, language: str) -> Behaviour:
     """Run the checks on the document with `completion` in the hole (Python, a completion that parses)."""

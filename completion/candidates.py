@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from daima.model.api import Engine
 
+from .rules import REPEATS_SUFFIX, Finding, problem_count
+
 log = logging.getLogger(__name__)
 
 PUSH_DOWN = -8.0  # logit bias on the first token of a name that does not exist
@@ -33,17 +35,15 @@ class Candidate:
     unreachable: bool = False  # it returns (or raises, ...) where code follows in the same block
     uncut: str = ""  # the text before the validity check cut it ("" when it was not cut)
     parses: bool = True
-    unresolved: tuple[str, ...] = ()
-    unbound: tuple[str, ...] = ()  # names the code after the hole reads that this leaves unbound (needs.py)
-    repeats_suffix: bool = False  # it only repeats the code after the cursor (shown as no suggestion)
-    no_effect: bool = False  # a line only assigns a name to itself (`距离 = 距离`)
-    dead_stores: tuple[str, ...] = ()  # new names it assigns that nothing reads (needs.dead_stores)
-    shadows: tuple[str, ...] = ()  # builtins it assigns (`sum = 0`)
-    endless: bool = False  # it leaves a `while` loop that can never end (loops.py)
-    misused_literals: tuple[str, ...] = ()  # values it assigns that the code after misuses (value_kinds.py)
-    duplicate_keys: tuple[str, ...] = ()  # dict keys it writes that its dict already has (dict_keys.py)
-    reused_loop_names: tuple[str, ...] = ()  # loop variables of an enclosing loop its loop reuses (loops.py)
+    findings: tuple[Finding, ...] = ()  # what the rules found (rules.py)
     notes: tuple[str, ...] = ()
+
+    def found(self, rule: str) -> tuple[str, ...]:
+        """The subjects (names, literals, keys) of this rule's findings."""
+        return tuple(subject for f in self.findings if f.rule == rule for subject in f.subjects)
+
+    def has(self, rule: str) -> bool:
+        return any(f.rule == rule for f in self.findings)
 
     @property
     def broke_the_file(self) -> bool:
@@ -53,34 +53,11 @@ class Candidate:
     @property
     def problems(self) -> int:
         """How many things the checks found wrong, beyond parsing (fewer is better)."""
-        counts = (
-            self.unresolved,
-            self.unbound,
-            self.dead_stores,
-            self.shadows,
-            self.misused_literals,
-            self.duplicate_keys,
-            self.reused_loop_names,
-        )
-        return sum(map(len, counts)) + self.unreachable + self.no_effect + self.endless
+        return problem_count(self.findings)
 
     @property
     def ok(self) -> bool:
-        return (
-            bool(self.text.strip())
-            and self.parses
-            and not self.unresolved
-            and not self.unbound
-            and not self.unreachable
-            and not self.repeats_suffix
-            and not self.no_effect
-            and not self.dead_stores
-            and not self.shadows
-            and not self.endless
-            and not self.misused_literals
-            and not self.duplicate_keys
-            and not self.reused_loop_names
-        )
+        return bool(self.text.strip()) and self.parses and not self.findings
 
 
 def choose(candidates: list[Candidate]) -> Candidate | None:
@@ -90,7 +67,7 @@ def choose(candidates: list[Candidate]) -> Candidate | None:
     for candidate in candidates:
         if candidate.ok:
             return candidate
-    usable = [c for c in candidates if c.text.strip() and not c.repeats_suffix] or candidates
+    usable = [c for c in candidates if c.text.strip() and not c.has(REPEATS_SUFFIX)] or candidates
     return min(usable, key=lambda c: (not c.parses, c.problems))
 
 

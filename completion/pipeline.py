@@ -23,27 +23,21 @@ from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationSt
 from daima.text import TextDocument
 
 from . import words
-from .behaviour import Behaviour, behaviour
 from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
 from .context import gather_context
-from .names import binds, first_word, index_names, unresolved_names, visible_names
+from .names import binds, first_word, index_names, visible_names
 from .needs import (
     BLOCK_KEYWORDS,
-    assigns_to_itself,
     code_follows_in_block,
-    dead_stores,
-    ends_flow,
-    left_unbound,
     may_bind,
     names_around_in_function,
     needed_names,
     opens_block,
-    shadowed_builtins,
 )
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
-from .suffix import is_duplicate_of_suffix
+from .rules import MADE_UP_NAME, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
 from .templates import FimTemplate, match_template
 
@@ -210,17 +204,11 @@ def _complete(
         candidate = _generate(engine, variant, hole, cancel, on_partial if attempt == 0 else None, stats)
         if candidate is None:
             return None
-        candidate = _check(candidate, checker, visible, language, needs, hole.suffix)
-        made_up = job.made_up(candidate.text, known) if job.made_up else []
-        if made_up:
-            candidate = replace(
-                candidate,
-                unresolved=(*candidate.unresolved, *made_up),
-                notes=(*candidate.notes, "names the English reading made up: " + ", ".join(made_up)),
-            )
+        made_up = (lambda text: job.made_up(text, known)) if job.made_up else None  # type: ignore[misc]
+        candidate = _check(candidate, checker, visible, language, needs, hole.suffix, made_up)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
-        if not made_up:
+        if not candidate.has(MADE_UP_NAME):
             showable.append(candidate)
         if sum(c.ok for c in showable) > job.alternatives:
             break
@@ -321,23 +309,23 @@ def _variant(
     already tried greedily is sampled instead."""
     if attempt == 0:
         return request
-    avoid = {name for candidate in tried for name in candidate.unresolved}
+    avoid: set[str] = set()
     repeated = set()
     kept_keyword = ""
     for candidate in tried:
-        if candidate.unbound:
+        names, avoid_first_word = steer_from(candidate.findings)
+        avoid |= names
+        if candidate.has(UNBOUND):
             avoid |= binds(candidate.text) - set(needs.names)
-        avoid |= set(candidate.dead_stores) | set(candidate.shadows) | set(candidate.misused_literals)
-        avoid |= set(candidate.reused_loop_names)
-        avoid |= {first_word(key.strip("'\"")) for key in candidate.duplicate_keys if key[:1] in "'\""}
-        if candidate.repeats_suffix and _needed_keyword(candidate.text, needs):
+        repeats = candidate.has(REPEATS_SUFFIX)
+        if repeats and _needed_keyword(candidate.text, needs):
             # `if num > 0:` copied from below where the line must open a block: keep the keyword,
             # push down what followed it.
             kept_keyword = kept_keyword or first_word(candidate.text)
             repeated.add(first_word(candidate.text[len(kept_keyword) :]))
-        elif candidate.repeats_suffix:
+        elif repeats:
             repeated.add(first_word(candidate.text))
-        elif candidate.broke_the_file or candidate.unreachable or candidate.endless:
+        elif candidate.broke_the_file or avoid_first_word:
             avoid.add(first_word(candidate.uncut or candidate.text))
         if (
             candidate.broke_the_file
@@ -390,13 +378,13 @@ def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: _Ne
     the start is `for name` instead, and all of them (`a, b` or `for a, b`) once a line bound only some."""
     if request.forced_prefix or not needs.names or not needs.at_statement_start:
         return request.forced_prefix
-    bound_some = [c for c in tried if len(c.unbound) < len(needs.names) and not c.broke_the_file]
+    bound_some = [c for c in tried if len(c.found(UNBOUND)) < len(needs.names) and not c.broke_the_file]
     if bound_some:
         # A line that bound only some of them (`for j in range(…)` where the body reads `j` and `b`,
         # `ta = float(a)` before code that reads `ta` and `tb`): nothing else binds the rest, so the
         # line's targets must be all of them (`for j, b`, `ta, tb`), in the order they are read.
         start = ("for " if needs.opens_block else "") + ", ".join(needs.names)
-        if len(needs.names) > 1 and all(c.unbound for c in bound_some):
+        if len(needs.names) > 1 and all(c.has(UNBOUND) for c in bound_some):
             return start if start not in {c.forced for c in tried} else request.forced_prefix
         return request.forced_prefix
     name = needs.names[0]
@@ -459,10 +447,11 @@ def _check(
     language: str,
     needs: _Needs,
     suffix: str = "",
+    made_up: Callable[[str], list[str]] | None = None,
 ) -> Candidate:
-    """Cut the candidate to what keeps the file valid, and record what the checks find: names it reads
-    that do not exist, what the code after it needs and does not get (needs.py), and what it would do
-    wrong when it runs (behaviour.py)."""
+    """Cut the candidate to what keeps the file valid, then run the rules (rules.py) on what is left:
+    names it reads that do not exist, what the code after it needs and does not get (needs.py), what it
+    would do wrong when it runs (behaviour.py)."""
     notes = list(candidate.notes)
     text = candidate.text
     valid = longest_valid_prefix(checker, text) if checker.available else text
@@ -475,48 +464,24 @@ def _check(
     parses = checker.parses(valid) if checker.available else True
     if not parses:
         notes.append("the file does not parse with it")
-    line_before = needs.line_before[: len(needs.line_before) - candidate.back]  # the text it replaces goes
-    missing = unresolved_names(valid, visible, language, line_before=line_before, line_after=needs.line_after)
-    if missing:
-        notes.append("unresolved: " + ", ".join(missing))
-    unbound = left_unbound(needs.names, needs.line_before, valid)
-    if unbound:
-        notes.append("leaves unbound: " + ", ".join(unbound))
-    unreachable = needs.code_follows and ends_flow(needs.line_before, valid)
-    if unreachable:
-        notes.append("makes the code after it unreachable")
-    repeats = is_duplicate_of_suffix(valid, suffix)
-    if repeats:
-        notes.append("only repeats the code after the cursor")
-    no_effect = assigns_to_itself(line_before, valid)
-    if no_effect:
-        notes.append("assigns a name to itself")
-    dead = dead_stores(line_before, valid, needs.function_names)
-    if dead:
-        notes.append("assigns what nothing reads: " + ", ".join(dead))
-    shadowed = shadowed_builtins(line_before, valid) if language == "python" else []
-    if shadowed:
-        notes.append("assigns a builtin: " + ", ".join(shadowed))
-    found = behaviour(checker, valid, language) if checker.available else Behaviour()
-    notes += found.notes
-    missing += [name for name in found.read_before_bound if name not in missing]  # unbound when it runs
+    checked = Checked(
+        text=valid,
+        line_before=needs.line_before[: len(needs.line_before) - candidate.back],  # the text it replaces goes
+        needs=needs,
+        visible=frozenset(visible),
+        language=language,
+        suffix=suffix,
+        checker=checker,
+        made_up=made_up,
+    )
+    findings = run_rules(checked)
     return replace(
         candidate,
         text=valid,
         uncut=text if valid != text else "",
         parses=parses,
-        unresolved=tuple(missing),
-        unbound=tuple(unbound),
-        unreachable=unreachable,
-        repeats_suffix=repeats,
-        no_effect=no_effect,
-        dead_stores=tuple(dead),
-        shadows=tuple(shadowed),
-        endless=bool(found.endless),
-        misused_literals=tuple(misuse.literal for misuse in found.misused),
-        duplicate_keys=found.duplicate_keys,
-        reused_loop_names=found.reused_loop_names,
-        notes=tuple(notes),
+        findings=findings,
+        notes=(*notes, *(finding.note for finding in findings)),
     )
 
 

@@ -20,6 +20,19 @@ from daima.completion.needs import (
     opens_block,
     shadowed_builtins,
 )
+from daima.completion.rules import (
+    DEAD_STORE,
+    DUPLICATE_KEY,
+    ENDLESS_LOOP,
+    MISUSED_LITERAL,
+    READ_BEFORE_BOUND,
+    REPEATS_SUFFIX,
+    REUSED_LOOP_NAME,
+    SHADOWS_BUILTIN,
+    UNBOUND,
+    UNRESOLVED,
+    Finding,
+)
 from daima.completion.syntax import SpliceChecker
 
 CASES = json.loads((Path(__file__).parent.parent / "data" / "needs" / "python.json").read_text("utf-8"))[
@@ -118,13 +131,17 @@ def test_steering_forces_the_needed_name_then_its_binding_without_reading_it(qwe
     needs = _Needs(("答案",), line_before="    ")
     greedy = GenerationRequest(prompt="…", max_tokens=16)
     # The greedy line already began with the needed name: forcing the name alone would repeat it.
-    tried = [Candidate(text="答案.extend(奇数)", unresolved=("答案",), unbound=("答案",))]
+    tried = [
+        Candidate(
+            text="答案.extend(奇数)", findings=(Finding(UNRESOLVED, ("答案",)), Finding(UNBOUND, ("答案",)))
+        )
+    ]
     steered = _variant(greedy, 1, tried, qwen_engine, needs)
     assert steered.forced_prefix == "答案 =" and steered.temperature == 0
     pushed = {i for i, value in (steered.logit_bias or {}).items() if value < 0}
     assert qwen_engine.tokenize("答案")[0] in pushed  # `答案 = 答案 + 奇数` would read it unbound
     # A greedy line that began elsewhere gets the name alone first (`答案, 其余 = …` stays possible).
-    tried = [Candidate(text="return 奇数", unbound=("答案",))]
+    tried = [Candidate(text="return 奇数", findings=(Finding(UNBOUND, ("答案",)),))]
     assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "答案"
 
 
@@ -136,7 +153,7 @@ def test_steering_forces_a_loop_header_where_the_next_line_is_indented_deeper(qw
     needs = _Needs(("序号",), line_before="    ", opens_block=True)
     greedy = GenerationRequest(prompt="…", max_tokens=16)
     # `序号=序号+1` binds the name but breaks the file (unexpected indent below): it binds nothing.
-    tried = [Candidate(text="序号=序号+1", parses=False, unresolved=("序号",))]
+    tried = [Candidate(text="序号=序号+1", parses=False, findings=(Finding(UNRESOLVED, ("序号",)),))]
     assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 序号"
     tried.append(Candidate(text="for 序号 in 列表", forced="for 序号", steered=True, parses=False))
     assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # tried: sample instead
@@ -145,8 +162,8 @@ def test_steering_forces_a_loop_header_where_the_next_line_is_indented_deeper(qw
 def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last() -> None:
     from daima.completion.candidates import Candidate, choose
 
-    repeat = Candidate(text="最近数对 = tuple(数对)", repeats_suffix=True)
-    other = Candidate(text="距离 = abs(甲 - 乙)", unresolved=("甲",))
+    repeat = Candidate(text="最近数对 = tuple(数对)", findings=(Finding(REPEATS_SUFFIX),))
+    other = Candidate(text="距离 = abs(甲 - 乙)", findings=(Finding(UNRESOLVED, ("甲",)),))
     assert not repeat.ok
     assert choose([repeat, other]) is other
 
@@ -159,14 +176,18 @@ def test_steering_forces_every_needed_name_after_a_line_that_bound_some(qwen_eng
     # HumanEval/0/L1: the body reads 索引二 and 元素二; `for 索引二 in range(…)` binds only the first.
     needs = _Needs(("索引二", "元素二"), line_before="        ", opens_block=True)
     greedy = GenerationRequest(prompt="…", max_tokens=16)
-    tried = [Candidate(text="for 索引二 in range(索引 + 1, len(数字列表)):", unbound=("元素二",))]
+    tried = [
+        Candidate(
+            text="for 索引二 in range(索引 + 1, len(数字列表)):", findings=(Finding(UNBOUND, ("元素二",)),)
+        )
+    ]
     assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 索引二, 元素二"
     header = "for 索引二, 元素二"
     tried.append(Candidate(text=header + " in 数字列表:", forced=header, steered=True))
     assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # bound: nothing to force
     # HumanEval/137/L0: `临时值甲 = float(甲)` before code that reads 临时值甲 and 临时值乙.
     flat = _Needs(("临时值甲", "临时值乙"), line_before="    ")
-    tried = [Candidate(text="临时值甲 = float(甲)", unbound=("临时值乙",))]
+    tried = [Candidate(text="临时值甲 = float(甲)", findings=(Finding(UNBOUND, ("临时值乙",)),))]
     assert _variant(greedy, 1, tried, qwen_engine, flat).forced_prefix == "临时值甲, 临时值乙"
 
 
@@ -249,7 +270,7 @@ def test_steering_pushes_down_the_token_a_missing_name_was_glued_to(qwen_engine:
     # Qwen's tokenizer writes `sorted(array` as `sorted` `(array`: biasing `array` and ` array` alone
     # left the next candidate identical (HumanEval/116 with Chinese names).
     (glued,) = qwen_engine.tokenize("(array")
-    tried = [Candidate(text="return sorted(array, key=len)", unresolved=("array",))]
+    tried = [Candidate(text="return sorted(array, key=len)", findings=(Finding(UNRESOLVED, ("array",)),))]
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, _Needs())
     assert glued in _pushed(steered)
     assert qwen_engine.tokenize("(")[0] not in _pushed(steered)  # the bracket itself stays free
@@ -263,7 +284,7 @@ def test_steering_pushes_down_the_token_the_model_actually_used(qwen_engine: Any
     # The model wrote `最` `近` `数` `对`, not the canonical `最近` `数` `对`, and copied the next line.
     ids = [i for piece in ("最", "近", "数", "对", " =", " None") for i in qwen_engine.tokenize(piece)]
     assert qwen_engine.tokenize("最近数对")[0] != ids[0]
-    tried = [Candidate(text="最近数对 = None", repeats_suffix=True, token_ids=tuple(ids))]
+    tried = [Candidate(text="最近数对 = None", token_ids=tuple(ids), findings=(Finding(REPEATS_SUFFIX),))]
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, _Needs())
     assert (steered.logit_bias or {}).get(ids[0]) == PUSH_DOWN_REPEAT
     # A token holding only part of a character is never pushed: it would push every character
@@ -281,8 +302,8 @@ def test_steering_pushes_down_a_dead_store_and_a_shadowed_builtin(qwen_engine: A
     from daima.completion.pipeline import _Needs, _variant
     from daima.model.api import GenerationRequest
 
-    dead = Candidate(text="平方 = 序号 ** 2", dead_stores=("平方",))
-    shadow = Candidate(text="sum = 0", shadows=("sum",))
+    dead = Candidate(text="平方 = 序号 ** 2", findings=(Finding(DEAD_STORE, ("平方",)),))
+    shadow = Candidate(text="sum = 0", findings=(Finding(SHADOWS_BUILTIN, ("sum",)),))
     assert not dead.ok and not shadow.ok and dead.problems == shadow.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 2, [dead, shadow], qwen_engine, _Needs())
     bias = steered.logit_bias or {}
@@ -298,7 +319,7 @@ def test_steering_pushes_down_the_first_word_of_a_line_that_left_a_loop_endless(
     from daima.completion.pipeline import _Needs, _variant
     from daima.model.api import GenerationRequest
 
-    endless = Candidate(text="奇数考拉兹.append(int(整数))", endless=True)
+    endless = Candidate(text="奇数考拉兹.append(int(整数))", findings=(Finding(ENDLESS_LOOP, ("整数",)),))
     assert not endless.ok and endless.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [endless], qwen_engine, _Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize("奇数考拉兹")[0]) == PUSH_DOWN
@@ -309,7 +330,7 @@ def test_steering_pushes_down_a_literal_the_code_after_misuses(qwen_engine: Any)
     from daima.completion.pipeline import _Needs, _variant
     from daima.model.api import GenerationRequest
 
-    misused = Candidate(text="答案 = 0", misused_literals=("0",))
+    misused = Candidate(text="答案 = 0", findings=(Finding(MISUSED_LITERAL, ("0",)),))
     assert not misused.ok and misused.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [misused], qwen_engine, _Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 0")[0]) == PUSH_DOWN
@@ -320,14 +341,14 @@ def test_steering_pushes_down_the_word_of_a_repeated_string_key(qwen_engine: Any
     from daima.completion.pipeline import _Needs, _variant
     from daima.model.api import GenerationRequest
 
-    repeated = Candidate(text="'zero': 0,", duplicate_keys=("'zero'",))
+    repeated = Candidate(text="'zero': 0,", findings=(Finding(DUPLICATE_KEY, ("'zero'",)),))
     assert not repeated.ok and repeated.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [repeated], qwen_engine, _Needs())
     bias = steered.logit_bias or {}
     assert bias.get(qwen_engine.tokenize("zero")[0]) == PUSH_DOWN
     assert qwen_engine.tokenize("'")[0] not in bias  # the quote itself stays free
     # A numeric key is not pushed down: that would push its digits everywhere in the line.
-    number = Candidate(text="1: 'One',", duplicate_keys=("1",))
+    number = Candidate(text="1: 'One',", findings=(Finding(DUPLICATE_KEY, ("1",)),))
     assert not (
         _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [number], qwen_engine, _Needs()).logit_bias
     )
@@ -338,7 +359,7 @@ def test_steering_pushes_down_a_reused_loop_variable(qwen_engine: Any) -> None:
     from daima.completion.pipeline import _Needs, _variant
     from daima.model.api import GenerationRequest
 
-    reused = Candidate(text="for 下标 in range(2, 整数):", reused_loop_names=("下标",))
+    reused = Candidate(text="for 下标 in range(2, 整数):", findings=(Finding(REUSED_LOOP_NAME, ("下标",)),))
     assert not reused.ok and reused.problems == 1
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [reused], qwen_engine, _Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 下标")[0]) == PUSH_DOWN
@@ -364,7 +385,7 @@ def test_steering_pushes_down_every_block_keyword_after_a_header_with_no_body(qw
     assert (opens.logit_bias or {}).get(qwen_engine.tokenize("if")[0], 0) >= 0
 
 
-def test_a_name_the_completion_makes_local_and_reads_first_is_unresolved() -> None:
+def test_a_name_the_completion_makes_local_and_reads_first_is_found() -> None:
     from daima.completion.candidates import Candidate
     from daima.completion.pipeline import _check, _Needs
 
@@ -376,7 +397,7 @@ def test_a_name_the_completion_makes_local_and_reads_first_is_unresolved() -> No
     checker = SpliceChecker(document, hole, hole, "python")
     visible = {"整数", "数值", "是质数", "最大质因数", "True"}
     checked = _check(Candidate(text="整数 //= 2"), checker, visible, "python", _Needs(line_before=" " * 12))
-    assert checked.unresolved == ("整数",) and not checked.ok
+    assert checked.found(READ_BEFORE_BOUND) == ("整数",) and not checked.ok
     assert "reads a name it makes local before binding it: 整数" in checked.notes
     fine = _check(Candidate(text="return False"), checker, visible, "python", _Needs(line_before=" " * 12))
     assert fine.ok
@@ -385,8 +406,10 @@ def test_a_name_the_completion_makes_local_and_reads_first_is_unresolved() -> No
 def test_choose_counts_every_kind_of_problem() -> None:
     from daima.completion.candidates import Candidate, choose
 
-    endless_and_misused = Candidate(text="结果 = ''", endless=True, misused_literals=("''",))
-    one_unresolved = Candidate(text="结果 = 列表", unresolved=("列表",))
+    endless_and_misused = Candidate(
+        text="结果 = ''", findings=(Finding(ENDLESS_LOOP, ("整数",)), Finding(MISUSED_LITERAL, ("''",)))
+    )
+    one_unresolved = Candidate(text="结果 = 列表", findings=(Finding(UNRESOLVED, ("列表",)),))
     assert endless_and_misused.problems == 2 and one_unresolved.problems == 1
     assert choose([endless_and_misused, one_unresolved]) is one_unresolved
 
@@ -417,14 +440,14 @@ def test_a_repeated_line_keeps_the_keyword_the_hole_needs_and_pushes_down_what_f
 
     request = GenerationRequest(prompt="…", max_tokens=16)
     # `if num > 0:` copied from the line below where the line must open a block (HumanEval/99).
-    header = Candidate(text="if 数值 > 0:", repeats_suffix=True)
+    header = Candidate(text="if 数值 > 0:", findings=(Finding(REPEATS_SUFFIX),))
     steered = _variant(request, 1, [header], qwen_engine, _Needs(opens_block=True))
     assert steered.forced_prefix == "if"
     bias = steered.logit_bias or {}
     assert bias.get(qwen_engine.tokenize(" 数值")[0]) == PUSH_DOWN_REPEAT
     assert qwen_engine.tokenize("if")[0] not in bias
     # `return y - 1` copied from the dedented line below, where the block ends (HumanEval/102).
-    returned = Candidate(text="return 乙 - 1", repeats_suffix=True)
+    returned = Candidate(text="return 乙 - 1", findings=(Finding(REPEATS_SUFFIX),))
     assert _variant(request, 1, [returned], qwen_engine, _Needs()).forced_prefix == "return"
     # Where code follows in the block a `return` cannot be kept: its word is pushed down as before.
     follows = _variant(request, 1, [returned], qwen_engine, _Needs(code_follows=True))
