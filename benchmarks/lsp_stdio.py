@@ -30,9 +30,11 @@ class Server:
         self.next_id = 0
         self.notifications: list[dict[str, Any]] = []
 
-    def initialize(self, root: Path, options: dict[str, Any]) -> None:
-        self.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
-                                    "initializationOptions": options})  # fmt: skip
+    def initialize(
+        self, root: Path, options: dict[str, Any], capabilities: dict[str, Any] | None = None
+    ) -> None:
+        params = {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities or {}}
+        self.request("initialize", {**params, "initializationOptions": options})
         self.notify("initialized", {})
 
     def notify(self, method: str, params: Any) -> None:
@@ -69,6 +71,8 @@ class Server:
                 return item.get("result")
             if "method" in item and "id" not in item:
                 self.notifications.append(item)
+            elif "method" in item:  # the server's own request (work-done progress): answered as a client does
+                self.send({"jsonrpc": "2.0", "id": item["id"], "result": None})
 
     def wait_for_model(self, timeout_s: float = 900) -> dict[str, Any]:
         """Poll `daima/status` until the engine is ready (or failed); returns the last status."""
@@ -78,6 +82,19 @@ class Server:
             if status.get("state") in ("ready", "error", "disabled") or time.monotonic() > deadline:
                 return status
             time.sleep(0.5)
+
+    def wait_for_index(self, timeout_s: float = 900) -> bool:
+        """Wait for the end of the first index's work-done progress (the client must have announced
+        `window.workDoneProgress` at initialize); False when it did not come within `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for item in self.notifications:
+                value = (item.get("params") or {}).get("value") or {}
+                if item.get("method") == "$/progress" and value.get("kind") == "end":
+                    return True
+            self.request("daima/status", {})  # collects what the server sent meanwhile
+            time.sleep(0.2)
+        return False
 
     def close(self) -> None:
         self.process.kill()
