@@ -7,6 +7,7 @@ to `daima serve` (model "none") over stdio; this wrapper fails when any of them 
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import zipfile
 
@@ -55,6 +56,9 @@ def test_vsix_package(node: str) -> None:
         names = set(archive.namelist())
     # One bundled file (esbuild) with its dependencies inside: no sources, no tests, no node_modules.
     assert "extension/package.json" in names and "extension/dist/extension.js" in names
+    assert "extension/images/icon.png" in names and "extension/walkthrough/keys.md" in names
+    icon = (VSCODE / "images" / "icon.png").read_bytes()
+    assert icon[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", icon[16:24]) == (128, 128)  # the gallery's size
     assert not any("node_modules" in name or name.startswith(("extension/src/", "extension/out/")) for name in names)
     assert len(names) <= 12, sorted(names)
 

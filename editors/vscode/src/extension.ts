@@ -2,6 +2,7 @@
 // keeps its settings in sync and shows the model's state in the status bar. No telemetry.
 import * as vscode from "vscode";
 import { LanguageClient, State } from "vscode-languageclient/node";
+import { describeSetup, snooze, toggleLanguage } from "./commands";
 import { AdaptiveDebounce } from "./debounce";
 import { InlineCompletions, ProgressParams } from "./inline";
 import { crashHandler, createClient, resolveCommand, ServerNotFound } from "./server";
@@ -27,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
   const debounceMs = () => vscode.workspace.getConfiguration("daima").get<number>("completion.debounceMs", 75);
   const debounce = new AdaptiveDebounce(debounceMs(), MAX_DEBOUNCE_MS);
   let client: LanguageClient | undefined;
+  let started: string | undefined; // the server command line, once it started
   const inline = new InlineCompletions(
     {
       sendRequest: (method, params, token) =>
@@ -49,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
       return;
     }
     output.appendLine(`starting ${command.command} ${command.args.join(" ")}`);
+    started = undefined;
     const provide = inline.provide.bind(inline);
     let ready = false; // the server answered initialize: only then is a crash worth a restart
     const self = createClient(
@@ -78,6 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     try {
       await client.start();
       ready = true;
+      started = `${command.command} ${command.args.join(" ")}`;
       status.update(await client.sendRequest<DaimaStatus>("daima/status", {}));
     } catch (error) {
       const message =
@@ -141,6 +145,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
       vscode.commands.executeCommand("editor.action.inlineSuggest.acceptNextLine"),
     ),
     vscode.commands.registerCommand("daima.accepted", () => inline.reset()),
+    // VS Code's own manual trigger asks with trigger kind Invoke: the server adds alternatives.
+    vscode.commands.registerCommand("daima.trigger", () =>
+      vscode.commands.executeCommand("editor.action.inlineSuggest.trigger"),
+    ),
+    vscode.commands.registerCommand("daima.snooze", (minutes?: number) => snooze(inline, status, minutes)),
+    vscode.commands.registerCommand("daima.toggleLanguage", (languageId?: string) => toggleLanguage(languageId)),
+    vscode.commands.registerCommand("daima.checkSetup", async () => {
+      let answer: DaimaStatus | undefined;
+      let error: string | undefined;
+      try {
+        answer = client?.isRunning() ? await client.sendRequest<DaimaStatus>("daima/status", {}) : undefined;
+      } catch (failure) {
+        error = String(failure);
+      }
+      const message = describeSetup(started, answer, error ?? status.last.message);
+      output.appendLine(message);
+      const healthy = answer !== undefined && answer.state !== "error";
+      const show = healthy ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
+      const choice = await show(message, "Show Log", "Open Settings");
+      if (choice === "Show Log") {
+        output.show();
+      } else if (choice === "Open Settings") {
+        await vscode.commands.executeCommand("workbench.action.openSettings", "daima");
+      }
+      return message;
+    }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration("daima")) {
         return;

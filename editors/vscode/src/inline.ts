@@ -107,6 +107,8 @@ function itemsOf(result: unknown): LspItem[] {
 
 export class InlineCompletions {
   enabled = true;
+  /** Date.now() until which no suggestion is asked for (`daima: Snooze`); 0 when not snoozed. */
+  snoozedUntil = 0;
   readonly stats = new Stats();
   private session: Session | undefined;
 
@@ -139,7 +141,7 @@ export class InlineCompletions {
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | null> {
     const called = now();
-    if (!this.enabled || !this.isEnabledFor(document.languageId)) {
+    if (!this.enabled || this.snoozed() || !this.isEnabledFor(document.languageId)) {
       return null;
     }
     const uri = document.uri.toString();
@@ -245,6 +247,10 @@ export class InlineCompletions {
       s.position.line === position.line &&
       s.position.character === position.character
     );
+  }
+
+  snoozed(at: number = Date.now()): boolean {
+    return at < this.snoozedUntil;
   }
 
   /** Forgets the live session (after accept, toggle or restart). */

@@ -22,6 +22,7 @@ export class StatusItem {
   readonly item: vscode.StatusBarItem;
   last: DaimaStatus = { state: "starting" };
   enabled = true;
+  snoozedUntil = 0; // Date.now() until which suggestions are snoozed
 
   constructor() {
     this.item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
@@ -40,7 +41,9 @@ export class StatusItem {
         : status.state === "disabled"
           ? "no model"
           : status.state;
-    this.item.text = `${ICONS[status.state] ?? ""} daima${this.enabled ? "" : " (off)"}: ${what}`.trim();
+    const snoozed = Date.now() < this.snoozedUntil ? ` (snoozed until ${clock(this.snoozedUntil)})` : "";
+    const off = this.enabled ? snoozed : " (off)";
+    this.item.text = `${ICONS[status.state] ?? ""} daima${off}: ${what}`.trim();
     this.item.tooltip = [
       `daima: ${status.state}`,
       status.model ? `model: ${status.model}` : "",
@@ -59,7 +62,17 @@ export class StatusItem {
     this.update(this.last);
   }
 
+  setSnoozedUntil(until: number): void {
+    this.snoozedUntil = until;
+    this.update(this.last);
+  }
+
   dispose(): void {
     this.item.dispose();
   }
+}
+
+function clock(at: number): string {
+  const time = new Date(at);
+  return `${String(time.getHours()).padStart(2, "0")}:${String(time.getMinutes()).padStart(2, "0")}`;
 }

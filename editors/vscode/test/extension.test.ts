@@ -155,6 +155,46 @@ describe("VS Code extension against daima serve", () => {
     await stub.commandsNs.executeCommand("daima.toggle");
   });
 
+  it("trigger asks VS Code for a suggestion where the cursor is", async () => {
+    stub.executed.length = 0;
+    const shown = stub.rendered.length;
+    await stub.commandsNs.executeCommand("daima.trigger");
+    assert.deepEqual(stub.executed, ["daima.trigger", "editor.action.inlineSuggest.trigger"]);
+    // VS Code asks the provider again: its answer lands before the next test types.
+    await waitFor("the triggered answer", () => stub.rendered.length > shown);
+  });
+
+  it("snooze pauses suggestions until the time is up or the user resumes", async () => {
+    await stub.commandsNs.executeCommand("daima.snooze", 15);
+    const end = document.lineAt(3).range.end;
+    assert.deepEqual(await stub.provideInline(document, end), []);
+    assert.match(api.status.item.text, /snoozed until \d\d:\d\d/);
+    assert.ok(api.inline.snoozed() && !api.inline.snoozed(Date.now() + 16 * 60_000), "15 minutes, not more");
+    await stub.commandsNs.executeCommand("daima.snooze", 0);
+    assert.doesNotMatch(api.status.item.text, /snoozed/);
+    const items = await typeAt(3, " + 计算总");
+    assert.equal(items[0]?.insertText.slice(-1), "价", `${document.lineAt(3).text} ${JSON.stringify(items)}`);
+  });
+
+  it("toggles suggestions for one language in the user's settings", async () => {
+    await stub.commandsNs.executeCommand("daima.toggleLanguage", "python");
+    const config = stub.workspace.getConfiguration("daima");
+    assert.deepEqual(config.get("completion.disabledLanguages"), ["python"]);
+    assert.deepEqual(await stub.provideInline(document, document.lineAt(3).range.end), []);
+    assert.match(stub.shown.at(-1)!.message, /off for python/);
+    await stub.commandsNs.executeCommand("daima.toggleLanguage", "python");
+    assert.deepEqual(config.get("completion.disabledLanguages"), []);
+    const items = await typeAt(3, " + 计算总");
+    assert.equal(items[0]?.insertText.slice(-1), "价");
+  });
+
+  it("check setup says how the server runs and what it reports", async () => {
+    const message = (await stub.commandsNs.executeCommand("daima.checkSetup")) as string;
+    assert.ok(message.includes(DAIMA), message);
+    assert.match(message, /is disabled, no model \(identifier completion only\)\. Suggestions come from the names/);
+    assert.equal(stub.shown.at(-1)!.kind, "info");
+  });
+
   it("comes back after the server crashes", async () => {
     const client = api.client()!;
     const pid = (client as unknown as { _serverProcess: { pid: number } })._serverProcess.pid;
