@@ -37,7 +37,7 @@ from .needs import (
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
-from .rules import MADE_UP_NAME, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
+from .rules import INJECTION, MADE_UP_NAME, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
 from .templates import FimTemplate, match_template
 
@@ -208,7 +208,7 @@ def _complete(
         candidate = _check(candidate, checker, visible, language, needs, hole.suffix, made_up)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
-        if not candidate.has(MADE_UP_NAME):
+        if not (candidate.has(MADE_UP_NAME) or candidate.has(INJECTION)):
             showable.append(candidate)
         if sum(c.ok for c in showable) > job.alternatives:
             break

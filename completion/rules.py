@@ -150,6 +150,19 @@ def _read_before_bound(checked: Checked) -> list[Finding]:
     )
 
 
+def _injection(checked: Checked) -> list[Finding]:
+    """The reviewer's own injection rules (review/checks.py), on the candidate's lines of the spliced
+    document: the sinks and sanitizers are the reviewer's data, so a suggestion never is what a review
+    of the same change would flag."""
+    if not checked.text.strip():
+        return []
+    from daima.review.checks import injections
+
+    spliced = checked.checker.spliced_text(checked.text)
+    found = injections(spliced, set(checked.checker.lines_of(checked.text)), checked.language)
+    return [Finding(INJECTION, (f.rule_id,), f"{f.rule_id}: {f.message}") for f in found]
+
+
 def _made_up(checked: Checked) -> list[Finding]:
     names = checked.made_up(checked.text) if checked.made_up is not None else []
     return _found(MADE_UP_NAME, names, "names the English reading made up: " + ", ".join(names))
@@ -168,6 +181,7 @@ DUPLICATE_KEY = "duplicate-key"
 REUSED_LOOP_NAME = "reused-loop-name"
 READ_BEFORE_BOUND = "read-before-bound"
 MADE_UP_NAME = "made-up-name"
+INJECTION = "injection"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -240,6 +254,12 @@ RULES: tuple[Rule, ...] = (
         id=READ_BEFORE_BOUND,
         prevents="a name made local to its function and read before it is bound (UnboundLocalError)",
         find=_read_before_bound,
+    ),
+    Rule(
+        id=INJECTION,
+        prevents="SQL, a shell command or eval input built from a value by formatting (`execute(f'… {x}')`)",
+        find=_injection,
+        steer="none",  # no token to push: the sampled candidates that follow differ; none is ever shown
     ),
     Rule(
         id=MADE_UP_NAME,

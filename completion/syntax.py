@@ -178,6 +178,15 @@ class SpliceChecker:
             self._parsed[completion] = self._splice_parses(completion)
         return self._parsed[completion]
 
+    def spliced_text(self, completion: str) -> str:
+        """The document with `completion` in the hole."""
+        return self._head + completion + self._tail
+
+    def lines_of(self, completion: str) -> range:
+        """The 1-based lines `completion` takes once spliced in."""
+        first = self._point[0] + 1
+        return range(first, first + completion.count("\n") + 1)
+
     def spliced_tree(self, completion: str) -> ts.Tree | None:
         """The tree of the document with `completion` in the hole (the last one is kept)."""
         if self._tree is None or self._parser is None:

@@ -208,3 +208,33 @@ def check_file(
         )
         findings.setdefault((rule_id, line), finding)
     return sorted(findings.values(), key=Finding.sort_key)
+
+
+# The rules a completion must never break: what the code runs is built from input.
+INJECTION_RULES = frozenset({"sql-injection", "shell-injection", "code-injection"})
+# Editor language ids and the reviewed language whose rules apply to them.
+_EDITOR_LANGUAGES = {"python": "python", "javascript": "javascript", "javascriptreact": "javascript", "java": "java"}
+_QUOTED = re.compile(r'"([^"\s]+)"')
+_SINK_PREDICATE = re.compile(r"\(#(?:any-of|eq)\? @_\w+((?:\s+\"[^\"]+\")+)\)")
+
+
+@cache
+def sink_words(language: str) -> frozenset[str]:
+    """The names the rules' sink patterns match on (`execute`, `system`, `eval`, ...): text without any
+    of them has no sink, so it needs no parse."""
+    return frozenset(
+        word for group in _SINK_PREDICATE.findall(query_source(language)) for word in _QUOTED.findall(group)
+    )
+
+
+def injections(text: str, lines: Collection[int], language_id: str, path: str = "") -> list[Finding]:
+    """SQL, shell and code injection findings in `text` on the 1-based `lines` (a completion's lines
+    spliced into its document); [] for a language the reviewer has no rules for, or text that names no
+    sink."""
+    language = _EDITOR_LANGUAGES.get(language_id)
+    if language is None or not lines:
+        return []
+    words = sink_words(language)
+    if not any(word in words for word in re.findall(r"\w+", text)):
+        return []
+    return [f for f in check_file(path, text, lines, language) if f.rule_id in INJECTION_RULES]

@@ -1,0 +1,60 @@
+"""Secure suggestions: a candidate that the reviewer's injection rules would flag is never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scripted import ScriptedModel
+
+from daima.completion.candidates import Candidate
+from daima.completion.pipeline import _check, _Needs, complete
+from daima.completion.rules import INJECTION
+from daima.completion.syntax import SpliceChecker
+from daima.config import CompletionOptions
+from daima.text import TextDocument
+
+HEAD = "import sqlite3\n\n\ndef 查找用户(连接, 用户名):\n    游标 = 连接.cursor()\n    "
+TAIL = "\n    return 游标.fetchone()\n"
+UNSAFE = "游标.execute(\"SELECT * FROM 用户 WHERE 名字 = '%s'\" % 用户名)"
+SAFE = '游标.execute("SELECT * FROM 用户 WHERE 名字 = ?", (用户名,))'
+VISIBLE = {"sqlite3", "查找用户", "连接", "用户名", "游标"}
+
+
+def checked(candidate: str, head: str = HEAD, tail: str = TAIL, language: str = "python") -> Candidate:
+    text = head + tail
+    checker = SpliceChecker(text, len(head), len(head), language)
+    needs = _Needs(line_before=head[head.rfind("\n") + 1 :])
+    return _check(Candidate(text=candidate), checker, VISIBLE, language, needs, tail)
+
+
+def test_the_reviewer_s_injection_rules_run_on_each_candidate() -> None:
+    unsafe = checked(UNSAFE)
+    assert unsafe.found(INJECTION) == ("sql-injection",) and not unsafe.ok
+    assert any("parameters" in note for note in unsafe.notes)
+    assert checked(SAFE).ok
+    # Built on the candidate's line, run by the line below that the code already has.
+    built = checked("语句 = 'SELECT * FROM 用户 WHERE 名字 = ' + 用户名", tail="\n    游标.execute(语句)\n")
+    assert built.found(INJECTION) == ("sql-injection",)
+    shell = checked(
+        "os.system('ping -c 1 ' + 用户名)", head="import os\n\n\ndef 检测(用户名):\n    ", tail="\n"
+    )
+    assert shell.found(INJECTION) == ("shell-injection",)
+
+
+def pipeline(answers: list[str]) -> tuple[str | None, ScriptedModel]:
+    model = ScriptedModel(answers, cut=None)
+    text = HEAD + TAIL
+    document = TextDocument("file:///用户.py", text, language_id="python")
+    options = CompletionOptions(max_time_ms=0, extra_candidates=2, english_reading=False)
+    suggestion = complete(
+        document, len(HEAD), engine=model, options=options, path=Path("用户.py"), language_id="python"
+    )
+    return (suggestion.text if suggestion else None), model
+
+
+def test_an_injection_is_never_shown() -> None:
+    shown, model = pipeline([UNSAFE + "\n", SAFE + "\n"])
+    assert shown == SAFE and model.calls == 2  # the greedy one was the injection: the next one is shown
+    # When every candidate injects, nothing is shown rather than the injection.
+    shown, model = pipeline([UNSAFE + "\n"])
+    assert shown is None and model.calls == 3
