@@ -19,6 +19,7 @@ from daima import __version__
 from daima.config import Options, options_to_json, parse_options
 
 from . import completion_feature, convert, index_feature
+from .client_log import route_to_client
 from .documents import DocumentError, DocumentStore
 from .engine_host import EngineHost, EngineStatus
 from .framing import BadFrame, FrameReader
@@ -209,6 +210,7 @@ def create_server() -> DaimaServer:
 
     @server.feature(lsp.INITIALIZED)
     def initialized(ls: DaimaServer, params: lsp.InitializedParams) -> None:
+        route_to_client(ls)
         for problem in ls.option_problems:
             ls.show(problem)
         ls.engine_host.load(ls.options.model)

@@ -1,0 +1,51 @@
+"""The server's log reaches the client at each record's level (`window/logMessage`), and stderr, which
+editors file under errors, keeps only warnings and errors once the client is there."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from daima.lsp.framing import FrameReader
+
+
+def frame(message: dict) -> bytes:
+    body = json.dumps(message).encode()
+    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def test_info_goes_to_the_client_as_info_and_not_to_stderr(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("def 计算():\n    return 1\n", "utf-8")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, cwd=tmp_path,
+    )  # fmt: skip
+    assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+    options = {"model": {"name": "none"}, "index": {"watch": False}}
+    server.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+        "initializationOptions": options}}))  # fmt: skip
+    server.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+    server.stdin.flush()
+    reader = FrameReader(server.stdout)
+    logged: list[dict] = []
+    watchdog = threading.Timer(60, server.kill)  # a server that never logs it ends the wait
+    watchdog.start()
+    while not any("index ready" in m["message"] for m in logged):
+        item = reader.next()
+        assert item is not None, "the server ended"
+        if isinstance(item, dict) and item.get("method") == "window/logMessage":
+            logged.append(item["params"])
+    watchdog.cancel()
+    server.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+    server.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+    server.stdin.close()
+    server.wait(30)
+    stderr = server.stderr.read().decode("utf-8", "replace")
+    ready = next(m for m in logged if "index ready" in m["message"])
+    assert ready["type"] == 3 and ready["message"].startswith("daima.")  # Info, with the logger's name
+    assert "index ready" not in stderr, stderr
+    assert " INFO " not in stderr.split("initialized", 1)[-1]
