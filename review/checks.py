@@ -213,7 +213,12 @@ def check_file(
 # The rules a completion must never break: what the code runs is built from input.
 INJECTION_RULES = frozenset({"sql-injection", "shell-injection", "code-injection"})
 # Editor language ids and the reviewed language whose rules apply to them.
-_EDITOR_LANGUAGES = {"python": "python", "javascript": "javascript", "javascriptreact": "javascript", "java": "java"}
+_EDITOR_LANGUAGES = {
+    "python": "python",
+    "javascript": "javascript",
+    "javascriptreact": "javascript",
+    "java": "java",
+}
 _QUOTED = re.compile(r'"([^"\s]+)"')
 _SINK_PREDICATE = re.compile(r"\(#(?:any-of|eq)\? @_\w+((?:\s+\"[^\"]+\")+)\)")
 

@@ -47,5 +47,8 @@ def test_injections_on_a_completion_s_lines() -> None:
     shell = "import os\n\n\ndef 打包(目录):\n    os.system('tar czf a.tgz ' + 目录)\n"
     assert [f.rule_id for f in injections(shell, [5], "python")] == ["shell-injection"]
     assert injections("x = 1\n", [1], "python") == [] and injections(unsafe, [6], "rust") == []
-    js = "const 连接 = mysql.createConnection({});\nfunction 登录(请求) {\n  连接.query('SELECT * FROM u WHERE n = \"' + 请求.body.user + '\"');\n}\n"
+    js = (
+        "const 连接 = mysql.createConnection({});\nfunction 登录(请求) {\n"
+        "  连接.query('SELECT * FROM u WHERE n = \"' + 请求.body.user + '\"');\n}\n"
+    )
     assert [f.rule_id for f in injections(js, [3], "javascript")] == ["sql-injection"]
