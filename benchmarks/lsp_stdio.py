@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from daima.lsp.framing import FrameReader
+from daima.text import Position, TextDocument
+
+_AUTOMATIC = 2  # InlineCompletionTriggerKind.Automatic: the request typing makes
 
 
 def frame(message: dict[str, Any]) -> bytes:
@@ -99,3 +102,33 @@ class Server:
     def close(self) -> None:
         self.process.kill()
         self.process.wait()
+
+
+def fill_hole(server: Server, uri: str, prefix: str, suffix: str, language_id: str = "python") -> str:
+    """Open `prefix + suffix` as `uri`, ask for an inline completion at the end of `prefix` as typing
+    asks, close it; the text between prefix and suffix once the first item is applied ("" for none).
+    Partial text the server streams meanwhile is what an editor shows, not the answer: it is dropped."""
+    text = prefix + suffix
+    document = TextDocument(uri, text)
+    cursor = document.position_at(len(prefix))
+    server.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": language_id, "version": 1, "text": text}})  # fmt: skip
+    try:
+        result = server.request("textDocument/inlineCompletion", {
+            "textDocument": {"uri": uri}, "position": {"line": cursor.line, "character": cursor.character},
+            "context": {"triggerKind": _AUTOMATIC}})  # fmt: skip
+    finally:
+        server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        server.notifications.clear()
+    items: list[Any] = (result or {}).get("items", []) if isinstance(result, dict) else (result or [])
+    if not items:
+        return ""
+    insert = items[0]["insertText"]
+    insert = insert["value"] if isinstance(insert, dict) else insert
+    start = end = len(prefix)
+    if items[0].get("range"):
+        span = items[0]["range"]
+        start = document.offset_at(Position(span["start"]["line"], span["start"]["character"]))
+        end = document.offset_at(Position(span["end"]["line"], span["end"]["character"]))
+    filled = text[:start] + insert + text[end:]
+    return filled[len(prefix) : len(filled) - len(suffix)]

@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from daima.text import Position, TextDocument
-
-from ..lsp_stdio import Server
+from ..lsp_stdio import Server, fill_hole
 from .tasks import Task
-
-_AUTOMATIC = 2  # InlineCompletionTriggerKind.Automatic: the request typing makes
 
 
 class ServerCompleter:
@@ -37,34 +32,9 @@ class ServerCompleter:
 
     def complete(self, task: Task) -> str:
         """The hole's text once the suggestion is accepted ("" when there is none)."""
-        text = task.prefix + task.suffix
         self.count += 1
-        path = self.root / f"task_{self.count}" / "humaneval.py"
-        uri = path.as_uri()
-        document = TextDocument(uri, text)
-        cursor = document.position_at(len(task.prefix))
-        position = {"line": cursor.line, "character": cursor.character}
-        self.server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": text}})  # fmt: skip
-        try:
-            result = self.server.request("textDocument/inlineCompletion", {
-                "textDocument": {"uri": uri}, "position": position,
-                "context": {"triggerKind": _AUTOMATIC}})  # fmt: skip
-        finally:
-            self.server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-            self.server.notifications.clear()  # partials: what the editor shows meanwhile, not scored
-        items: list[Any] = (result or {}).get("items", []) if isinstance(result, dict) else (result or [])
-        if not items:
-            return ""
-        insert = items[0]["insertText"]
-        insert = insert["value"] if isinstance(insert, dict) else insert
-        start, end = len(task.prefix), len(task.prefix)
-        if items[0].get("range"):
-            span = items[0]["range"]
-            start = document.offset_at(Position(span["start"]["line"], span["start"]["character"]))
-            end = document.offset_at(Position(span["end"]["line"], span["end"]["character"]))
-        filled = text[:start] + insert + text[end:]
-        return filled[len(task.prefix) : len(filled) - len(task.suffix)]
+        uri = (self.root / f"task_{self.count}" / "humaneval.py").as_uri()
+        return fill_hole(self.server, uri, task.prefix, task.suffix)
 
     def close(self) -> None:
         self.server.close()

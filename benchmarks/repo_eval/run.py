@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from daima.config import CompletionOptions
-from daima.text import Position, TextDocument
 
-from ..lsp_stdio import Server
+from ..lsp_stdio import Server, fill_hole
 from .metrics import edit_similarity, exact, first_line, unknown_names
 from .tasks import KINDS, RepoTask
 
@@ -32,7 +31,6 @@ SERVER_OPTIONS: dict[str, dict[str, Any]] = {
     "daima-unlimited-no-reading": {"completion": {"maxTimeMs": 0, "englishReading": False}},
 }
 ONLY_CHINESE = {"daima-unlimited-no-reading"}  # sources run on the repositories with Chinese identifiers
-_AUTOMATIC = 2  # InlineCompletionTriggerKind.Automatic: the request typing makes
 NAIVE_MAX_TOKENS = 48
 
 
@@ -122,32 +120,7 @@ class ServerCompleter:
             raise
 
     def complete(self, task: RepoTask) -> str:
-        text = task.prefix + task.suffix
-        uri = (self.root / task.path).as_uri()
-        document = TextDocument(uri, text)
-        cursor = document.position_at(len(task.prefix))
-        self.server.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": text}})  # fmt: skip
-        position = {"line": cursor.line, "character": cursor.character}
-        try:
-            result = self.server.request("textDocument/inlineCompletion", {
-                "textDocument": {"uri": uri}, "position": position,
-                "context": {"triggerKind": _AUTOMATIC}})  # fmt: skip
-        finally:
-            self.server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-            self.server.notifications.clear()  # partials: what the editor shows meanwhile, not scored
-        items: list[Any] = (result or {}).get("items", []) if isinstance(result, dict) else (result or [])
-        if not items:
-            return ""
-        insert = items[0]["insertText"]
-        insert = insert["value"] if isinstance(insert, dict) else insert
-        start = end = len(task.prefix)
-        if items[0].get("range"):
-            span = items[0]["range"]
-            start = document.offset_at(Position(span["start"]["line"], span["start"]["character"]))
-            end = document.offset_at(Position(span["end"]["line"], span["end"]["character"]))
-        filled = text[:start] + insert + text[end:]
-        return filled[len(task.prefix) : len(filled) - len(task.suffix)]
+        return fill_hole(self.server, (self.root / task.path).as_uri(), task.prefix, task.suffix)
 
     def close(self) -> None:
         self.server.close()
