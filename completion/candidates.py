@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 PUSH_DOWN = -8.0  # logit bias on the first token of a name that does not exist
 PUSH_UP = 2.0  # logit bias on the first token of a name in scope (kept small: it applies at every step)
+# The names the code has where a candidate read one it lacks (the fields of a class, for `商品.价格` where
+# 商品 has 单价): the model had them in view and preferred a name from elsewhere, by several logits.
+PUSH_UP_INSTEAD = 5.0
 # The first word of a line that only repeated the code after the cursor: copying the next line is
 # the 0.5B model's most confident move (a margin above 8 logits was seen), so it is pushed harder.
 PUSH_DOWN_REPEAT = -16.0

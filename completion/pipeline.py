@@ -23,7 +23,15 @@ from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationSt
 from daima.text import TextDocument
 
 from . import words
-from .candidates import PUSH_DOWN, PUSH_DOWN_REPEAT, PUSH_UP, Candidate, bias_for_names, choose
+from .candidates import (
+    PUSH_DOWN,
+    PUSH_DOWN_REPEAT,
+    PUSH_UP,
+    PUSH_UP_INSTEAD,
+    Candidate,
+    bias_for_names,
+    choose,
+)
 from .context import gather_context
 from .names import binds, first_word, index_names, visible_names
 from .needs import (
@@ -312,9 +320,11 @@ def _variant(
     avoid: set[str] = set()
     repeated = set()
     kept_keyword = ""
+    instead: set[str] = set()
     for candidate in tried:
-        names, avoid_first_word = steer_from(candidate.findings)
+        names, avoid_first_word, has = steer_from(candidate.findings)
         avoid |= names
+        instead |= has
         if candidate.has(UNBOUND):
             avoid |= binds(candidate.text) - set(needs.names)
         repeats = candidate.has(REPEATS_SUFFIX)
@@ -343,6 +353,7 @@ def _variant(
     broken = any(candidate.broke_the_file for candidate in tried)
     prefer = BLOCK_KEYWORDS if needs.opens_block and broken else ()
     by_name = {name: PUSH_UP for name in prefer}
+    by_name |= {name: PUSH_UP_INSTEAD for name in instead - avoid}
     by_name |= {name: PUSH_DOWN for name in avoid}
     by_name |= {name: PUSH_DOWN_REPEAT for name in repeated}
     bias = bias_for_names(engine, by_name, tried)

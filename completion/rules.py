@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .behaviour import Behaviour, behaviour
+from .fields import unknown_attributes
 from .names import first_word, unresolved_names
 from .needs import assigns_to_itself, dead_stores, ends_flow, left_unbound, shadowed_builtins
 from .suffix import is_duplicate_of_suffix
@@ -35,6 +36,7 @@ class Finding:
     rule: str
     subjects: tuple[str, ...] = ()  # the names, literals or keys it is about
     note: str = ""
+    instead: tuple[str, ...] = ()  # names the code has where it went wrong (pushed up in the next candidate)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,17 @@ def _found(rule: str, subjects: Sequence[str], note: str) -> list[Finding]:
 def _unresolved(checked: Checked) -> list[Finding]:
     names = checked.unresolved
     return _found(UNRESOLVED, names, "unresolved: " + ", ".join(names))
+
+
+def _unknown_attributes(checked: Checked) -> list[Finding]:
+    if checked.language != "python" or not checked.text.strip() or not checked.checker.available:
+        return []
+    tree = checked.checker.spliced_tree(checked.text)
+    start = checked.checker.hole_byte
+    found = unknown_attributes(tree, start, start + len(checked.text.encode("utf-8", "surrogatepass")))
+    note = "reads attributes its class does not have: " + ", ".join(found)
+    fields = tuple(sorted({field for have in found.values() for field in have if not field.startswith("_")}))
+    return [Finding(UNKNOWN_ATTRIBUTE, tuple(found), note, instead=fields)] if found else []
 
 
 def _unbound(checked: Checked) -> list[Finding]:
@@ -169,6 +182,7 @@ def _made_up(checked: Checked) -> list[Finding]:
 
 
 UNRESOLVED = "unresolved-name"
+UNKNOWN_ATTRIBUTE = "unknown-attribute"
 UNBOUND = "leaves-unbound"
 UNREACHABLE = "unreachable-code"
 REPEATS_SUFFIX = "repeats-suffix"
@@ -188,6 +202,11 @@ RULES: tuple[Rule, ...] = (
         id=UNRESOLVED,
         prevents="a call or read of a name that exists nowhere: a NameError, or a wrong name",
         find=_unresolved,
+    ),
+    Rule(
+        id=UNKNOWN_ATTRIBUTE,
+        prevents="`商品.价格` where the document's class 商品 has no such field (fields.py)",
+        find=_unknown_attributes,
     ),
     Rule(
         id=UNBOUND,
@@ -290,11 +309,12 @@ def problem_count(findings: Sequence[Finding]) -> int:
     return total
 
 
-def steer_from(findings: Sequence[Finding]) -> tuple[set[str], bool]:
+def steer_from(findings: Sequence[Finding]) -> tuple[set[str], bool, set[str]]:
     """What a candidate's findings ask of the next one: the names (and words) whose first tokens go
-    down, and whether the line must not begin with the same word."""
+    down, whether the line must not begin with the same word, and the names the code has instead."""
     names: set[str] = set()
     first_word_too = False
+    instead = {name for finding in findings for name in finding.instead}
     for finding in findings:
         how = BY_ID[finding.rule].steer
         if how == "subjects":
@@ -303,4 +323,4 @@ def steer_from(findings: Sequence[Finding]) -> tuple[set[str], bool]:
             names.update(first_word(k.strip("'\"")) for k in finding.subjects if k[:1] in "'\"")
         elif how == "first_word":
             first_word_too = True
-    return names, first_word_too
+    return names, first_word_too, instead

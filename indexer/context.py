@@ -63,4 +63,18 @@ def gather_context(
         if len(definitions) >= max_definitions:
             break
     chunks = index.similar_chunks(window, max_chunks, exclude=path) if window.strip() else []
+    own = {s.name for symbols in visible.values() for s in symbols if index.relative(s.path) == here}
+    chunks = [chunk for chunk in chunks if not _redefines(index, chunk, own)]
     return CompletionContext(definitions[:max_definitions], chunks)
+
+
+def _redefines(index: WorkspaceIndex, chunk: Chunk, own: set[str]) -> bool:
+    """The chunk defines a class or function that this file also defines: another file's `class 商品`
+    with other fields, shown beside this file's, is code the model copies with the wrong fields
+    (`商品.价格` where this 商品 has 单价)."""
+    for name in own:
+        for symbol in index.definitions(name):
+            inside = chunk.start_line <= symbol.line < chunk.end_line
+            if symbol.path == chunk.path and inside and symbol.kind in ("class", "function", "struct"):
+                return True
+    return False

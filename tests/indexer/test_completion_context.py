@@ -94,3 +94,17 @@ def test_context_follows_unsaved_edits(make_index) -> None:
     text = APP.replace("    return \n", "    return 会员折扣(total)\n")
     context = gather_context(index, index.root / "app.py", text, len(text.encode()) - 2)
     assert "会员折扣" in [s.name for s in context.definitions]
+
+
+def test_a_chunk_that_defines_this_file_s_class_differently_is_left_out(make_index) -> None:
+    here = "class 图书:\n    定价: float\n    册数: int\n\n\n"
+    here += "def 书款(书单):\n    return sum(图书.定价 for 图书 in 书单)\n"
+    other = "class 图书:\n    def __init__(self, 售价):\n        self.售价 = 售价\n\n\n"
+    other += "def 汇总(书单):\n    return sum(图书.售价 for 图书 in 书单)\n"
+    alike = "def 清点(书单):\n    return sum(图书.定价 for 图书 in 书单)\n"
+    index = make_index({"a.py": here, "b.py": other, "c.py": alike})
+    index.index_all()
+    cursor = len(here.encode()) - 1
+    context = gather_context(index, index.root / "a.py", here, cursor)
+    # b.py's own 图书 (with 售价) would be copied beside this file's 图书 (with 定价): only c.py is shown.
+    assert [chunk.path.name for chunk in context.chunks] == ["c.py"]
