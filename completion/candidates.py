@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from daima.model.api import Engine
 
-from .rules import REPEATS_SUFFIX, Finding, problem_count
+from .rules import BY_ID, REPEATS_SUFFIX, Finding, problem_count
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ class Candidate:
     forced: str = ""  # the start this generation was forced to (beyond token healing)
     bias: int = 0  # how many tokens its request biased
     token_ids: tuple[int, ...] = ()  # what the model chose, where the engine says (see starting_tokens)
-    unreachable: bool = False  # it returns (or raises, ...) where code follows in the same block
     uncut: str = ""  # the text before the validity check cut it ("" when it was not cut)
     parses: bool = True
     findings: tuple[Finding, ...] = ()  # what the rules found (rules.py)
@@ -47,6 +46,11 @@ class Candidate:
 
     def has(self, rule: str) -> bool:
         return any(f.rule == rule for f in self.findings)
+
+    @property
+    def shown_never(self) -> bool:
+        """A rule found what must never reach the user, even when nothing better exists."""
+        return any(BY_ID[f.rule].never_shown for f in self.findings)
 
     @property
     def broke_the_file(self) -> bool:

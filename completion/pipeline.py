@@ -45,7 +45,7 @@ from .needs import (
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
-from .rules import INJECTION, MADE_UP_NAME, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
+from .rules import REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
 from .templates import FimTemplate, match_template
 
@@ -216,7 +216,7 @@ def _complete(
         candidate = _check(candidate, checker, visible, language, needs, hole.suffix, made_up)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
-        if not (candidate.has(MADE_UP_NAME) or candidate.has(INJECTION)):
+        if not candidate.shown_never:
             showable.append(candidate)
         if sum(c.ok for c in showable) > job.alternatives:
             break

@@ -79,6 +79,9 @@ class Rule:
     steer: str = "subjects"
     counts: str = "subjects"  # problems a finding counts for: one per subject, or "once"
     needs_code_below: bool = False
+    # Never shown, even when no candidate passes: a name that maps back to nothing the user has, or the
+    # injection a review would flag (the other findings may still be the best there is).
+    never_shown: bool = False
 
 
 def _found(rule: str, subjects: Sequence[str], note: str) -> list[Finding]:
@@ -278,12 +281,14 @@ RULES: tuple[Rule, ...] = (
         id=INJECTION,
         prevents="SQL, a shell command or eval input built from a value by formatting (`execute(f'… {x}')`)",
         find=_injection,
-        steer="none",  # no token to push: the sampled candidates that follow differ; none is ever shown
+        steer="none",  # no token to push: the sampled candidates that follow differ
+        never_shown=True,
     ),
     Rule(
         id=MADE_UP_NAME,
         prevents="an English alias of a Chinese identifier (`total` for 总价), or a field it does not have",
         find=_made_up,
+        never_shown=True,
     ),
 )
 BY_ID = {rule.id: rule for rule in RULES}

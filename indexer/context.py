@@ -72,7 +72,7 @@ def _redefines(index: WorkspaceIndex, chunk: Chunk, own: set[str]) -> bool:
     """The chunk defines a class or function that this file also defines: another file's `class 商品`
     with other fields, shown beside this file's, is code the model copies with the wrong fields
     (`商品.价格` where this 商品 has 单价)."""
-    for name in own:
+    for name in own.intersection(identifier_tokens(chunk.text)):  # a chunk is a few lines: few queries
         for symbol in index.definitions(name):
             inside = chunk.start_line <= symbol.line < chunk.end_line
             if symbol.path == chunk.path and inside and symbol.kind in ("class", "function", "struct"):

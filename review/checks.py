@@ -234,12 +234,15 @@ def sink_words(language: str) -> frozenset[str]:
 
 def injections(text: str, lines: Collection[int], language_id: str, path: str = "") -> list[Finding]:
     """SQL, shell and code injection findings in `text` on the 1-based `lines` (a completion's lines
-    spliced into its document); [] for a language the reviewer has no rules for, or text that names no
-    sink."""
+    spliced into its document); [] for a language the reviewer has no rules for, or lines that can hold
+    no part of a flow."""
     language = _EDITOR_LANGUAGES.get(language_id)
     if language is None or not lines:
         return []
+    # A flow reported on these lines has its sink, or the string it builds, there: lines with neither a
+    # sink's name nor a quote need no parse (most completions, on the keystroke path).
+    chosen = "\n".join(line for number, line in enumerate(text.split("\n"), 1) if number in lines)
     words = sink_words(language)
-    if not any(word in words for word in re.findall(r"\w+", text)):
+    if not any(q in chosen for q in "'\"`") and not any(w in words for w in re.findall(r"\w+", chosen)):
         return []
     return [f for f in check_file(path, text, lines, language) if f.rule_id in INJECTION_RULES]
