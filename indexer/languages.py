@@ -1,12 +1,14 @@
 """The language registry: which grammar and tags query handle a file.
 
-Adding a language = one row here, one `queries/<name>.scm` file and one fixture. Grammars load
-lazily, so a missing grammar wheel only disables its language.
+Adding a language = one row here, one `queries/<name>.scm` file and one fixture; a
+`queries/<name>.locals.scm` file gives it a scope model (bindings.py). Grammars load lazily, so a
+missing grammar wheel only disables its language.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -40,6 +42,12 @@ class Language:
     def references_query(self) -> ts.Query:
         """Only the reference patterns of the tags query (read as one flat list of captures: cheaper)."""
         return _query(self.name, self.module, self.function, references=True)
+
+    @property
+    def locals_query(self) -> ts.Query | None:
+        """The scopes, bindings and references query (queries/<name>.locals.scm), or None when the
+        language has none."""
+        return _locals_query(self.name, self.module, self.function)
 
     @property
     def parser(self) -> ts.Parser:
@@ -111,6 +119,23 @@ def indexed_extensions() -> frozenset[str]:
 @cache
 def _ts_language(module: str, function: str) -> ts.Language:
     return ts.Language(getattr(importlib.import_module(module), function)())
+
+
+@cache
+def _locals_query(name: str, module: str, function: str) -> ts.Query | None:
+    source = _locals_source(name)
+    return ts.Query(_ts_language(module, function), source) if source is not None else None
+
+
+def _locals_source(name: str) -> str | None:
+    """The query text, with the file a first line `; inherits: <other>` names put before it."""
+    file = resources.files("daima.indexer.queries").joinpath(f"{name}.locals.scm")
+    if not file.is_file():
+        return None
+    source = file.read_text(encoding="utf-8")
+    inherits = re.match(r"; inherits: (\w+)", source)
+    base = _locals_source(inherits.group(1)) if inherits else None
+    return f"{base}\n{source}" if base is not None else source
 
 
 @cache

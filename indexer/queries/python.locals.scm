@@ -1,0 +1,74 @@
+; Scopes, bindings and references of Python, for the scope model (indexer/bindings.py).
+; Capture names:
+;   @local.scope.function  a scope whose bindings hold in all of it (Python hoists every binding)
+;   @local.scope.class     the same, but invisible to the scopes nested in it (methods do not see
+;                          class-level names unqualified)
+;   @local.definition         binds a name in the innermost scope around it
+;   @local.definition.parent  binds in the scope around that one (a def or class binds its name
+;                             where it is written, not inside itself)
+;   @local.declaration.global / .nonlocal   `global x` / `nonlocal x`: the function's bindings of x
+;                                          belong to the module / the enclosing function
+;   @local.outside    a part of a scope's node that is read in the scope around it (a default
+;                     value, a class's bases)
+;   @local.ignore     an identifier that is no variable (attribute names, keyword argument names,
+;                     module paths)
+;   @local.reference  every other identifier reads a variable
+
+[
+  (module)
+  (function_definition)
+  (lambda)
+  (list_comprehension)
+  (set_comprehension)
+  (dictionary_comprehension)
+  (generator_expression)
+] @local.scope.function
+
+(class_definition) @local.scope.class
+
+(function_definition name: (identifier) @local.definition.parent)
+(class_definition name: (identifier) @local.definition.parent)
+
+; Parameters
+(parameters (identifier) @local.definition)
+(lambda_parameters (identifier) @local.definition)
+(default_parameter name: (identifier) @local.definition)
+(typed_parameter (identifier) @local.definition)
+(typed_default_parameter name: (identifier) @local.definition)
+(list_splat_pattern (identifier) @local.definition)
+(dictionary_splat_pattern (identifier) @local.definition)
+
+; Assignments and loops
+(assignment left: (identifier) @local.definition)
+(augmented_assignment left: (identifier) @local.definition)
+(pattern_list (identifier) @local.definition)
+(tuple_pattern (identifier) @local.definition)
+(list_pattern (identifier) @local.definition)
+(for_statement left: (identifier) @local.definition)
+(for_in_clause left: (identifier) @local.definition)
+(named_expression name: (identifier) @local.definition)
+(as_pattern_target (identifier) @local.definition)
+(as_pattern_target (tuple (identifier) @local.definition))
+(as_pattern_target (list (identifier) @local.definition))
+(case_pattern (dotted_name . (identifier) @local.definition .))
+
+; Imports bind the first name of a plain import, the imported name, or the alias
+(import_statement name: (dotted_name . (identifier) @local.definition))
+(import_from_statement name: (dotted_name (identifier) @local.definition))
+(aliased_import alias: (identifier) @local.definition)
+(aliased_import name: (dotted_name (identifier) @local.ignore))
+(import_statement name: (dotted_name (identifier) @local.ignore))
+(import_from_statement module_name: (dotted_name (identifier) @local.ignore))
+(import_from_statement module_name: (relative_import (dotted_name (identifier) @local.ignore)))
+
+(default_parameter value: (_) @local.outside)
+(typed_default_parameter value: (_) @local.outside)
+(class_definition superclasses: (_) @local.outside)
+
+(global_statement (identifier) @local.declaration.global)
+(nonlocal_statement (identifier) @local.declaration.nonlocal)
+
+(attribute attribute: (identifier) @local.ignore)
+(keyword_argument name: (identifier) @local.ignore)
+
+(identifier) @local.reference

@@ -1,0 +1,14 @@
+; inherits: ecma
+; TypeScript wraps each parameter and names its types apart from its values.
+
+(required_parameter pattern: (identifier) @local.definition)
+(optional_parameter pattern: (identifier) @local.definition)
+
+(type_alias_declaration name: (type_identifier) @local.definition)
+(interface_declaration name: (type_identifier) @local.definition)
+(enum_declaration name: (identifier) @local.definition)
+(type_parameter name: (type_identifier) @local.definition)
+(class_declaration name: (type_identifier) @local.definition)
+(abstract_class_declaration name: (type_identifier) @local.definition)
+
+(type_identifier) @local.reference
