@@ -35,9 +35,9 @@ test-fast: install  ## the tests that need neither the real model nor the editor
 	$(BIN)/python -m pytest -ra -m "not slow"
 
 lint: install  ## ruff and mypy over the Python packages
-	$(BIN)/ruff check daima lsp completion indexer model review tests benchmarks
-	$(BIN)/ruff format --check daima lsp completion indexer model review tests benchmarks
-	$(BIN)/mypy daima lsp completion indexer model review
+	$(BIN)/ruff check daima lsp completion indexer model review nextedit tests benchmarks
+	$(BIN)/ruff format --check daima lsp completion indexer model review nextedit tests benchmarks
+	$(BIN)/mypy daima lsp completion indexer model review nextedit
 
 bench: model  ## the typing-replay benchmark (tiny model on CPU, real shapes on CUDA)
 	$(BIN)/daima bench

@@ -65,6 +65,7 @@ class AppliedEdit:
     start_point: tuple[int, int]
     old_end_point: tuple[int, int]
     new_end_point: tuple[int, int]
+    old_text: str = ""  # what text[start:old_end] was: next-edit reads what the user replaced
 
 
 def _units(text: str, encoding: PositionEncoding) -> int:
@@ -317,6 +318,7 @@ class TextDocument:
             raise PositionError(f"edit ends before it starts: {start}..{end}")
         start_byte, old_end_byte = self.byte_offset(start), self.byte_offset(end)
         start_point, old_end_point = self.point_at(start), self.point_at(end)
+        old_text = self._slice(start, end)
         self._splice(start, end, new_text, start_byte, old_end_byte)
         new_end = start + len(new_text)
         if version is not None:
@@ -331,6 +333,7 @@ class TextDocument:
             start_point=start_point,
             old_end_point=old_end_point,
             new_end_point=self.point_at(new_end),
+            old_text=old_text,
         )
 
     def _splice(self, start: int, end: int, new_text: str, start_byte: int, old_end_byte: int) -> None:

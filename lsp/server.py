@@ -18,7 +18,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from daima import __version__
 from daima.config import Options, options_to_json, parse_options
 
-from . import completion_feature, convert, index_feature
+from . import completion_feature, convert, index_feature, next_edit_feature
 from .client_log import route_to_client
 from .documents import DocumentError, DocumentStore
 from .engine_host import EngineHost, EngineStatus
@@ -104,6 +104,7 @@ class DaimaServer(LanguageServer):
         self.scheduler = CompletionScheduler()
         self.index = index_feature.IndexHost(self)
         self.recent_edits = completion_feature.new_recent_edits()
+        self.edit_bursts = next_edit_feature.new_edit_bursts()
         self.loop: asyncio.AbstractEventLoop | None = None  # set at initialize; worker threads post to it
 
     @property
@@ -220,6 +221,7 @@ def create_server() -> DaimaServer:
     def did_open(ls: DaimaServer, params: lsp.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         ls.documents.open(item.uri, item.text, item.version, item.language_id)
+        ls.edit_bursts.forget(item.uri)
         ls.index.document_changed(item.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
@@ -238,12 +240,14 @@ def create_server() -> DaimaServer:
         document = ls.documents.get(uri)
         if document is not None:
             ls.recent_edits.record(uri, document, edits)
+            ls.edit_bursts.record(uri, edits, version)
         ls.index.document_typed(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DaimaServer, params: lsp.DidCloseTextDocumentParams) -> None:
         ls.scheduler.cancel(params.text_document.uri)
         ls.documents.close(params.text_document.uri)
+        ls.edit_bursts.forget(params.text_document.uri)
         ls.index.document_closed(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
@@ -289,6 +293,10 @@ def create_server() -> DaimaServer:
         if document is None:
             return None
         return {"version": document.version, "text": document.text, "inSync": ls.documents.is_in_sync(uri)}
+
+    @server.feature(next_edit_feature.NEXT_EDIT)
+    async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
+        return await next_edit_feature.next_edit(ls, params)
 
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: DaimaServer, params: Any) -> None:

@@ -1,0 +1,98 @@
+"""daima/nextEdit: the edits the user's latest change calls for elsewhere in the document.
+
+Modelled on Copilot's `textDocument/copilotInlineEdit`. Request params: `{textDocument: {uri,
+version?}, position}`; the answer: `{uri, version, kind, edits: [{range, newText, reason}]}` with
+ranges in the negotiated position encoding, the edits nearest after the cursor first (then those
+before it, nearest first), `kind` "rename" or "signature", and no edits when nothing is sure. An answer
+is for the version it names: a client drops it once the document has moved on, and a request that
+names an older version than the server's gets no edits. The work (two parses and the scope model)
+runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pygls.exceptions import JsonRpcInvalidParams
+
+from daima.nextedit.history import EditBursts
+from daima.nextedit.proposals import propose
+from daima.text import Position, PositionError
+
+if TYPE_CHECKING:
+    from .server import DaimaServer
+
+log = logging.getLogger(__name__)
+
+NEXT_EDIT = "daima/nextEdit"
+
+
+def new_edit_bursts() -> EditBursts:
+    return EditBursts()
+
+
+async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
+    uri, version, line, character = _read(params)
+    answer: dict[str, Any] = {"uri": uri, "version": None, "kind": None, "edits": []}
+    document = ls.documents.snapshot(uri)
+    if document is None:
+        log.info("next edit asked for %s, which is not open or is out of sync", uri)
+        return answer
+    answer["version"] = document.version
+    if version is not None and version != document.version:
+        return answer
+    try:
+        cursor = document.offset_at(Position(line, character), ls.encoding)
+    except PositionError as error:
+        raise JsonRpcInvalidParams(f"daima/nextEdit: {error}") from error
+    bursts = ls.edit_bursts.recent(uri)
+    loop = asyncio.get_running_loop()
+    try:
+        proposal = await loop.run_in_executor(None, propose, document, bursts)
+    except Exception:
+        log.exception("next edit failed for %s", uri)
+        return answer
+    if proposal is None:
+        return answer
+    after = sorted((edit for edit in proposal.edits if edit.start >= cursor), key=lambda edit: edit.start)
+    before = sorted((edit for edit in proposal.edits if edit.start < cursor), key=lambda edit: -edit.start)
+    answer["kind"] = proposal.kind
+    answer["edits"] = [
+        {
+            "range": _range(document.range_at(edit.start, edit.end, ls.encoding)),
+            "newText": edit.new_text,
+            "reason": edit.reason,
+        }
+        for edit in after + before
+    ]
+    return answer
+
+
+def _read(params: Any) -> tuple[str, int | None, int, int]:
+    """(uri, version or None, line, character) from the request's params, or an invalid-params error."""
+
+    def field(value: Any, name: str) -> Any:
+        return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+    document = field(params, "textDocument")
+    position = field(params, "position")
+    uri, version = field(document, "uri"), field(document, "version")
+    line, character = field(position, "line"), field(position, "character")
+    if not isinstance(uri, str) or not all(_natural(value) for value in (line, character)):
+        raise JsonRpcInvalidParams("daima/nextEdit needs textDocument.uri and position {line, character}")
+    if version is not None and not _natural(version):
+        raise JsonRpcInvalidParams("daima/nextEdit: textDocument.version must be an integer")
+    return uri, version, line, character
+
+
+def _natural(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _range(range_: Any) -> dict[str, Any]:
+    return {
+        "start": {"line": range_.start.line, "character": range_.start.character},
+        "end": {"line": range_.end.line, "character": range_.end.character},
+    }

@@ -1,0 +1,132 @@
+"""Rename propagation: the user renamed one identifier of a binding; the others follow.
+
+The burst, widened to the identifier it lies in, must be one identifier now and one identifier
+before (`总价` → `总金额`, a typo fixed, a definition or any one use), and the identifier before must
+be a variable the scope model resolves in this file. Every other identifier of that binding that
+still says the old name is renamed; a shorthand property `{总价}` becomes `{总价: 总金额}` so the
+object keeps its key. Attributes and keyword argument names are no variables, so `对象.总价` stays;
+but a renamed parameter renames the keyword arguments that pass it in this file's calls
+(`计算(折扣=0.9)`), or those calls would break.
+
+Identifiers the user already renamed the same way (by hand, or by accepting one of these edits) are
+earlier bursts from the old name to the new: they are reverted along with the latest one before the
+binding is looked up, so the binding is whole again and only the rest is proposed.
+
+The result is checked on the renamed document, not trusted: the identifier the user edited and the
+ones renamed must form exactly one binding again, no more identifiers and no fewer. A new name that
+an inner scope already binds (the renamed reads would go to it) or that the code already reads from
+elsewhere (it would be captured) fails that check, and nothing is proposed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from daima.indexer.bindings import Binding, scope_table
+from daima.indexer.languages import Language
+
+from .edits import Proposal, ProposedEdit, apply_edits, byte_offset, char_offset, parse, still_parses
+from .history import Burst, revert
+from .signature import keyword_arguments
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*\Z")
+
+
+def propose_rename(text: str, bursts: list[Burst], language: Language) -> Proposal | None:
+    burst = bursts[0]
+    names = _renamed(text, burst)
+    if names is None:
+        return None
+    old_name, new_name = names
+    start = _widen(text, burst.start, burst.end)[0]
+    same = [earlier for earlier in bursts[1:] if _renamed(text, earlier) == names]
+    original, to_current = revert(text, [burst, *same])
+    edited_at = start - sum((b.end - b.start) - len(b.before) for b in same if b.end <= start)
+    data = original.encode("utf-8", "surrogatepass")
+    tree = parse(language, original)
+    table = scope_table(tree, language)
+    found = table.at(tree, byte_offset(original, edited_at)) if table is not None else None
+    if found is None or found[0] != old_name or found[1] is None:
+        return None
+    binding = found[1]
+    reason = f"rename {old_name} → {new_name}"
+    edits: list[ProposedEdit] = []
+    for occurrence in binding.occurrences:
+        original_at = char_offset(data, occurrence.start_byte)
+        at = to_current(original_at) if original_at != edited_at else None
+        if at is None:
+            continue  # the identifier the user edited, or one renamed already
+        if text[at : at + len(old_name)] != old_name:
+            continue  # renamed by hand already
+        replacement = f"{old_name}: {new_name}" if occurrence.kind == "shorthand" else new_name
+        edits.append(ProposedEdit(at, at + len(old_name), replacement, reason))
+    if not edits or not _one_binding_again(text, start, new_name, edits, binding, language):
+        return None
+    definition = char_offset(data, binding.definitions[0].start_byte) if binding.definitions else None
+    definition_now = start if definition == edited_at else to_current(definition) if definition else None
+    if definition_now is not None:
+        edits += _keyword_edits(text, definition_now, old_name, new_name, language)
+    return Proposal("rename", edits)
+
+
+def _keyword_edits(
+    text: str, definition: int, old_name: str, new_name: str, language: Language
+) -> list[ProposedEdit]:
+    """Renames of the keyword arguments that pass the renamed binding, when it is a parameter whose
+    definition is at `definition` (str offset in the current text)."""
+    data = text.encode("utf-8", "surrogatepass")
+    tree = parse(language, text)
+    edits = []
+    for keyword in keyword_arguments(tree, language, byte_offset(text, definition), old_name):
+        at = char_offset(data, keyword.start_byte)
+        reason = f"rename the keyword argument {old_name}"
+        edits.append(ProposedEdit(at, at + len(old_name), new_name, reason))
+    return edits
+
+
+def _renamed(text: str, burst: Burst) -> tuple[str, str] | None:
+    """(old name, new name) when the burst, widened to the word it lies in, turned one identifier
+    into another; else None."""
+    start, end = _widen(text, burst.start, burst.end)
+    new_name = text[start:end]
+    old_name = text[start : burst.start] + burst.before + text[burst.end : end]
+    if new_name == old_name or not (_IDENTIFIER.match(new_name) and _IDENTIFIER.match(old_name)):
+        return None
+    return old_name, new_name
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """The word characters around text[start:end]."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return start, end
+
+
+def _one_binding_again(
+    text: str, edited_at: int, new_name: str, edits: list[ProposedEdit], old: Binding, language: Language
+) -> bool:
+    renamed = apply_edits(text, edits)
+    if not still_parses(language, text, renamed):
+        return False
+    tree = parse(language, renamed)
+    table = scope_table(tree, language)
+    if table is None:
+        return False
+    # Where each new name stands in the renamed text: the edited one, then each edit's (the name
+    # ends its replacement text, after `旧: ` in a shorthand property).
+    expected, moved, edited_new = set(), 0, edited_at
+    for edit in sorted(edits, key=lambda edit: edit.start):
+        if edit.start < edited_at:
+            edited_new += len(edit.new_text) - (edit.end - edit.start)
+        expected.add(edit.start + moved + len(edit.new_text) - len(new_name))
+        moved += len(edit.new_text) - (edit.end - edit.start)
+    expected.add(edited_new)
+    found = table.at(tree, byte_offset(renamed, edited_new))
+    if found is None or found[0] != new_name or found[1] is None:
+        return False
+    binding = found[1]
+    data = renamed.encode("utf-8", "surrogatepass")
+    starts = {char_offset(data, occurrence.start_byte) for occurrence in binding.occurrences}
+    return len(binding.occurrences) == len(old.occurrences) and expected <= starts

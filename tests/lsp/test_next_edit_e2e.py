@@ -1,0 +1,138 @@
+"""daima/nextEdit over the real server, with VS Code's and Neovim's capabilities (UTF-16 and UTF-8)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient
+from test_server_e2e import CLIENTS, initialize_params, lsp_position, open_document, send_raw_request
+
+from daima.text import Position, PositionEncoding, TextDocument
+
+SERVER = [sys.executable, "-m", "daima", "serve"]
+SOURCE = """\
+def 计算(商品列表, 折扣=1):  # 🧾 总价
+    总价 = 0
+    for 商品 in 商品列表:
+        总价 += 商品.总价 * 折扣
+    return 总价
+
+
+print(计算([], 折扣=0.5))
+"""
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), params=list(CLIENTS))
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path: Path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    options = {"model": {"name": "none"}, "index": {"watch": False}}
+    result = await lsp_client.initialize_session(initialize_params(request.param, options, root))
+    lsp_client.daima_encoding = PositionEncoding(result.capabilities.position_encoding)  # type: ignore[attr-defined]
+    lsp_client.daima_root = root  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+def change(client: LanguageClient, uri: str, text: str, start: int, end: int, new: str, version: int) -> str:
+    encoding = client.daima_encoding  # type: ignore[attr-defined]
+    document = TextDocument(uri, text)
+    edit_range = lsp.Range(
+        start=lsp_position(document, start, encoding), end=lsp_position(document, end, encoding)
+    )
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[lsp.TextDocumentContentChangePartial(range=edit_range, text=new)],
+        )
+    )
+    return text[:start] + new + text[end:]
+
+
+def apply_answer(text: str, answer: dict, encoding: PositionEncoding) -> str:
+    document = TextDocument("x", text)
+    spans = []
+    for edit in answer["edits"]:
+        start, end = (
+            document.offset_at(Position(point["line"], point["character"]), encoding)
+            for point in (edit["range"]["start"], edit["range"]["end"])
+        )
+        spans.append((start, end, edit["newText"]))
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+async def next_edit(client: LanguageClient, uri: str, text: str, at: int, version: int | None) -> dict:
+    position = lsp_position(TextDocument(uri, text), at, client.daima_encoding)  # type: ignore[attr-defined]
+    document: dict = {"uri": uri} if version is None else {"uri": uri, "version": version}
+    answer = await send_raw_request(
+        client,
+        "daima/nextEdit",
+        {"textDocument": document, "position": {"line": position.line, "character": position.character}},
+    )
+    assert isinstance(answer, dict) or hasattr(answer, "_asdict")
+    return plain(answer)
+
+
+def plain(value):
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+async def test_a_typed_rename_proposes_the_other_identifiers_in_the_negotiated_encoding(
+    client: LanguageClient,
+) -> None:
+    uri = (client.daima_root / "购物车.py").as_uri()  # type: ignore[attr-defined]
+    open_document(client, uri, SOURCE)
+    at = SOURCE.index("    总价 = 0") + 4
+    text = change(client, uri, SOURCE, at + 1, at + 2, "", 2)  # 总价 → 总, then 总金额
+    text = change(client, uri, text, at + 1, at + 1, "金额", 3)
+    answer = await next_edit(client, uri, text, at + 3, version=3)
+    assert answer["version"] == 3 and answer["kind"] == "rename"
+    assert [edit["reason"] for edit in answer["edits"]] == ["rename 总价 → 总金额"] * 2
+    assert apply_answer(text, answer, client.daima_encoding) == (  # type: ignore[attr-defined]
+        SOURCE.replace("    总价 = 0", "    总金额 = 0")
+        .replace("        总价 += 商品.总价", "        总金额 += 商品.总价")
+        .replace("return 总价", "return 总金额")
+    )
+    # The parameter on the line with the emoji: a rename that reaches a keyword argument below.
+    at = SOURCE.index("折扣")
+    text = change(client, uri, text, at, at + 2, "优惠", 4)
+    answer = await next_edit(client, uri, text, at + 2, version=None)
+    renamed = apply_answer(text, answer, client.daima_encoding)  # type: ignore[attr-defined]
+    assert "* 优惠\n" in renamed and "计算([], 优惠=0.5)" in renamed and "折扣" not in renamed
+
+
+async def test_stale_versions_unknown_documents_and_bad_params(client: LanguageClient) -> None:
+    uri = (client.daima_root / "a.py").as_uri()  # type: ignore[attr-defined]
+    open_document(client, uri, SOURCE)
+    at = SOURCE.index("    总价 = 0") + 4
+    text = change(client, uri, SOURCE, at, at + 2, "合计", 2)
+    stale = await next_edit(client, uri, text, at, version=1)
+    assert stale == {"uri": uri, "version": 2, "kind": None, "edits": []}
+    missing = await next_edit(client, uri + "x", text, 0, version=None)
+    assert missing["edits"] == [] and missing["version"] is None
+    with pytest.raises(JsonRpcException):
+        await send_raw_request(client, "daima/nextEdit", {"textDocument": {"uri": uri}})
+    with pytest.raises(JsonRpcException):
+        await send_raw_request(
+            client, "daima/nextEdit", {"textDocument": {"uri": uri}, "position": {"line": 99, "character": 0}}
+        )
+    # The server is still up and still answers.
+    answer = await next_edit(client, uri, text, at, version=2)
+    assert answer["kind"] == "rename" and len(answer["edits"]) == 2
+    # A word in a comment is no identifier: renaming it proposes nothing.
+    at = SOURCE.index("# 🧾 总价") + 5
+    text = change(client, uri, text, at, at + 2, "合计", 3)
+    assert (await next_edit(client, uri, text, at, version=3))["edits"] == []
