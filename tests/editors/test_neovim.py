@@ -53,6 +53,19 @@ def test_plugin_against_real_server(nvim: str, daima_exe: Path, tmp_path: Path, 
     assert stats["send"]["count"] > 0 and stats["draw_response"]["count"] > 0, stats
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+def test_next_edit_in_neovim(nvim: str, daima_exe: Path, tmp_path: Path, encoding: str) -> None:
+    """A rename and an added parameter, made with normal-mode keys: proposals drawn at their places,
+    jumped to and applied with one key, cleared by typing; the key falls back when none is shown."""
+    env = {
+        "DAIMA_CMD": json.dumps([str(daima_exe), "serve"]),
+        "DAIMA_WORKDIR": str(tmp_path),
+        "DAIMA_ENCODING": encoding,
+    }
+    output = run_nvim(nvim, NEOVIM / "tests" / "test_next_edit.lua", env)
+    assert "2 passed, 0 failed" in output and "FAIL" not in output, output[-6000:]
+
+
 def test_checkhealth(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
     env = {"DAIMA_CMD": json.dumps([str(daima_exe), "serve"]), "DAIMA_WORKDIR": str(tmp_path)}
     report = run_nvim(nvim, NEOVIM / "tests" / "test_health.lua", env)

@@ -23,6 +23,11 @@ vim.api.nvim_create_user_command("DaimaToggleFiletype", function(args)
   local on = daima().toggle_filetype(filetype)
   vim.notify(("daima: suggestions %s for %s"):format(on and "on" or "off", filetype))
 end, { nargs = "?", complete = "filetype", desc = "Turn daima's suggestions off or on for a filetype" })
+vim.api.nvim_create_user_command("DaimaNextEdit", function()
+  if not daima().next_edit() then
+    vim.notify("daima: no next edit proposed here")
+  end
+end, { desc = "Jump to daima's proposed next edit; on it, apply it" })
 vim.api.nvim_create_user_command("DaimaRestart", function()
   daima().restart()
 end, { desc = "Restart daima's language server" })

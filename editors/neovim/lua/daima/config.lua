@@ -33,7 +33,11 @@ M.defaults = {
     dismiss = "<C-e>",
     next = "<M-n>", -- with one suggestion shown, asks the server for alternatives
     prev = "<M-p>",
+    next_edit = "<M-j>", -- normal mode: jump to the proposed next edit; on it, apply it
   },
+  -- After a change (normal mode, or on leaving insert mode), ask for the edits it calls for elsewhere
+  -- in the buffer: a rename's other identifiers, a new parameter's calls (no model needed).
+  next_edit = true,
   highlight = "DaimaGhost", -- grey italic (underlined in 8 colours) unless you define it
   server = {
     model = {
@@ -108,6 +112,7 @@ function M.resolve(opts)
   vim.validate("use_builtin", config.use_builtin, "boolean")
   vim.validate("project_venv", config.project_venv, "boolean")
   vim.validate("auto_trigger", config.auto_trigger, "boolean")
+  vim.validate("next_edit", config.next_edit, "boolean")
   vim.validate("debounce.min_ms", config.debounce.min_ms, "number", true)
   vim.validate("debounce.max_ms", config.debounce.max_ms, "number")
   for name, _ in pairs(M.defaults.keymaps) do

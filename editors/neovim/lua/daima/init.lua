@@ -5,6 +5,7 @@ local ghost = require("daima.ghost")
 local lsp = require("daima.lsp")
 local Debounce = require("daima.debounce")
 local keymaps = require("daima.keymaps")
+local next_edit = require("daima.next_edit")
 
 local M = {}
 
@@ -238,8 +239,12 @@ function M.setup(opts)
     group = group,
     callback = function()
       M.define_highlight(config.highlight)
+      next_edit.define_highlights()
     end,
   })
+  if config.next_edit then
+    next_edit.setup(group, lsp)
+  end
   vim.api.nvim_create_autocmd("FileType", {
     group = group,
     callback = function(args)
@@ -268,6 +273,7 @@ function M.setup(opts)
     end,
     dismiss = M.dismiss,
     cycle = M.cycle,
+    next_edit = config.next_edit and next_edit.jump_or_apply or nil,
   })
   -- Buffers already open when setup() runs get attached too.
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
@@ -281,6 +287,11 @@ function M.setup(opts)
 end
 
 local snooze_timer = nil
+
+--- Jumps to the proposed next edit, or applies it when the cursor is on it; false when none is shown.
+function M.next_edit()
+  return next_edit.jump_or_apply(vim.api.nvim_get_current_buf())
+end
 
 --- Turns suggestions off for `minutes` (default 15), then on again; returns when they come back.
 function M.snooze(minutes)

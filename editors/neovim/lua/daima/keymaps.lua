@@ -1,18 +1,18 @@
--- Insert-mode keys: accept, accept word, accept line, dismiss, next, previous. A key acts only on a
--- suggestion that is shown; otherwise it does what it did before daima mapped it: the insert-mode
+-- Insert-mode keys: accept, accept word, accept line, dismiss, next, previous; and the normal-mode key
+-- of next-edit suggestions. A key acts only on a suggestion that is shown; otherwise it does what it did before daima mapped it: the insert-mode
 -- mapping another plugin (or the user) had put on it, or Neovim's own meaning of the key.
 local ghost = require("daima.ghost")
 
 local M = {}
 
--- The mapping each of our keys replaced, by key (keycode form), captured when it was first mapped.
+-- The mapping each of our keys replaced, by mode and key (keycode form), captured when first mapped.
 local previous = {}
 
 --- Runs what `lhs` did before daima: the replaced mapping's callback or right-hand side (expr ones
 --- evaluated, remappable ones fed for remapping), else Neovim's own meaning of the key: an unmapped
 --- <M-x> (or <A-x>) is <Esc>x (:help i_META), any other key is fed without mappings.
-local function fall_back(lhs)
-  local before = previous[vim.keycode(lhs)]
+local function fall_back(lhs, mode)
+  local before = previous[mode .. vim.keycode(lhs)]
   if before == nil then
     local meta = lhs:match("^<[MmAa]%-(.+)>$")
     if meta then
@@ -46,26 +46,30 @@ local function fall_back(lhs)
   vim.api.nvim_feedkeys(keys, before.noremap == 1 and "n" or "m", false)
 end
 
-local function map(lhs, fn, desc)
+local function map(lhs, fn, desc, mode)
   if not lhs then
     return
   end
-  local code = vim.keycode(lhs)
+  mode = mode or "i"
+  local code = mode .. vim.keycode(lhs)
   if previous[code] == nil then
-    local found = vim.fn.maparg(lhs, "i", false, true)
+    local found = vim.fn.maparg(lhs, mode, false, true)
     if next(found) ~= nil and not (found.desc or ""):match("^daima: ") then
       previous[code] = found
     end
   end
-  vim.keymap.set("i", lhs, function()
+  vim.keymap.set(mode, lhs, function()
     if not fn(vim.api.nvim_get_current_buf()) then
-      fall_back(lhs)
+      fall_back(lhs, mode)
     end
   end, { desc = "daima: " .. desc, silent = true })
 end
 
 --- Maps `keys` (the `keymaps` option); `actions` has accept(bufnr) and dismiss() from init.lua.
 function M.setup(keys, builtin, actions)
+  if actions.next_edit then
+    map(keys.next_edit, actions.next_edit, "jump to the next edit, or apply it", "n")
+  end
   if builtin then
     map(keys.accept, function()
       return vim.lsp.inline_completion.get()

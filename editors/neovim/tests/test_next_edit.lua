@@ -1,0 +1,139 @@
+-- Headless test of next-edit suggestions against the real `daima serve` (model "none"). Run like
+-- test_plugin.lua, with DAIMA_CMD, DAIMA_WORKDIR and DAIMA_ENCODING set.
+local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "harness.lua"))
+local test, eq, wait_for = H.test, H.eq, H.wait_for
+
+local encoding = os.getenv("DAIMA_ENCODING") or "utf-16"
+local cmd = vim.json.decode(os.getenv("DAIMA_CMD") or '["daima", "serve"]')
+local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a scratch directory")
+vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
+
+local daima = require("daima")
+local lsp = require("daima.lsp")
+local next_edit = require("daima.next_edit")
+daima.setup({
+  cmd = cmd,
+  root_markers = { "daima-test-root" },
+  position_encodings = { encoding },
+  use_builtin = false,
+  server = { model = { name = "none" }, index = { watch = false } },
+})
+
+local SOURCE = {
+  "def 结账(商品列表, 折扣):",
+  "    总价 = 0",
+  "    for 商品 in 商品列表:",
+  "        总价 += 商品.总价 * 折扣",
+  '    return ("😀", 总价)',
+}
+
+local function open(name, lines)
+  local path = vim.fs.joinpath(workdir, name)
+  vim.fn.writefile(lines, path)
+  vim.cmd("edit! " .. vim.fn.fnameescape(path))
+  wait_for("daima to attach", function()
+    return lsp.client(0) ~= nil and lsp.client(0).initialized
+  end, 15000)
+  return vim.api.nvim_get_current_buf()
+end
+
+local function lines()
+  return vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
+local function marks()
+  local found = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(0, next_edit.ns, 0, -1, { details = true })) do
+    local d = mark[4]
+    found[#found + 1] = {
+      row = mark[2], col = mark[3], end_col = d.end_col, hl = d.hl_group,
+      text = d.virt_text and d.virt_text[1][1] or nil,
+    }
+  end
+  return found
+end
+
+local function proposals_count()
+  local edits = next_edit.proposals(0)
+  return edits and #edits or 0
+end
+
+test("a rename made in normal mode is proposed at the other identifiers, jumped to and applied", function()
+  open("收银.py", SOURCE)
+  vim.api.nvim_win_set_cursor(0, { 2, 4 })
+  H.type("ciw合计<Esc>")
+  wait_for("two proposals", function()
+    return proposals_count() == 2
+  end)
+  local drawn = marks()
+  -- Line 4: 总价 struck through at bytes 8..14, 合计 drawn after it; line 5: after the emoji.
+  local struck = vim.tbl_filter(function(m)
+    return m.hl == "DaimaNextEditOld"
+  end, drawn)
+  eq({ { row = 3, col = 8, end_col = 14 }, { row = 4, col = 20, end_col = 26 } }, vim.tbl_map(function(m)
+    return { row = m.row, col = m.col, end_col = m.end_col }
+  end, struck), "the old text is marked where it is")
+  local added = vim.tbl_filter(function(m)
+    return m.text ~= nil
+  end, drawn)
+  eq({ "合计", "合计" }, vim.tbl_map(function(m)
+    return m.text
+  end, added), "the new text is drawn beside it")
+  eq(SOURCE[4], lines()[4], "nothing applied before the key")
+
+  H.type("<M-j>")
+  eq({ 4, 8 }, vim.api.nvim_win_get_cursor(0), "the first key jumps to the next proposal")
+  H.type("<M-j>")
+  eq("        合计 += 商品.总价 * 折扣", lines()[4], "the second applies it (the attribute stays)")
+  wait_for("the remaining proposal", function()
+    return proposals_count() == 1
+  end)
+  H.type("<M-j>")
+  eq(5, vim.api.nvim_win_get_cursor(0)[1], "jump to the last one")
+  H.type("<M-j>")
+  eq('    return ("😀", 合计)', lines()[5], "applied after the emoji")
+  H.sleep(400)
+  eq(0, proposals_count(), "nothing left to propose")
+  eq(0, #marks(), "nothing drawn")
+end)
+
+test("an added parameter is passed at the call; typing clears; the key falls back when none is shown", function()
+  open("签名.py", {
+    "def 合计(列表):",
+    "    return sum(列表)",
+    "",
+    "def 结算(列表, 税率):",
+    "    return 合计(列表) * 税率",
+  })
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  H.type("f)i, 税率<Esc>")
+  wait_for("the call's proposal", function()
+    return proposals_count() == 1
+  end)
+  eq({ { row = 4, col = 24, text = ", 税率" } }, vim.tbl_map(function(m)
+    return { row = m.row, col = m.col, text = m.text }
+  end, marks()), "an insertion is drawn as new text only")
+  H.type("<M-j><M-j>")
+  eq("    return 合计(列表, 税率) * 税率", lines()[5], "jumped and applied")
+  wait_for("nothing left", function()
+    return proposals_count() == 0
+  end)
+  -- A proposal shown, then typing in insert mode: it goes at once.
+  vim.api.nvim_win_set_cursor(0, { 5, 0 })
+  H.type("$ciw税额<Esc>")
+  wait_for("the rename's proposals", function()
+    return proposals_count() == 2 and #marks() > 0
+  end)
+  H.type("ox")
+  eq(0, #marks(), "typing clears what was drawn")
+  H.type("<Esc>u")
+  -- No proposal: the unmapped <M-j> is <Esc>j, as before daima mapped it.
+  next_edit.clear(0)
+  local before = lines()
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  H.type("<M-j>")
+  eq(2, vim.api.nvim_win_get_cursor(0)[1], "<M-j> without a proposal moves down a line")
+  eq(before, lines(), "and changes nothing")
+end)
+
+H.run()
