@@ -5,6 +5,7 @@ import { LanguageClient, State } from "vscode-languageclient/node";
 import { describeSetup, snooze, toggleLanguage } from "./commands";
 import { AdaptiveDebounce } from "./debounce";
 import { InlineCompletions, ProgressParams } from "./inline";
+import { NextEdits } from "./nextEdit";
 import { crashHandler, createClient, resolveCommand, ServerNotFound } from "./server";
 import { enabledFor, readOptions, readServerSettings } from "./settings";
 import { DaimaStatus, StatusItem } from "./status";
@@ -15,6 +16,7 @@ const MAX_DEBOUNCE_MS = 250;
 export interface DaimaApi {
   client(): LanguageClient | undefined;
   inline: InlineCompletions;
+  nextEdits: NextEdits;
   status: StatusItem;
   restart(): Promise<void>;
   /** Settles when the latest (re)start has finished: the server has answered `daima/status`, so it
@@ -37,6 +39,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     debounce,
     enabledFor,
   );
+
+  const nextEdits = new NextEdits({
+    sendRequest: (method, params) =>
+      client ? client.sendRequest(method, params) : Promise.reject(new Error("daima is not running")),
+  });
+  const nextEditEnabled = () => vscode.workspace.getConfiguration("daima").get<boolean>("nextEdit.enabled", true);
+  nextEdits.enabled = nextEditEnabled() ?? true;
 
   async function start(): Promise<void> {
     status.update({ state: "starting" });
@@ -130,6 +139,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
   context.subscriptions.push(
     output,
     status,
+    nextEdits,
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor && editor.document === event.document && event.contentChanges.length > 0) {
+        nextEdits.changed(editor);
+      }
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => nextEdits.clear()),
+    vscode.commands.registerCommand("daima.nextEdit", () => {
+      const editor = vscode.window.activeTextEditor;
+      return editor ? nextEdits.jumpOrApply(editor) : false;
+    }),
     vscode.commands.registerCommand("daima.restartServer", restart),
     vscode.commands.registerCommand("daima.toggle", () => {
       inline.enabled = !inline.enabled;
@@ -176,6 +197,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
         return;
       }
       debounce.minMs = debounceMs();
+      nextEdits.enabled = nextEditEnabled() ?? true;
       if (event.affectsConfiguration("daima.server")) {
         await restart();
       } else if (client?.isRunning()) {
@@ -186,7 +208,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
   );
   startup = start();
   await startup;
-  return { client: () => client, inline, status, restart, ready: () => startup };
+  return { client: () => client, inline, nextEdits, status, restart, ready: () => startup };
 }
 
 export function deactivate(): void {

@@ -43,6 +43,12 @@ export class Position {
   isBefore(other: Position): boolean {
     return this.line < other.line || (this.line === other.line && this.character < other.character);
   }
+  isAfter(other: Position): boolean {
+    return other.isBefore(this);
+  }
+  compareTo(other: Position): number {
+    return this.isBefore(other) ? -1 : this.isEqual(other) ? 0 : 1;
+  }
   translate(lineDelta = 0, characterDelta = 0): Position {
     return new Position(this.line + lineDelta, this.character + characterDelta);
   }
@@ -58,8 +64,16 @@ export class Range {
   get isEmpty(): boolean {
     return this.start.isEqual(this.end);
   }
+  contains(position: Position): boolean {
+    return !position.isBefore(this.start) && !this.end.isBefore(position);
+  }
 }
-export class Selection extends Range {}
+export class Selection extends Range {
+  /** Where the cursor is (VS Code's Selection(anchor, active); here anchor and active are start and end). */
+  get active(): Position {
+    return this.end;
+  }
+}
 
 export class Uri {
   private constructor(
