@@ -12,6 +12,12 @@ never resolve, so renaming a variable never touches `对象.名称` or `f(名称
 
 A name no scope binds (a builtin, a global another file defines) is free: its occurrences are kept
 by name in `ScopeTable.free`.
+
+A variable assigned again in straight-line code holds several values in turn: `d = 读(甲)`, `print(d)`,
+`d = 读(乙)`, `print(d)`. `ScopeTable.web` gives the identifiers of one of them (its value web): an
+assignment statement written straight in the scope's body (`@local.kills`) starts a new web for
+everything after its right side. The split is made only where it is sure: when every identifier of the
+variable is in its own scope (a closure or a `global` reads whichever value is current when it runs).
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ class Occurrence:
     start_byte: int
     end_byte: int
     kind: str  # "definition", "reference", "declaration" (global/nonlocal) or "shorthand" (`{x}`)
+    scope_byte: int = -1  # where the innermost scope around the identifier starts
+    kills_from: int | None = None  # for an assignment statement's target: where its new value holds
 
 
 @dataclass
@@ -91,6 +99,25 @@ class ScopeTable:
         scope = self._builder.scopes.get(node.id) or _scope_around(node, self._builder.scopes)
         return self._builder.resolve(name, scope)
 
+    @staticmethod
+    def web(binding: Binding, occurrence: Occurrence) -> list[Occurrence]:
+        """The identifiers of the value of `binding` that `occurrence` binds or reads (see the module
+        docstring); all of the binding's when it cannot be split."""
+        occurrences = binding.occurrences
+        own = all(o.scope_byte == binding.scope_start_byte for o in occurrences)
+        if not own or not any(o.kills_from is not None for o in occurrences):
+            return occurrences
+        def takes_effect(o: Occurrence) -> int:
+            return o.kills_from if o.kills_from is not None else o.start_byte
+
+        webs: list[list[Occurrence]] = [[]]
+        for o in sorted(occurrences, key=takes_effect):
+            if o.kills_from is not None and webs[-1]:
+                webs.append([])
+            webs[-1].append(o)
+        mine = next((web for web in webs if occurrence in web), occurrences)
+        return sorted(mine, key=lambda o: o.start_byte)
+
 
 def scope_table(tree: ts.Tree, language: Language) -> ScopeTable | None:
     """The scope model of `tree`, or None when the language has no locals query."""
@@ -107,6 +134,7 @@ def scope_table(tree: ts.Tree, language: Language) -> ScopeTable | None:
     for scope in scopes.values():
         scope.parent = _scope_around(scope.node, scopes)
     builder = _Builder(scopes, {node.id for node in captures.get("local.outside", ())})
+    builder.kills = {node.id for node in captures.get("local.kills", ())}
     for capture, how in (("local.declaration.global", "global"), ("local.declaration.nonlocal", "nonlocal")):
         for node in captures.get(capture, ()):
             function = builder.function_scope(builder.innermost(node))
@@ -152,6 +180,7 @@ class _Builder:
         self.bindings: dict[tuple[int, str], Binding] = {}
         self.free: dict[str, list[Occurrence]] = defaultdict(list)
         self._pending: list[tuple[ts.Node, _Scope]] = []
+        self.kills: set[int] = set()
 
     def innermost(self, node: ts.Node) -> _Scope | None:
         scope = _scope_around(node, self.scopes)
@@ -190,12 +219,23 @@ class _Builder:
             if _text(node) in scope.outward:
                 redirected.append((node, scope))
             else:
-                self._binding(scope, _text(node)).occurrences.append(_occurrence(node, "definition"))
+                self._binding(scope, _text(node)).occurrences.append(self._definition(node))
         for node, scope in redirected:
             name = _text(node)
             target = self._outward_scope(scope, name)
             if target is not None:
-                self._binding(target, name).occurrences.append(_occurrence(node, "definition"))
+                self._binding(target, name).occurrences.append(self._definition(node))
+
+    def _definition(self, node: ts.Node) -> Occurrence:
+        kills_from = None
+        if node.id in self.kills and node.parent is not None:
+            kills_from = node.parent.end_byte  # the assignment's value is read before it binds
+        return self._occurrence(node, "definition", kills_from)
+
+    def _occurrence(self, node: ts.Node, kind: str, kills_from: int | None = None) -> Occurrence:
+        scope = _scope_around(node, self.scopes)
+        scope_byte = scope.node.start_byte if scope is not None else -1
+        return Occurrence(node.start_byte, node.end_byte, kind, scope_byte, kills_from)
 
     def _outward_scope(self, scope: _Scope, name: str) -> _Scope | None:
         if scope.outward.get(name) == "global":
@@ -214,9 +254,9 @@ class _Builder:
             start = self._outward_scope(self.function_scope(start) or start, name)
         binding = self.resolve(name, start)
         if binding is None:
-            self.free[name].append(_occurrence(node, kind))
+            self.free[name].append(self._occurrence(node, kind))
         else:
-            binding.occurrences.append(_occurrence(node, kind))
+            binding.occurrences.append(self._occurrence(node, kind))
 
     def resolve(self, name: str, start: _Scope | None) -> Binding | None:
         scope = start
@@ -249,10 +289,6 @@ def _scope_around(node: ts.Node, scopes: dict[int, _Scope]) -> _Scope | None:
             return scopes[parent.id]
         parent = parent.parent
     return None
-
-
-def _occurrence(node: ts.Node, kind: str) -> Occurrence:
-    return Occurrence(node.start_byte, node.end_byte, kind)
 
 
 def _text(node: ts.Node) -> str:

@@ -12,6 +12,10 @@ Identifiers the user already renamed the same way (by hand, or by accepting one 
 earlier bursts from the old name to the new: they are reverted along with the latest one before the
 binding is looked up, so the binding is whole again and only the rest is proposed.
 
+A variable assigned again in straight-line code holds one value after another; only the identifiers
+of the value the user renamed follow (the scope model's value web): `d = 读(甲)` renamed to
+`记录 = 读(甲)` takes its reads up to the next `d = …`, not the ones after it.
+
 The result is checked on the renamed document, not trusted: the identifier the user edited and the
 ones renamed must form exactly one binding again, no more identifiers and no fewer. A new name that
 an inner scope already binds (the renamed reads would go to it) or that the code already reads from
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from daima.indexer.bindings import Binding, scope_table
+from daima.indexer.bindings import scope_table
 from daima.indexer.languages import Language
 
 from .edits import Proposal, ProposedEdit, apply_edits, byte_offset, char_offset, parse, still_parses
@@ -45,13 +49,16 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
     data = original.encode("utf-8", "surrogatepass")
     tree = parse(language, original)
     table = scope_table(tree, language)
-    found = table.at(tree, byte_offset(original, edited_at)) if table is not None else None
-    if found is None or found[0] != old_name or found[1] is None:
+    edited_byte = byte_offset(original, edited_at)
+    found = table.at(tree, edited_byte) if table is not None else None
+    if table is None or found is None or found[0] != old_name or found[1] is None:
         return None
     binding = found[1]
+    edited = next((o for o in binding.occurrences if o.start_byte == edited_byte), None)
+    web = table.web(binding, edited) if edited is not None else binding.occurrences
     reason = f"rename {old_name} → {new_name}"
     edits: list[ProposedEdit] = []
-    for occurrence in binding.occurrences:
+    for occurrence in web:
         original_at = char_offset(data, occurrence.start_byte)
         at = to_current(original_at) if original_at != edited_at else None
         if at is None:
@@ -60,9 +67,10 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
             continue  # renamed by hand already
         replacement = f"{old_name}: {new_name}" if occurrence.kind == "shorthand" else new_name
         edits.append(ProposedEdit(at, at + len(old_name), replacement, reason))
-    if not edits or not _one_binding_again(text, start, new_name, edits, binding, language):
+    if not edits or not _one_binding_again(text, start, new_name, edits, len(web), language):
         return None
-    definition = char_offset(data, binding.definitions[0].start_byte) if binding.definitions else None
+    definitions = [o for o in web if o.kind == "definition"]
+    definition = char_offset(data, definitions[0].start_byte) if definitions else None
     definition_now = start if definition == edited_at else to_current(definition) if definition else None
     if definition_now is not None:
         edits += _keyword_edits(text, definition_now, old_name, new_name, language)
@@ -105,8 +113,10 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _one_binding_again(
-    text: str, edited_at: int, new_name: str, edits: list[ProposedEdit], old: Binding, language: Language
+    text: str, edited_at: int, new_name: str, edits: list[ProposedEdit], size: int, language: Language
 ) -> bool:
+    """Whether, in `text` with `edits` applied, the identifier edited at `edited_at` and the renamed
+    ones are one binding of exactly `size` identifiers."""
     renamed = apply_edits(text, edits)
     if not still_parses(language, text, renamed):
         return False
@@ -129,4 +139,4 @@ def _one_binding_again(
     binding = found[1]
     data = renamed.encode("utf-8", "surrogatepass")
     starts = {char_offset(data, occurrence.start_byte) for occurrence in binding.occurrences}
-    return len(binding.occurrences) == len(old.occurrences) and expected <= starts
+    return len(binding.occurrences) == size and expected <= starts

@@ -52,7 +52,7 @@ def bring(
     tree = (cache or sources_dir()) / f"{source.slug}-{source.commit[:12]}"
     if (tree / ".daima-eval-complete").exists():
         return tree
-    git_dir = _mirror_with(source, mirrors)
+    git_dir = mirror_with(source, mirrors)
     if git_dir is None:
         if not network:
             raise SourceUnavailable(f"{source.repo}@{source.commit[:12]} is in no mirror")
@@ -105,7 +105,7 @@ def _has_commit(git_dir: Path, commit: str) -> bool:
     return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
 
-def _mirror_with(source: Source, mirrors: Sequence[Path]) -> Path | None:
+def mirror_with(source: Source, mirrors: Sequence[Path]) -> Path | None:
     for root in mirrors:
         for candidate in (
             root / source.slug / "repo",

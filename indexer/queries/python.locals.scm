@@ -10,6 +10,9 @@
 ;                                          belong to the module / the enclosing function
 ;   @local.outside    a part of a scope's node that is read in the scope around it (a default
 ;                     value, a class's bases)
+;   @local.kills      the target of an assignment statement written straight in a function's or
+;                     the module's body: everything after it reads the new value (a value web
+;                     starts there, ScopeTable.web)
 ;   @local.ignore     an identifier that is no variable (attribute names, keyword argument names,
 ;                     module paths)
 ;   @local.reference  every other identifier reads a variable
@@ -64,6 +67,9 @@
 (default_parameter value: (_) @local.outside)
 (typed_default_parameter value: (_) @local.outside)
 (class_definition superclasses: (_) @local.outside)
+
+(function_definition body: (block (expression_statement (assignment left: (identifier) @local.kills))))
+(module (expression_statement (assignment left: (identifier) @local.kills)))
 
 (global_statement (identifier) @local.declaration.global)
 (nonlocal_statement (identifier) @local.declaration.nonlocal)

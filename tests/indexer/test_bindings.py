@@ -155,3 +155,34 @@ def test_a_language_without_a_locals_query_has_no_table() -> None:
     go = language_named("go")
     assert go.locals_query is None
     assert scope_table(go.parser.parse(b"package main\n"), go) is None
+
+
+REUSED = """\
+def 检查(文本):
+    结果 = 读(文本)
+    print(结果)
+    if 文本:
+        结果 = 结果 + 1
+    结果 = 读(结果)
+    return 结果
+"""
+
+
+def test_an_assignment_in_the_body_starts_a_new_value_web() -> None:
+    table, tree, data = table_of(REUSED)
+    at = len(REUSED[: REUSED.index("结果")].encode())
+    name, binding = table.at(tree, at)
+    first = next(o for o in binding.occurrences if o.start_byte == at)
+    lines = [data[: o.start_byte].count(b"\n") + 1 for o in table.web(binding, first)]
+    # The assignment inside `if` does not start a web (it may not run); the one in the body does,
+    # after its right side, which still reads the earlier value.
+    assert lines == [2, 3, 5, 5, 6]
+    last = next(o for o in binding.occurrences if data[: o.start_byte].count(b"\n") + 1 == 7)
+    assert [data[: o.start_byte].count(b"\n") + 1 for o in table.web(binding, last)] == [6, 7]
+
+
+def test_a_variable_a_closure_reads_is_not_split() -> None:
+    source = "def 外():\n    值 = 1\n    def 内():\n        return 值\n    值 = 2\n    return 内\n"
+    table, tree, _ = table_of(source)
+    name, binding = table.at(tree, len(source[: source.index("值")].encode()))
+    assert table.web(binding, binding.occurrences[0]) == binding.occurrences

@@ -160,3 +160,16 @@ def test_a_renamed_parameter_renames_the_keyword_arguments_that_pass_it() -> Non
         "def 计算(列表, 优惠=1):\n    return sum(列表) * 优惠\n\n"
         "def 结账(折扣):\n    return 计算([], 优惠=折扣) + 计算([1], 优惠=0.5)\n"
     )
+
+
+def test_a_reassigned_variable_renames_the_value_the_user_renamed() -> None:
+    source = (
+        "def 测试(文本):\n    d = 读(文本)\n    print(d)\n\n"
+        "    d = 解析(文本)\n    assert d[0] == 1\n    print(d)\n"
+    )
+    _, result = rename(source, "d", "记录", after="    d = 读")
+    assert result == source.replace("    d = 读", "    记录 = 读").replace("print(d)\n\n", "print(记录)\n\n")
+    _, result = rename(source, "d", "结果", after="    d = 解析")
+    assert result == source.replace("    d = 解析", "    结果 = 解析").replace("d[0]", "结果[0]").replace(
+        "    print(d)\n", "    print(结果)\n"
+    ).replace("print(结果)\n\n", "print(d)\n\n")
