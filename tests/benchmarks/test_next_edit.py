@@ -21,10 +21,14 @@ BEFORE = """def 统计(记录):
 def 平均(记录, 单位):
     return 统计(记录) / len(记录) * 单位
 """
-RENAMED = BEFORE.replace("    总数 = 0", "    合计 = 0").replace("        总数 +=", "        合计 +=").replace(
-    "return 总数", "return 合计"
+RENAMED = (
+    BEFORE.replace("    总数 = 0", "    合计 = 0")
+    .replace("        总数 +=", "        合计 +=")
+    .replace("return 总数", "return 合计")
 )
-SIGNATURE = RENAMED.replace("def 统计(记录):", "def 统计(记录, 单位):").replace("统计(记录) /", "统计(记录, 单位) /")
+SIGNATURE = RENAMED.replace("def 统计(记录):", "def 统计(记录, 单位):").replace(
+    "统计(记录) /", "统计(记录, 单位) /"
+)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -59,7 +63,8 @@ def test_the_builder_finds_each_kind_in_a_history(history: tuple[Path, str]) -> 
     kinds = {case.kind: case for case in cases}
     assert set(kinds) == {"rename", "signature", "isolated"}
     rename = kinds["rename"]
-    assert rename.old == BEFORE and rename.user_edit == Change(BEFORE.index("总数"), BEFORE.index("总数") + 2, "合计")
+    first = BEFORE.index("总数")
+    assert rename.old == BEFORE and rename.user_edit == Change(first, first + 2, "合计")
     assert [BEFORE[c.start : c.end] for c in rename.expected] == ["总数", "总数"]  # the attribute stays
     signature = kinds["signature"]
     assert signature.user_edit.new_text == ", 单位" and [c.new_text for c in signature.expected] == [", 单位"]

@@ -38,13 +38,18 @@ def run_nvim(nvim: str, script: Path, env: dict[str, str], timeout: int = 180) -
     return output
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
-def test_plugin_against_real_server(nvim: str, daima_exe: Path, tmp_path: Path, encoding: str) -> None:
-    env = {
+def plugin_env(daima_exe: Path, tmp_path: Path, encoding: str) -> dict[str, str]:
+    """What the headless plugin tests read: the server command, a scratch folder, the encoding."""
+    return {
         "DAIMA_CMD": json.dumps([str(daima_exe), "serve"]),
         "DAIMA_WORKDIR": str(tmp_path),
         "DAIMA_ENCODING": encoding,
     }
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+def test_plugin_against_real_server(nvim: str, daima_exe: Path, tmp_path: Path, encoding: str) -> None:
+    env = plugin_env(daima_exe, tmp_path, encoding)
     output = run_nvim(nvim, NEOVIM / "tests" / "test_plugin.lua", env)
     assert " 0 failed" in output and "FAIL" not in output, output[-6000:]
     # The overhead is a figure to report (README "Editors"), not a pass mark: it depends on the machine's load.
@@ -57,12 +62,7 @@ def test_plugin_against_real_server(nvim: str, daima_exe: Path, tmp_path: Path, 
 def test_next_edit_in_neovim(nvim: str, daima_exe: Path, tmp_path: Path, encoding: str) -> None:
     """A rename and an added parameter, made with normal-mode keys: proposals drawn at their places,
     jumped to and applied with one key, cleared by typing; the key falls back when none is shown."""
-    env = {
-        "DAIMA_CMD": json.dumps([str(daima_exe), "serve"]),
-        "DAIMA_WORKDIR": str(tmp_path),
-        "DAIMA_ENCODING": encoding,
-    }
-    output = run_nvim(nvim, NEOVIM / "tests" / "test_next_edit.lua", env)
+    output = run_nvim(nvim, NEOVIM / "tests" / "test_next_edit.lua", plugin_env(daima_exe, tmp_path, encoding))
     assert "2 passed, 0 failed" in output and "FAIL" not in output, output[-6000:]
 
 

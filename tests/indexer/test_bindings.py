@@ -171,7 +171,7 @@ def 检查(文本):
 def test_an_assignment_in_the_body_starts_a_new_value_web() -> None:
     table, tree, data = table_of(REUSED)
     at = len(REUSED[: REUSED.index("结果")].encode())
-    name, binding = table.at(tree, at)
+    _, binding = table.at(tree, at)
     first = next(o for o in binding.occurrences if o.start_byte == at)
     lines = [data[: o.start_byte].count(b"\n") + 1 for o in table.web(binding, first)]
     # The assignment inside `if` does not start a web (it may not run); the one in the body does,
@@ -184,5 +184,5 @@ def test_an_assignment_in_the_body_starts_a_new_value_web() -> None:
 def test_a_variable_a_closure_reads_is_not_split() -> None:
     source = "def 外():\n    值 = 1\n    def 内():\n        return 值\n    值 = 2\n    return 内\n"
     table, tree, _ = table_of(source)
-    name, binding = table.at(tree, len(source[: source.index("值")].encode()))
+    _, binding = table.at(tree, len(source[: source.index("值")].encode()))
     assert table.web(binding, binding.occurrences[0]) == binding.occurrences

@@ -39,6 +39,17 @@ function H.type(keys)
   end, 2000)
 end
 
+--- Writes `lines` to `path`, edits it and waits until daima's client has attached and initialized.
+function H.open(path, lines)
+  vim.fn.writefile(lines, path)
+  vim.cmd("edit! " .. vim.fn.fnameescape(path))
+  local lsp = require("daima.lsp")
+  H.wait_for("daima to attach", function()
+    return lsp.client(0) ~= nil and lsp.client(0).initialized
+  end, 15000)
+  return vim.api.nvim_get_current_buf()
+end
+
 function H.eq(expected, actual, what)
   if not vim.deep_equal(expected, actual) then
     error(("%s: expected %s, got %s"):format(what or "value", vim.inspect(expected), vim.inspect(actual)), 2)

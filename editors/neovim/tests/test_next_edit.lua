@@ -9,7 +9,6 @@ local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a sc
 vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
 
 local daima = require("daima")
-local lsp = require("daima.lsp")
 local next_edit = require("daima.next_edit")
 daima.setup({
   cmd = cmd,
@@ -28,13 +27,7 @@ local SOURCE = {
 }
 
 local function open(name, lines)
-  local path = vim.fs.joinpath(workdir, name)
-  vim.fn.writefile(lines, path)
-  vim.cmd("edit! " .. vim.fn.fnameescape(path))
-  wait_for("daima to attach", function()
-    return lsp.client(0) ~= nil and lsp.client(0).initialized
-  end, 15000)
-  return vim.api.nvim_get_current_buf()
+  return H.open(vim.fs.joinpath(workdir, name), lines)
 end
 
 local function lines()

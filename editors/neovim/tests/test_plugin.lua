@@ -49,13 +49,7 @@ local function ghost_text()
 end
 
 local function open(name, lines)
-  local path = vim.fs.joinpath(workdir, name)
-  vim.fn.writefile(lines, path)
-  vim.cmd("edit! " .. vim.fn.fnameescape(path))
-  wait_for("daima to attach", function()
-    return lsp.client(0) ~= nil and lsp.client(0).initialized
-  end, 15000)
-  return vim.api.nvim_get_current_buf()
+  return H.open(vim.fs.joinpath(workdir, name), lines)
 end
 
 local function line(row)
