@@ -59,9 +59,14 @@ def _parse_location(location: str) -> tuple[Path, int, int]:
     return Path(path_text), int(line_text), int(rest)
 
 
+# What makes a folder a project, as the editors' clients take it (editors/neovim `root_markers`).
+WORKSPACE_MARKERS = (".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml")
+
+
 def _workspace_root(path: Path) -> Path:
+    """The nearest folder above the file that is a project of its own: the workspace to index."""
     for folder in [path.parent, *path.parent.parents]:
-        if (folder / ".git").exists():
+        if any((folder / marker).exists() for marker in WORKSPACE_MARKERS):
             return folder
     return path.parent
 

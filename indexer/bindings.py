@@ -37,7 +37,7 @@ class Occurrence:
     start_byte: int
     end_byte: int
     kind: str  # "definition", "reference", "declaration" (global/nonlocal) or "shorthand" (`{x}`)
-    scope_byte: int = -1  # where the innermost scope around the identifier starts
+    scope: tuple[int, int] = (-1, -1)  # the bytes of the innermost scope around the identifier
     kills_from: int | None = None  # for an assignment statement's target: where its new value holds
 
 
@@ -46,7 +46,7 @@ class Binding:
     """A name bound in one scope, with every identifier that binds or reads it, in source order."""
 
     name: str
-    scope_start_byte: int
+    scope: tuple[int, int]  # the bytes of the scope it is bound in
     occurrences: list[Occurrence] = field(default_factory=list)
 
     @property
@@ -72,13 +72,13 @@ class ScopeTable:
         self.bindings = bindings
         self.free = dict(builder.free)
         self._builder = builder
-        self._by_start: dict[int, tuple[str, Binding | None]] = {}
+        self._by_span: dict[tuple[int, int], tuple[str, Binding | None]] = {}
         for binding in bindings:
             for occurrence in binding.occurrences:
-                self._by_start[occurrence.start_byte] = (binding.name, binding)
+                self._by_span[(occurrence.start_byte, occurrence.end_byte)] = (binding.name, binding)
         for name, occurrences in self.free.items():
             for occurrence in occurrences:
-                self._by_start[occurrence.start_byte] = (name, None)
+                self._by_span[(occurrence.start_byte, occurrence.end_byte)] = (name, None)
 
     def at(self, tree: ts.Tree, byte: int) -> tuple[str, Binding | None] | None:
         """(name, its binding or None when free) of the identifier that holds `byte` or ends there;
@@ -87,8 +87,10 @@ class ScopeTable:
             if probe < 0:
                 continue
             node = tree.root_node.descendant_for_byte_range(probe, probe)
-            if node is not None and node.start_byte in self._by_start and node.end_byte >= byte:
-                return self._by_start[node.start_byte]
+            # Only the identifier itself: a statement that starts with one (`pat = r'…'`) is no name.
+            found = self._by_span.get((node.start_byte, node.end_byte)) if node is not None else None
+            if found is not None:
+                return found
         return None
 
     def visible(self, tree: ts.Tree, byte: int, name: str) -> Binding | None:
@@ -104,7 +106,7 @@ class ScopeTable:
         """The identifiers of the value of `binding` that `occurrence` binds or reads (see the module
         docstring); all of the binding's when it cannot be split."""
         occurrences = binding.occurrences
-        own = all(o.scope_byte == binding.scope_start_byte for o in occurrences)
+        own = all(o.scope == binding.scope for o in occurrences)
         if not own or not any(o.kills_from is not None for o in occurrences):
             return occurrences
         def takes_effect(o: Occurrence) -> int:
@@ -234,8 +236,8 @@ class _Builder:
 
     def _occurrence(self, node: ts.Node, kind: str, kills_from: int | None = None) -> Occurrence:
         scope = _scope_around(node, self.scopes)
-        scope_byte = scope.node.start_byte if scope is not None else -1
-        return Occurrence(node.start_byte, node.end_byte, kind, scope_byte, kills_from)
+        span = (scope.node.start_byte, scope.node.end_byte) if scope is not None else (-1, -1)
+        return Occurrence(node.start_byte, node.end_byte, kind, span, kills_from)
 
     def _outward_scope(self, scope: _Scope, name: str) -> _Scope | None:
         if scope.outward.get(name) == "global":
@@ -275,7 +277,7 @@ class _Builder:
     def _binding(self, scope: _Scope, name: str) -> Binding:
         key = (scope.node.id, name)
         if key not in self.bindings:
-            self.bindings[key] = Binding(name, scope.node.start_byte)
+            self.bindings[key] = Binding(name, (scope.node.start_byte, scope.node.end_byte))
         return self.bindings[key]
 
     def table(self) -> ScopeTable:

@@ -10,8 +10,9 @@ does not count) and the change is classified:
   binding where the commit turned A into B (alone, or within a larger change that brought B in).
   The commit's other changes to the file are left out of the case (neither applied nor expected).
 - **pattern**: the same at two places or more, where A is no variable of the file (an attribute, a
-  name from elsewhere), or where none of the other places is an identifier of the first one's binding
-  (a method renamed at `obj.method()` calls, one parameter name changed in many functions): what a
+  name from elsewhere), where none of the other places is an identifier of the first one's binding
+  (a method renamed at `obj.method()` calls, one parameter name changed in many functions), or where
+  B already names a variable there (`self` put for `cache`: a substitution, not a rename): what a
   scope cannot tell, and only a model could propose.
 - **signature**: one parameter inserted into a function definition, and insertions into the argument
   lists of calls of that function's name. The user's edit is the definition's; the expected edits are
@@ -98,7 +99,7 @@ def classify(old: str, new: str, only_file: bool) -> tuple[str, Change, tuple[Ch
             if index == first or tag != "replace" or new_name not in (t for t, _, _ in b[j1:j2]):
                 continue
             expected += [Change(s, e, new_name) for t, s, e in a[i1:i2] if t == old_name]
-        same = _same_binding(old, a[ops[first][1]][1], expected)
+        same = _same_binding(old, a[ops[first][1]][1], expected, new_name)
         if same:
             return "rename", changes[first], tuple(same)
         return "pattern", changes[first], tuple(expected)
@@ -137,9 +138,9 @@ def _repeated_replacement(ops: list, a: list, b: list) -> list[int] | None:
     return best if len(best) >= 2 else None
 
 
-def _same_binding(old: str, offset: int, changes: list[Change]) -> list[Change]:
+def _same_binding(old: str, offset: int, changes: list[Change], new_name: str) -> list[Change]:
     """The changes at identifiers of the binding of the variable at `offset` (none when it is no
-    variable of the file)."""
+    variable of the file, or when `new_name` already names one there)."""
     language = language_named("python")
     tree = language.parser.parse(old.encode("utf-8", "surrogatepass"))
     table = scope_table(tree, language)
@@ -151,7 +152,7 @@ def _same_binding(old: str, offset: int, changes: list[Change]) -> list[Change]:
         return found[1] if found is not None else None
 
     binding = binding_at(offset)
-    if binding is None:
+    if binding is None or table.visible(tree, len(old[:offset].encode("utf-8", "surrogatepass")), new_name):
         return []
     return [change for change in changes if binding_at(change.start) is binding]
 

@@ -77,3 +77,17 @@ def test_the_cheap_index_counts_what_the_index_would_index(tmp_path: Path) -> No
     for i in range(_CHEAP_INDEX_FILES + 1):
         (tmp_path / f"m{i}.py").write_text("y = 1\n")
     assert _cheap_index(tmp_path / "a.py") is None
+
+
+def test_the_workspace_is_the_nearest_project_folder(tmp_path: Path) -> None:
+    """A project inside a repository (the README's `examples/`) is indexed on its own: its answer
+    does not depend on the rest of the repository."""
+    from daima.completion.cli import _workspace_root
+
+    (tmp_path / ".git").mkdir()
+    inner = tmp_path / "examples"
+    (inner / "pkg").mkdir(parents=True)
+    (inner / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    assert _workspace_root(inner / "pkg" / "a.py") == inner
+    assert _workspace_root(tmp_path / "b.py") == tmp_path
+    assert _workspace_root(Path(__file__).resolve().parents[2] / "examples" / "购物车.py").name == "examples"

@@ -9,19 +9,18 @@ point (as a deadline cuts it), and checks every text the pipeline hands out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scripted import ScriptedModel
 
 from daima.completion.names import PYTHON_BUILTINS
 from daima.completion.pipeline import complete
 from daima.completion.readings import english_reading
 from daima.config import CompletionOptions
-from daima.model.api import CancelToken, EngineInfo, GenerationRequest, GenerationStats, TextStream
 from daima.text import TextDocument
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,36 +29,6 @@ WORD = re.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*")
 BUILTIN_ATTRIBUTES = PYTHON_BUILTINS | {
     name for kind in (str, bytes, list, dict, set, tuple, int, float, object) for name in dir(kind)
 }
-
-
-class ScriptedModel:
-    """Streams one scripted answer per request, in small pieces; `cut` ends it early, like a deadline."""
-
-    def __init__(self, answers: list[str], cut: int | None) -> None:
-        self.answers, self.cut, self.calls = answers, cut, 0
-        self._info = EngineInfo(name="scripted", model_type="qwen2")
-
-    @property
-    def info(self) -> EngineInfo:
-        return self._info
-
-    def tokenize(self, text: str) -> list[int]:
-        return list(text.encode())
-
-    def detokenize(self, ids: Sequence[int]) -> str:
-        return bytes(ids).decode("utf-8", "replace")
-
-    def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> TextStream:
-        answer = self.answers[min(self.calls, len(self.answers) - 1)]
-        self.calls += 1
-        stats = GenerationStats()
-        if self.cut is not None and self.cut < len(answer):
-            answer, stats.finish_reason = answer[: self.cut], "deadline"
-
-        def deltas() -> Iterator[str]:
-            yield from (answer[i : i + 3] for i in range(0, len(answer), 3))
-
-        return TextStream(deltas=deltas(), stats=stats)
 
 
 def document(names: list[str]) -> tuple[str, int]:

@@ -148,7 +148,7 @@ def test_visible_answers_what_a_read_at_a_place_would_name() -> None:
     assert table.visible(tree, inner, "不存在") is None
     in_method = len(SHOP[: SHOP.index("        return 总价\n", SHOP.index("class"))].encode())
     module_binding = table.visible(tree, in_method, "总价")
-    assert module_binding is not None and module_binding.scope_start_byte == 0
+    assert module_binding is not None and module_binding.scope == (0, len(SHOP.encode()))
 
 
 def test_a_language_without_a_locals_query_has_no_table() -> None:
@@ -186,3 +186,15 @@ def test_a_variable_a_closure_reads_is_not_split() -> None:
     table, tree, _ = table_of(source)
     _, binding = table.at(tree, len(source[: source.index("值")].encode()))
     assert table.web(binding, binding.occurrences[0]) == binding.occurrences
+
+
+def test_only_an_identifier_names_a_binding_and_scopes_are_told_apart_by_their_extent() -> None:
+    # A function at byte 0 starts where the module does; a string prefix starts where its statement's
+    # right side does, and a statement's first byte is its target's.
+    source = "def 读(文本):\n    式 = r'第(\\d+)條'\n    return 式\n式 = 1\n"
+    table, tree, _ = table_of(source)
+    assert table.at(tree, len(source[: source.index("r'")].encode())) is None
+    name, local = table.at(tree, len(source[: source.index("式")].encode()))
+    assert name == "式" and local is not None
+    assert local.scope[0] == 0 and local.scope[1] < len(source.encode())  # the function's, not the module's
+    assert len(local.occurrences) == 2 and table.web(local, local.occurrences[0]) == local.occurrences
