@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
-import tree_sitter as ts
-
+from daima.indexer.bindings import ScopeTable, scope_table
 from daima.indexer.languages import Language
+from daima.text import TextDocument
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,35 @@ def apply_edits(text: str, edits: list[ProposedEdit]) -> str:
     return text
 
 
-def parse(language: Language, text: str) -> ts.Tree:
-    return language.parser.parse(text.encode("utf-8", "surrogatepass"))
+class Analysis:
+    """One text parsed, its scope model (built when first asked for) and its offset conversions."""
+
+    def __init__(self, language: Language, text: str) -> None:
+        self.language = language
+        self.text = text
+        self.tree = language.parser.parse(text.encode("utf-8", "surrogatepass"))
+        self._document = TextDocument("", text)
+
+    @cached_property
+    def table(self) -> ScopeTable | None:
+        return scope_table(self.tree, self.language)
+
+    def char(self, byte: int) -> int:
+        """str offset of a UTF-8 byte offset."""
+        return self._document.offset_from_byte(byte)
+
+    def byte(self, offset: int) -> int:
+        """UTF-8 byte offset of a str offset."""
+        return self._document.byte_offset(offset)
 
 
-def char_offset(data: bytes, byte: int) -> int:
-    """str offset of a UTF-8 byte offset into `data`."""
-    return len(data[:byte].decode("utf-8", "surrogatepass"))
+@lru_cache(maxsize=8)
+def analyse(language: Language, text: str) -> Analysis:
+    """The analysis of `text`; the texts of one request (before the burst, now, with the edits) are
+    each parsed once, whichever kind of proposal asks."""
+    return Analysis(language, text)
 
 
-def byte_offset(text: str, offset: int) -> int:
-    return len(text[:offset].encode("utf-8", "surrogatepass"))
-
-
-def still_parses(language: Language, before: str, after: str) -> bool:
+def still_parses(before: Analysis, after: Analysis) -> bool:
     """False when `after` has syntax errors that `before` did not have."""
-    return not parse(language, after).root_node.has_error or parse(language, before).root_node.has_error
+    return not after.tree.root_node.has_error or before.tree.root_node.has_error

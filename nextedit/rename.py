@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import re
 
-from daima.indexer.bindings import scope_table
 from daima.indexer.languages import Language
 
-from .edits import Proposal, ProposedEdit, apply_edits, byte_offset, char_offset, parse, still_parses
+from .edits import Proposal, ProposedEdit, analyse, apply_edits, still_parses
 from .history import Burst, revert
 from .signature import keyword_arguments
 
@@ -46,11 +45,10 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
     same = [earlier for earlier in bursts[1:] if _renamed(text, earlier) == names]
     original, to_current = revert(text, [burst, *same])
     edited_at = start - sum((b.end - b.start) - len(b.before) for b in same if b.end <= start)
-    data = original.encode("utf-8", "surrogatepass")
-    tree = parse(language, original)
-    table = scope_table(tree, language)
-    edited_byte = byte_offset(original, edited_at)
-    found = table.at(tree, edited_byte) if table is not None else None
+    before = analyse(language, original)
+    table = before.table
+    edited_byte = before.byte(edited_at)
+    found = table.at(before.tree, edited_byte) if table is not None else None
     if table is None or found is None or found[0] != old_name or found[1] is None:
         return None
     binding = found[1]
@@ -59,7 +57,7 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
     reason = f"rename {old_name} → {new_name}"
     edits: list[ProposedEdit] = []
     for occurrence in web:
-        original_at = char_offset(data, occurrence.start_byte)
+        original_at = before.char(occurrence.start_byte)
         at = to_current(original_at) if original_at != edited_at else None
         if at is None:
             continue  # the identifier the user edited, or one renamed already
@@ -70,8 +68,10 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
     if not edits or not _one_binding_again(text, start, new_name, edits, len(web), language):
         return None
     definitions = [o for o in web if o.kind == "definition"]
-    definition = char_offset(data, definitions[0].start_byte) if definitions else None
-    definition_now = start if definition == edited_at else to_current(definition) if definition else None
+    definition = before.char(definitions[0].start_byte) if definitions else None
+    definition_now = start if definition == edited_at else None
+    if definition is not None and definition_now is None:
+        definition_now = to_current(definition)
     if definition_now is not None:
         edits += _keyword_edits(text, definition_now, old_name, new_name, language)
     return Proposal("rename", edits)
@@ -82,11 +82,10 @@ def _keyword_edits(
 ) -> list[ProposedEdit]:
     """Renames of the keyword arguments that pass the renamed binding, when it is a parameter whose
     definition is at `definition` (str offset in the current text)."""
-    data = text.encode("utf-8", "surrogatepass")
-    tree = parse(language, text)
+    now = analyse(language, text)
     edits = []
-    for keyword in keyword_arguments(tree, language, byte_offset(text, definition), old_name):
-        at = char_offset(data, keyword.start_byte)
+    for keyword in keyword_arguments(now, definition, old_name):
+        at = now.char(keyword.start_byte)
         reason = f"rename the keyword argument {old_name}"
         edits.append(ProposedEdit(at, at + len(old_name), new_name, reason))
     return edits
@@ -117,11 +116,10 @@ def _one_binding_again(
 ) -> bool:
     """Whether, in `text` with `edits` applied, the identifier edited at `edited_at` and the renamed
     ones are one binding of exactly `size` identifiers."""
-    renamed = apply_edits(text, edits)
-    if not still_parses(language, text, renamed):
+    after = analyse(language, apply_edits(text, edits))
+    if not still_parses(analyse(language, text), after):
         return False
-    tree = parse(language, renamed)
-    table = scope_table(tree, language)
+    table = after.table
     if table is None:
         return False
     # Where each new name stands in the renamed text: the edited one, then each edit's (the name
@@ -133,10 +131,9 @@ def _one_binding_again(
         expected.add(edit.start + moved + len(edit.new_text) - len(new_name))
         moved += len(edit.new_text) - (edit.end - edit.start)
     expected.add(edited_new)
-    found = table.at(tree, byte_offset(renamed, edited_new))
+    found = table.at(after.tree, after.byte(edited_new))
     if found is None or found[0] != new_name or found[1] is None:
         return False
     binding = found[1]
-    data = renamed.encode("utf-8", "surrogatepass")
-    starts = {char_offset(data, occurrence.start_byte) for occurrence in binding.occurrences}
+    starts = {after.char(occurrence.start_byte) for occurrence in binding.occurrences}
     return len(binding.occurrences) == size and expected <= starts

@@ -21,10 +21,10 @@ from typing import Any
 
 import tree_sitter as ts
 
-from daima.indexer.bindings import ScopeTable, scope_table
+from daima.indexer.bindings import ScopeTable
 from daima.indexer.languages import Language
 
-from .edits import Proposal, ProposedEdit, apply_edits, byte_offset, char_offset, parse, still_parses
+from .edits import Analysis, Proposal, ProposedEdit, analyse, apply_edits, still_parses
 from .history import Burst
 
 
@@ -40,11 +40,14 @@ def propose_arguments(text: str, bursts: list[Burst], language: Language) -> Pro
     shape = _shape(language.name)
     if shape is None:
         return None
-    original = burst.original(text)
-    tree, old_tree = parse(language, text), parse(language, original)
-    function = _function_with_parameters_at(tree, byte_offset(text, burst.start), shape)
-    old_function = _function_with_parameters_at(old_tree, byte_offset(original, burst.start), shape)
-    if function is None or old_function is None:
+    now = analyse(language, text)
+    tree = now.tree
+    function = _function_with_parameters_at(tree, now.byte(burst.start), shape)
+    if function is None:
+        return None
+    before = analyse(language, burst.original(text))
+    old_function = _function_with_parameters_at(before.tree, before.byte(burst.start), shape)
+    if old_function is None:
         return None
     name_node = function.child_by_field_name("name")
     old_name_node = old_function.child_by_field_name("name")
@@ -56,10 +59,9 @@ def propose_arguments(text: str, bursts: list[Burst], language: Language) -> Pro
     position, parameter, by_keyword = added
     if by_keyword and shape["keyword_argument"] is None:
         return None
-    table = scope_table(tree, language)
+    table = now.table
     if table is None:
         return None
-    data = text.encode("utf-8", "surrogatepass")
     function_name = _text(name_node)
     reason = f"pass {parameter.name} to {function_name}"
     edits = []
@@ -69,26 +71,28 @@ def propose_arguments(text: str, bursts: list[Burst], language: Language) -> Pro
         edit = _argument_edit(call, position - receiver_skipped, parameter.name, shape, by_keyword)
         if edit is not None:
             at_byte, inserted = edit
-            at = char_offset(data, at_byte)
+            at = now.char(at_byte)
             edits.append(ProposedEdit(at, at, inserted, reason))
     if not edits:
         return None
-    if not still_parses(language, text, apply_edits(text, edits)):
+    if not still_parses(now, analyse(language, apply_edits(text, edits))):
         return None
     return Proposal("signature", edits)
 
 
-def keyword_arguments(tree: ts.Tree, language: Language, parameter_byte: int, name: str) -> list[ts.Node]:
-    """When the identifier at `parameter_byte` is a parameter of a function definition: the keyword
-    argument names `name=` of this file's calls of that function (a renamed parameter renames them)."""
+def keyword_arguments(now: Analysis, parameter: int, name: str) -> list[ts.Node]:
+    """When the identifier at `parameter` (str offset) is a parameter of a function definition: the
+    keyword argument names `name=` of this file's calls of that function (a renamed parameter renames
+    them)."""
+    language, tree = now.language, now.tree
     shape = _shape(language.name)
     if shape is None or shape["keyword_argument"] is None:
         return []
-    function = _function_with_parameters_at(tree, parameter_byte + 1, shape)
+    function = _function_with_parameters_at(tree, now.byte(parameter) + 1, shape)
     name_node = function.child_by_field_name("name") if function is not None else None
-    table = scope_table(tree, language)
-    if function is None or name_node is None or table is None:
+    if function is None or name_node is None or now.table is None:
         return []
+    table = now.table
     found = []
     for call, _ in _calls(function, name_node, tree, table, shape, language):
         arguments = call.child_by_field_name("arguments")
