@@ -1,12 +1,13 @@
 """daima/nextEdit: the edits the user's latest change calls for elsewhere in the document.
 
 Modelled on Copilot's `textDocument/copilotInlineEdit`. Request params: `{textDocument: {uri,
-version?}, position}`; the answer: `{uri, version, kind, edits: [{range, newText, reason}]}` with
-ranges in the negotiated position encoding, the edits nearest after the cursor first (then those
-before it, nearest first), `kind` "rename" or "signature", and no edits when nothing is sure. An answer
-is for the version it names: a client drops it once the document has moved on, and a request that
-names an older version than the server's gets no edits. The work (two parses and the scope model)
-runs off the event loop.
+version?}, position}`; the answer: `{uri, version, kind, edits: [{range, newText, reason}],
+otherFiles: [uri]}` with ranges in the negotiated position encoding, the edits nearest after the
+cursor first (then those before it, nearest first), `kind` "rename" or "signature", and no edits
+when nothing is sure. `otherFiles`: after a rename of a module-level name, the files that import it
+(from the index); asked there, the server proposes the same rename (nextedit/elsewhere.py). An
+answer is for the version it names: a client drops it once the document has moved on, and a request
+that names an older version than the server's gets no edits. The work runs off the event loop.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
+from daima.indexer.languages import language_for_id
+from daima.nextedit.elsewhere import ModuleRename, RecentRenames, importer_edits, module_of
 from daima.nextedit.history import EditBursts
 from daima.nextedit.proposals import propose
 from daima.text import Position, PositionError
+
+from . import convert
 
 if TYPE_CHECKING:
     from .server import DaimaServer
@@ -33,9 +38,13 @@ def new_edit_bursts() -> EditBursts:
     return EditBursts()
 
 
+def new_recent_renames() -> RecentRenames:
+    return RecentRenames()
+
+
 async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
     uri, version, line, character = _read(params)
-    answer: dict[str, Any] = {"uri": uri, "version": None, "kind": None, "edits": []}
+    answer: dict[str, Any] = {"uri": uri, "version": None, "kind": None, "edits": [], "otherFiles": []}
     document = ls.documents.snapshot(uri)
     if document is None:
         log.info("next edit asked for %s, which is not open or is out of sync", uri)
@@ -50,10 +59,11 @@ async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
     bursts = ls.edit_bursts.recent(uri)
     loop = asyncio.get_running_loop()
     try:
-        proposal = await loop.run_in_executor(None, propose, document, bursts)
+        proposal, others = await loop.run_in_executor(None, _propose, ls, uri, document, bursts)
     except Exception:
         log.exception("next edit failed for %s", uri)
         return answer
+    answer["otherFiles"] = others
     if proposal is None:
         return answer
     after = sorted((edit for edit in proposal.edits if edit.start >= cursor), key=lambda edit: edit.start)
@@ -68,6 +78,27 @@ async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
         for edit in after + before
     ]
     return answer
+
+
+def _propose(ls: DaimaServer, uri: str, document: Any, bursts: list) -> tuple[Any, list[str]]:
+    """The document's own proposal (or, failing one, the rename a module it imports from had), and
+    the other files a module-level rename reaches."""
+    proposal = propose(document, bursts)
+    index = ls.index.index
+    path = convert.uri_to_path(uri)
+    rel = index.relative(path) if index is not None and path is not None else None
+    module = module_of(rel) if rel is not None else None
+    language = language_for_id(document.language_id)
+    if proposal is None and rel is not None and language is not None:
+        proposal = importer_edits(document.text, language, rel, ls.recent_renames.all())
+        return proposal, []
+    if proposal is None or proposal.module_rename is None or module is None or index is None:
+        return proposal, []
+    old, new = proposal.module_rename
+    ls.recent_renames.record(ModuleRename(module, old, new))
+    importers = [p for p in index.importers(module) if index.relative(p) != rel]
+    others = [convert.path_to_uri(p) for p in importers]
+    return proposal, others
 
 
 def _read(params: Any) -> tuple[str, int | None, int, int]:

@@ -105,6 +105,7 @@ class DaimaServer(LanguageServer):
         self.index = index_feature.IndexHost(self)
         self.recent_edits = completion_feature.new_recent_edits()
         self.edit_bursts = next_edit_feature.new_edit_bursts()
+        self.recent_renames = next_edit_feature.new_recent_renames()
         self.loop: asyncio.AbstractEventLoop | None = None  # set at initialize; worker threads post to it
 
     @property

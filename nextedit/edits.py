@@ -24,6 +24,9 @@ class ProposedEdit:
 class Proposal:
     kind: str  # "rename" or "signature"
     edits: list[ProposedEdit]
+    # For a rename of a name bound at the top of the module: (old, new), which other files that
+    # import the name need too (elsewhere.py).
+    module_rename: tuple[str, str] | None = None
 
 
 def apply_edits(text: str, edits: list[ProposedEdit]) -> str:

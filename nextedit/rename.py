@@ -74,7 +74,9 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
         definition_now = to_current(definition)
     if definition_now is not None:
         edits += _keyword_edits(text, definition_now, old_name, new_name, language)
-    return Proposal("rename", edits)
+    root = before.tree.root_node
+    module_level = binding.scope == (root.start_byte, root.end_byte)
+    return Proposal("rename", edits, (old_name, new_name) if module_level else None)
 
 
 def _keyword_edits(

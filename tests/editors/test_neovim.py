@@ -63,7 +63,7 @@ def test_next_edit_in_neovim(nvim: str, daima_exe: Path, tmp_path: Path, encodin
     """A rename and an added parameter, made with normal-mode keys: proposals drawn at their places,
     jumped to and applied with one key, cleared by typing; the key falls back when none is shown."""
     output = run_nvim(nvim, NEOVIM / "tests" / "test_next_edit.lua", plugin_env(daima_exe, tmp_path, encoding))
-    assert "2 passed, 0 failed" in output and "FAIL" not in output, output[-6000:]
+    assert "3 passed, 0 failed" in output and "FAIL" not in output, output[-6000:]
 
 
 def test_checkhealth(nvim: str, daima_exe: Path, tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import pytest_lsp
@@ -120,7 +122,7 @@ async def test_stale_versions_unknown_documents_and_bad_params(client: LanguageC
     at = SOURCE.index("    总价 = 0") + 4
     text = change(client, uri, SOURCE, at, at + 2, "合计", 2)
     stale = await next_edit(client, uri, text, at, version=1)
-    assert stale == {"uri": uri, "version": 2, "kind": None, "edits": []}
+    assert stale == {"uri": uri, "version": 2, "kind": None, "edits": [], "otherFiles": []}
     missing = await next_edit(client, uri + "x", text, 0, version=None)
     assert missing["edits"] == [] and missing["version"] is None
     with pytest.raises(JsonRpcException):
@@ -136,3 +138,30 @@ async def test_stale_versions_unknown_documents_and_bad_params(client: LanguageC
     at = SOURCE.index("# 🧾 总价") + 5
     text = change(client, uri, text, at, at + 2, "合计", 3)
     assert (await next_edit(client, uri, text, at, version=3))["edits"] == []
+
+
+async def test_a_module_level_rename_is_offered_in_the_files_that_import_it(client: LanguageClient) -> None:
+    root: Path = client.daima_root  # type: ignore[attr-defined]
+    (root / "账本").mkdir()
+    tools = "def 合计(流水):\n    return sum(流水)\n\n\ndef 平均(流水):\n    return 合计(流水) / len(流水)\n"
+    report = "from 账本.工具 import 合计\n\n\ndef 报告(流水):\n    return f'{合计(流水)} 元', 合计\n"
+    (root / "账本" / "工具.py").write_text(tools, encoding="utf-8")
+    (root / "报表.py").write_text(report, encoding="utf-8")
+    tools_uri, report_uri = (root / "账本" / "工具.py").as_uri(), (root / "报表.py").as_uri()
+    open_document(client, tools_uri, tools)
+    open_document(client, report_uri, report)
+    text = change(client, tools_uri, tools, 4, 6, "求和", 2)
+    answer: dict = {}
+    for _ in range(100):  # the index takes the opened buffers in once typing pauses
+        answer = await next_edit(client, tools_uri, text, 6, version=2)
+        if answer["otherFiles"]:
+            break
+        await asyncio.sleep(0.1)
+    assert answer["kind"] == "rename" and len(answer["edits"]) == 1
+    assert [unquote(uri) for uri in answer["otherFiles"]] == [unquote(report_uri)]
+    # In the importing file (no edit made there), the same rename is proposed once asked.
+    there = await next_edit(client, report_uri, report, 0, version=None)
+    assert there["kind"] == "rename" and {e["reason"] for e in there["edits"]} == {
+        "rename 合计 → 求和 (renamed in 账本.工具)"
+    }
+    assert apply_answer(report, there, client.daima_encoding) == report.replace("合计", "求和")  # type: ignore[attr-defined]

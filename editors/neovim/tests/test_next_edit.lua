@@ -7,6 +7,12 @@ local encoding = os.getenv("DAIMA_ENCODING") or "utf-16"
 local cmd = vim.json.decode(os.getenv("DAIMA_CMD") or '["daima", "serve"]')
 local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a scratch directory")
 vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
+-- A module and a file importing from it, on disk before the server starts (it indexes them).
+vim.fn.mkdir(vim.fs.joinpath(workdir, "账本"), "p")
+local TOOLS = { "def 合计(流水):", "    return sum(流水)", "", "", "def 平均(流水):", "    return 合计(流水) / len(流水)" }
+local REPORT = { "from 账本.工具 import 合计", "", "", "def 报告(流水):", "    return 合计(流水)" }
+vim.fn.writefile(TOOLS, vim.fs.joinpath(workdir, "账本", "工具.py"))
+vim.fn.writefile(REPORT, vim.fs.joinpath(workdir, "报表.py"))
 
 local daima = require("daima")
 local next_edit = require("daima.next_edit")
@@ -127,6 +133,30 @@ test("an added parameter is passed at the call; typing clears; the key falls bac
   H.type("<M-j>")
   eq(2, vim.api.nvim_win_get_cursor(0)[1], "<M-j> without a proposal moves down a line")
   eq(before, lines(), "and changes nothing")
+end)
+
+test("a module-level rename goes on in the files that import it, once the key opens them", function()
+  vim.cmd("edit! " .. vim.fn.fnameescape(vim.fs.joinpath(workdir, "账本", "工具.py")))
+  vim.api.nvim_win_set_cursor(0, { 1, 4 })
+  H.type("ciw求和<Esc>")
+  wait_for("the call in this file", function()
+    return proposals_count() == 1
+  end)
+  H.type("<M-j><M-j>")
+  eq("    return 求和(流水) / len(流水)", lines()[6], "applied here")
+  H.sleep(300)
+  eq(0, proposals_count(), "nothing left here")
+  H.type("<M-j>")
+  eq("报表.py", vim.fs.basename(vim.api.nvim_buf_get_name(0)), "the key opened the importing file")
+  wait_for("the rename proposed there", function()
+    return proposals_count() == 2
+  end)
+  H.type("<M-j><M-j>")
+  wait_for("the other one", function()
+    return proposals_count() == 1
+  end)
+  H.type("<M-j><M-j>")
+  eq({ "from 账本.工具 import 求和", "", "", "def 报告(流水):", "    return 求和(流水)" }, lines(), "renamed there")
 end)
 
 H.run()

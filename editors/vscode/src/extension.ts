@@ -146,7 +146,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
         nextEdits.changed(editor);
       }
     }),
-    vscode.window.onDidChangeActiveTextEditor(() => nextEdits.clear()),
+    // Going to a file asks too: a rename made in a module it imports from is proposed there.
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      nextEdits.clear();
+      if (editor) nextEdits.changed(editor);
+    }),
     vscode.commands.registerCommand("daima.nextEdit", () => {
       const editor = vscode.window.activeTextEditor;
       return editor ? nextEdits.jumpOrApply(editor) : false;

@@ -2,7 +2,9 @@
 // edits elsewhere in the document (a rename's other identifiers, a new parameter's calls). They are
 // drawn as decorations (the old text struck through, the new text after it), and `daima.nextEdit`
 // (Alt+J while some are shown) moves the cursor to the next one and, with the cursor on it, applies
-// it; the server then proposes what remains (it takes the applied edit as the user's).
+// it; the server then proposes what remains (it takes the applied edit as the user's). After a rename
+// of a module-level name the server names the files that import it: with nothing left here, the
+// command opens the next of them, where the same rename is proposed.
 import * as vscode from "vscode";
 
 export interface ProposedEdit {
@@ -16,6 +18,7 @@ export interface NextEditAnswer {
   version: number | null;
   kind: string | null;
   edits: ProposedEdit[];
+  otherFiles?: string[];
 }
 
 /** The parts of a VS Code text editor next-edit uses (the tests pass their own). */
@@ -33,6 +36,7 @@ export class NextEdits {
   enabled = true;
   private shown: { editor: EditorLike; uri: string; version: number; edits: ProposedEdit[] } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly otherFiles = new Map<string, string[]>(); // document uri -> files needing the rename
   private readonly struck: vscode.TextEditorDecorationType;
   private readonly added: vscode.TextEditorDecorationType;
 
@@ -76,6 +80,10 @@ export class NextEdits {
     } catch {
       return; // the server is not running or restarted: nothing to show
     }
+    if (answer?.otherFiles?.length) {
+      this.otherFiles.set(document.uri.toString(), [...answer.otherFiles]);
+      void vscode.commands.executeCommand("setContext", VISIBLE_CONTEXT, true);
+    }
     if (!answer || answer.version !== document.version || !answer.edits?.length) {
       return;
     }
@@ -106,7 +114,12 @@ export class NextEdits {
    * it, or the first. False when none is shown. */
   async jumpOrApply(editor: EditorLike): Promise<boolean> {
     const edits = this.proposals(editor);
-    if (!edits) return false;
+    if (!edits) {
+      const next = this.otherFiles.get(editor.document.uri.toString())?.shift();
+      if (next === undefined) return false;
+      await vscode.window.showTextDocument(vscode.Uri.parse(next));
+      return true;
+    }
     const cursor = editor.selection.active;
     const sorted = [...edits].sort((a, b) => toRange(a).start.compareTo(toRange(b).start));
     const under = sorted.find((edit) => toRange(edit).start.line === cursor.line && toRange(edit).contains(cursor));

@@ -23,6 +23,12 @@ const SOURCE = [
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "daima-vscode-next-"));
 const file = path.join(root, "收银.py");
 fs.writeFileSync(file, SOURCE);
+// A module and a file importing from it, on disk before the server starts (it indexes them).
+const TOOLS = "def 合计(流水):\n    return sum(流水)\n\n\ndef 平均(流水):\n    return 合计(流水) / len(流水)\n";
+const REPORT = "from 账本.工具 import 合计\n\n\ndef 报告(流水):\n    return 合计(流水)\n";
+fs.mkdirSync(path.join(root, "账本"));
+fs.writeFileSync(path.join(root, "账本", "工具.py"), TOOLS);
+fs.writeFileSync(path.join(root, "报表.py"), REPORT);
 const subscriptions: { dispose(): unknown }[] = [];
 
 stub.setSetting("daima.server.path", DAIMA);
@@ -105,6 +111,38 @@ describe("next-edit suggestions in VS Code", () => {
     await command();
     await command();
     assert.equal(document.text, SOURCE.replaceAll("总价 ", "合计 ").replace("商品.合计", "商品.总价").replace("总价)", "合计)"));
+  });
+
+  it("a module-level rename goes on in the file that imports it, once the command opens it", async () => {
+    const tools = stub.openDocument(path.join(root, "账本", "工具.py"), "python", TOOLS);
+    editor = new Editor(tools);
+    (stub.window as { activeTextEditor: unknown }).activeTextEditor = editor;
+    const opened: string[] = [];
+    (stub.window as unknown as { showTextDocument: unknown }).showTextDocument = async (uri: stub.Uri) => {
+      opened.push(uri.toString());
+      editor = new Editor(stub.openDocument(uri.fsPath, "python", fs.readFileSync(uri.fsPath, "utf8")));
+      (stub.window as { activeTextEditor: unknown }).activeTextEditor = editor;
+      stub.activeEditorChanged.fire(editor);
+      return editor;
+    };
+    stub.edit(tools, new stub.Range(0, 4, 0, 6), "求和");
+    editor.selection = new stub.Selection(new stub.Position(0, 6), new stub.Position(0, 6));
+    await waitFor("the call in this file", () => (api.nextEdits.proposals(editor as never)?.length ?? 0) === 1);
+    const command = stub.registeredCommand("daima.nextEdit")!;
+    await command();
+    await command();
+    assert.equal(tools.lineAt(5).text, "    return 求和(流水) / len(流水)");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(await command(), true, "nothing left here: the command opens the importing file");
+    assert.equal(opened.length, 1);
+    assert.match(decodeURIComponent(opened[0]), /报表\.py$/);
+    await waitFor("the rename proposed there", () => (api.nextEdits.proposals(editor as never)?.length ?? 0) === 2);
+    await command();
+    await command();
+    await waitFor("the other one", () => (api.nextEdits.proposals(editor as never)?.length ?? 0) === 1);
+    await command();
+    await command();
+    assert.equal(editor.document.text, REPORT.replaceAll("合计", "求和"));
   });
 
   it("without a proposal the command does nothing and says so", async () => {

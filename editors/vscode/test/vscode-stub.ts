@@ -117,13 +117,15 @@ export const workspace = namespace("workspace", {
   asRelativePath: (p: string | Uri) => String(p),
 });
 
+/** Fired by a test that makes another editor the active one, as VS Code does. */
+export const activeEditorChanged = new EventEmitter<unknown>();
 const outputLines: string[] = [];
 export const output = outputLines;
 export const window = namespace("window", {
   activeTextEditor: undefined,
   visibleTextEditors: [],
   tabGroups: { all: [], onDidChangeTabs: new EventEmitter<unknown>().event },
-  onDidChangeActiveTextEditor: new EventEmitter<unknown>().event,
+  onDidChangeActiveTextEditor: activeEditorChanged.event,
   onDidChangeVisibleTextEditors: new EventEmitter<unknown>().event,
   createOutputChannel: (name: string) => ({
     name,

@@ -2,13 +2,16 @@
 -- proposes the related edits elsewhere in the buffer (a rename's other identifiers, a new parameter's
 -- calls). Each is drawn where it applies: the text it replaces struck through, the new text beside it.
 -- One key jumps to the next proposal and, with the cursor on it, applies it; the server then proposes
--- what remains (it sees the applied edit as the user's).
+-- what remains (it sees the applied edit as the user's). After a rename of a module-level name the
+-- server also names the files that import it: with nothing left here, the key opens the next of them,
+-- where the same rename is proposed (nothing is changed in a file before the user goes there).
 local M = {}
 
 M.ns = vim.api.nvim_create_namespace("daima_next_edit")
 M.delay_ms = 100 -- after the change settles: a `ciw` then <Esc> is one change, not two
 
 local state = {} -- bufnr -> { edits, version, encoding, kind }
+local other_files = {} -- bufnr -> file names the last answer said need the same rename
 local timer = nil
 local lsp = nil -- daima.lsp, set by setup() (kept out of the require graph for the tests' sake)
 
@@ -99,6 +102,9 @@ function M.request(bufnr)
     if err or type(result) ~= "table" or not vim.api.nvim_buf_is_valid(bufnr) then
       return
     end
+    if type(result.otherFiles) == "table" and #result.otherFiles > 0 then
+      other_files[bufnr] = vim.tbl_map(vim.uri_to_fname, result.otherFiles)
+    end
     if result.version ~= vim.lsp.util.buf_versions[bufnr] or type(result.edits) ~= "table" or #result.edits == 0 then
       return
     end
@@ -124,6 +130,11 @@ function M.jump_or_apply(bufnr)
   bufnr = real(bufnr)
   local s = state[bufnr]
   if s == nil or s.version ~= vim.lsp.util.buf_versions[bufnr] then
+    local files = other_files[bufnr]
+    if files and #files > 0 then -- nothing left here: go to the next file that needs the rename
+      vim.cmd.edit(vim.fn.fnameescape(table.remove(files, 1)))
+      return true
+    end
     return false
   end
   local pos = vim.api.nvim_win_get_cursor(0)
@@ -158,6 +169,15 @@ function M.setup(group, daima_lsp)
     group = group,
     callback = function(args)
       if lsp.client(args.buf) ~= nil then
+        schedule(args.buf)
+      end
+    end,
+  })
+  -- Going to a file asks too: a rename made in a module it imports from is proposed there.
+  vim.api.nvim_create_autocmd("BufEnter", {
+    group = group,
+    callback = function(args)
+      if lsp.client(args.buf) ~= nil and not vim.api.nvim_get_mode().mode:match("^i") then
         schedule(args.buf)
       end
     end,

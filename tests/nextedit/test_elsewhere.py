@@ -1,0 +1,54 @@
+"""Renames that reach other files (nextedit/elsewhere.py): the files that import a renamed name."""
+
+from __future__ import annotations
+
+from daima.indexer.languages import language_named
+from daima.nextedit.edits import apply_edits
+from daima.nextedit.elsewhere import ModuleRename, RecentRenames, importer_edits, module_of
+
+PYTHON = language_named("python")
+RENAME = ModuleRename("账本.工具", "合计", "求和")
+
+
+def renamed(text: str, rel: str, renames: list[ModuleRename] | None = None) -> str | None:
+    proposal = importer_edits(text, PYTHON, rel, [RENAME] if renames is None else renames)
+    return apply_edits(text, proposal.edits) if proposal is not None else None
+
+
+def test_module_names_of_files() -> None:
+    assert module_of("账本/工具.py") == "账本.工具"
+    assert module_of("账本/__init__.py") == "账本"
+    assert module_of("工具.py") == "工具"
+    assert module_of("src/工具.js") is None
+
+
+def test_an_importing_file_renames_the_import_and_its_uses_only() -> None:
+    text = (
+        "from 账本.工具 import 合计, 平均\n\n\n"
+        "def 报告(流水):\n    return 合计(流水), 平均(流水), 流水.合计\n"
+    )
+    assert renamed(text, "报表.py") == text.replace("import 合计", "import 求和").replace(
+        "return 合计(流水)", "return 求和(流水)"
+    )
+
+
+def test_relative_imports_aliases_and_other_modules() -> None:
+    text = "from .工具 import 合计\n\nprint(合计([]))\n"
+    assert renamed(text, "账本/报表.py") == text.replace("合计", "求和")
+    aliased = "from 账本.工具 import 合计 as 加总\n\nprint(加总([]))\n"
+    assert renamed(aliased, "报表.py") == aliased.replace("合计 as", "求和 as")
+    assert renamed("from 其他.工具 import 合计\n\nprint(合计([]))\n", "报表.py") is None
+    assert renamed("from 账本.工具 import 合计\n", "报表.py", renames=[]) is None
+
+
+def test_a_file_that_already_has_the_new_name_gets_nothing() -> None:
+    text = "from 账本.工具 import 合计\n\n求和 = 0\nprint(合计([]) + 求和)\n"
+    assert renamed(text, "报表.py") is None
+
+
+def test_recent_renames_keep_the_latest_per_name() -> None:
+    renames = RecentRenames()
+    renames.record(ModuleRename("甲", "旧", "新"))
+    renames.record(ModuleRename("乙", "旧", "新"))
+    renames.record(ModuleRename("甲", "旧", "更新"))
+    assert renames.all() == [ModuleRename("甲", "旧", "更新"), ModuleRename("乙", "旧", "新")]
