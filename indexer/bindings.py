@@ -109,6 +109,7 @@ class ScopeTable:
         own = all(o.scope == binding.scope for o in occurrences)
         if not own or not any(o.kills_from is not None for o in occurrences):
             return occurrences
+
         def takes_effect(o: Occurrence) -> int:
             return o.kills_from if o.kills_from is not None else o.start_byte
 
