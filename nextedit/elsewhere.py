@@ -41,9 +41,18 @@ class RecentRenames:
         self._lock = threading.Lock()
 
     def record(self, rename: ModuleRename) -> None:
+        """Remember `rename`; one that continues an earlier one (a→b, then b→c) carries it on (a→c),
+        and one that undoes it (b→a) ends it (a→a is nothing to do)."""
         with self._lock:
-            kept = [r for r in self._renames if (r.module, r.old) != (rename.module, rename.old)]
-            self._renames = [rename, *kept][:MAX_RENAMES]
+            kept = []
+            for earlier in self._renames:
+                if earlier.module == rename.module and earlier.new == rename.old:
+                    if earlier.old != rename.new:
+                        kept.append(ModuleRename(rename.module, earlier.old, rename.new))
+                elif (earlier.module, earlier.old) != (rename.module, rename.old):
+                    kept.append(earlier)
+            self._renames = [rename, *kept]
+            del self._renames[MAX_RENAMES:]
 
     def all(self) -> list[ModuleRename]:
         with self._lock:

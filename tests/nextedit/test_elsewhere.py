@@ -52,3 +52,10 @@ def test_recent_renames_keep_the_latest_per_name() -> None:
     renames.record(ModuleRename("乙", "旧", "新"))
     renames.record(ModuleRename("甲", "旧", "更新"))
     assert renames.all() == [ModuleRename("甲", "旧", "更新"), ModuleRename("乙", "旧", "新")]
+    renames.record(ModuleRename("甲", "更新", "最新"))  # goes on: files importing 旧 go to 最新
+    assert ModuleRename("甲", "旧", "最新") in renames.all()
+    renames.record(ModuleRename("甲", "最新", "旧"))  # back to the start: files still on 旧 stay
+    assert [r for r in renames.all() if r.module == "甲"] == [
+        ModuleRename("甲", "最新", "旧"),
+        ModuleRename("甲", "更新", "旧"),
+    ]
