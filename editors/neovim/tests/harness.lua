@@ -39,6 +39,19 @@ function H.type(keys)
   end, 2000)
 end
 
+--- What the runner (tests/editors/test_neovim.py) passes: the encoding to offer, the server command
+--- and a scratch directory, made the workspace root (so the server indexes it, not the cwd).
+function H.environment()
+  local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a scratch directory")
+  vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
+  return {
+    encoding = os.getenv("DAIMA_ENCODING") or "utf-16",
+    cmd = vim.json.decode(os.getenv("DAIMA_CMD") or '["daima", "serve"]'),
+    workdir = workdir,
+    root_markers = { "daima-test-root" },
+  }
+end
+
 --- Writes `lines` to `path`, edits it and waits until daima's client has attached and initialized.
 function H.open(path, lines)
   vim.fn.writefile(lines, path)

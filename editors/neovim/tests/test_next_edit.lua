@@ -3,10 +3,8 @@
 local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "harness.lua"))
 local test, eq, wait_for = H.test, H.eq, H.wait_for
 
-local encoding = os.getenv("DAIMA_ENCODING") or "utf-16"
-local cmd = vim.json.decode(os.getenv("DAIMA_CMD") or '["daima", "serve"]')
-local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a scratch directory")
-vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
+local env = H.environment()
+local encoding, cmd, workdir = env.encoding, env.cmd, env.workdir
 -- A module and a file importing from it, on disk before the server starts (it indexes them).
 vim.fn.mkdir(vim.fs.joinpath(workdir, "账本"), "p")
 local TOOLS = { "def 合计(流水):", "    return sum(流水)", "", "", "def 平均(流水):", "    return 合计(流水) / len(流水)" }
@@ -18,7 +16,7 @@ local daima = require("daima")
 local next_edit = require("daima.next_edit")
 daima.setup({
   cmd = cmd,
-  root_markers = { "daima-test-root" },
+  root_markers = env.root_markers,
   position_encodings = { encoding },
   use_builtin = false,
   server = { model = { name = "none" }, index = { watch = false } },

@@ -4,12 +4,8 @@
 local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "harness.lua"))
 local test, eq, wait_for = H.test, H.eq, H.wait_for
 
-local encoding = os.getenv("DAIMA_ENCODING") or "utf-16"
-local cmd = vim.json.decode(os.getenv("DAIMA_CMD") or '["daima", "serve"]')
-local workdir = assert(os.getenv("DAIMA_WORKDIR"), "DAIMA_WORKDIR must name a scratch directory")
--- The scratch directory is the workspace root, so the server indexes it and not the cwd.
-vim.fn.writefile({}, vim.fs.joinpath(workdir, "daima-test-root"))
-local ROOT_MARKERS = { "daima-test-root" }
+local env = H.environment()
+local encoding, cmd, workdir, ROOT_MARKERS = env.encoding, env.cmd, env.workdir, env.root_markers
 
 local SOURCE = {
   "def 计算总价(商品列表):",
