@@ -59,3 +59,18 @@ def test_recent_renames_keep_the_latest_per_name() -> None:
         ModuleRename("甲", "最新", "旧"),
         ModuleRename("甲", "更新", "旧"),
     ]
+
+
+def test_a_file_that_imports_the_module_gets_the_attribute_renamed() -> None:
+    text = "import 账本.工具\n\nprint(账本.工具.合计([]), 其他.合计)\n"
+    assert renamed(text, "报表.py") == text.replace("工具.合计", "工具.求和")
+    aliased = "import 账本.工具 as 工具\n\n\ndef 报告(工具箱):\n    return 工具.合计([]) + 工具箱.合计\n"
+    assert renamed(aliased, "报表.py") == aliased.replace("工具.合计", "工具.求和")
+    shadowed = "import 账本.工具 as 工具\n\n\ndef 报告(工具):\n    return 工具.合计\n"
+    assert renamed(shadowed, "报表.py") is None  # 工具 there is the parameter, not the module
+
+
+def test_a_deeper_module_path_is_followed_to_its_first_name() -> None:
+    rename = ModuleRename("公司.账本.工具", "合计", "求和")
+    text = "import 公司.账本.工具\n\nprint(公司.账本.工具.合计([]))\n"
+    assert renamed(text, "报表.py", [rename]) == text.replace("工具.合计", "工具.求和")
