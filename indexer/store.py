@@ -61,6 +61,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 """
 
 
+_OPEN_ATTEMPTS = 3  # waits of the busy timeout each, for another process that holds the database
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    message = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
+
+
 def default_db_path(root: Path) -> Path:
     """Where the workspace's database lives: the user cache dir, keyed by the resolved root."""
     resolved = str(root.resolve())
@@ -79,10 +87,22 @@ class Store:
         # Called (from the querying thread) after a query found the database damaged and it was rebuilt
         # empty: the owner fills it again.
         self.on_rebuilt: Callable[[], None] | None = None
-        try:
-            self.db = self._connect_checked()
-        except sqlite3.DatabaseError as error:
-            self._rebuild(f"unreadable index database ({error})")
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                self.db = self._connect_checked()
+                break
+            except sqlite3.OperationalError as error:
+                # Another process holding the database past the busy timeout (creating it, or writing
+                # its first index) is no damage: deleting the files would pull them from under it.
+                if not _busy(error):
+                    self._rebuild(f"unreadable index database ({error})")
+                    break
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+                log.info("index database %s is busy; waiting for it again", self.path)
+            except sqlite3.DatabaseError as error:
+                self._rebuild(f"unreadable index database ({error})")
+                break
 
     # -- opening ------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
+import pytest
 from indexer_helpers import write_tree
 
 from daima.indexer import WorkspaceIndex
@@ -176,3 +178,43 @@ def test_damage_found_by_a_failing_query_is_rebuilt_and_filled_again(tmp_path: P
         time.sleep(0.05)
     assert index.definitions_with_prefix("f29_39") and index.definitions("草稿")
     index.close()
+
+
+def _hold_exclusive_lock(db: Path, seconds: float, held: threading.Event) -> None:
+    """Another process's writer: an exclusive lock on the database for `seconds`."""
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("BEGIN EXCLUSIVE")
+    held.set()
+    time.sleep(seconds)
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def test_a_database_another_process_holds_is_waited_for_never_rebuilt(tmp_path: Path, monkeypatch) -> None:
+    from daima.indexer import store
+
+    db = tmp_path / "index.sqlite3"
+    first = store.Store(db)
+    with first.transaction() as connection:
+        connection.execute(
+            "INSERT INTO files(path, language, mtime_ns, size, hash) VALUES ('a.py', 'python', 1, 1, 'h')"
+        )
+    first.close()
+    monkeypatch.setattr(store, "_BUSY_TIMEOUT_MS", 200)
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_exclusive_lock, args=(db, 0.5, held))
+    holder.start()
+    held.wait(5)
+    second = store.Store(db)  # busy for longer than one timeout: waited for again, not rebuilt
+    holder.join()
+    assert second.rebuilt_reason == ""
+    assert second.file_states() and "a.py" in second.file_states()
+    second.close()
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_exclusive_lock, args=(db, 1.5, held))
+    holder.start()
+    held.wait(5)
+    with pytest.raises(sqlite3.OperationalError):
+        store.Store(db)  # still busy after every wait: an error, and the files stay
+    holder.join()
+    assert "a.py" in store.Store(db).file_states()
