@@ -49,10 +49,6 @@ class Binding:
     scope: tuple[int, int]  # the bytes of the scope it is bound in
     occurrences: list[Occurrence] = field(default_factory=list)
 
-    @property
-    def definitions(self) -> list[Occurrence]:
-        return [occurrence for occurrence in self.occurrences if occurrence.kind == "definition"]
-
 
 @dataclass
 class _Scope:
@@ -136,8 +132,11 @@ def scope_table(tree: ts.Tree, language: Language) -> ScopeTable | None:
         scopes.setdefault(node.id, _Scope(node, "block"))
     for scope in scopes.values():
         scope.parent = _scope_around(scope.node, scopes)
-    builder = _Builder(scopes, {node.id for node in captures.get("local.outside", ())})
-    builder.kills = {node.id for node in captures.get("local.kills", ())}
+    builder = _Builder(
+        scopes,
+        outside={node.id for node in captures.get("local.outside", ())},
+        kills={node.id for node in captures.get("local.kills", ())},
+    )
     for capture, how in (("local.declaration.global", "global"), ("local.declaration.nonlocal", "nonlocal")):
         for node in captures.get(capture, ()):
             function = builder.function_scope(builder.innermost(node))
@@ -176,14 +175,14 @@ def scope_table(tree: ts.Tree, language: Language) -> ScopeTable | None:
 
 
 class _Builder:
-    def __init__(self, scopes: dict[int, _Scope], outside: set[int]) -> None:
+    def __init__(self, scopes: dict[int, _Scope], *, outside: set[int], kills: set[int]) -> None:
         self.scopes = scopes
-        self.outside = outside
+        self.outside = outside  # nodes read in the scope around their own (default values, bases)
+        self.kills = kills  # assignment targets that start a value web
         self.root = next((scope for scope in scopes.values() if scope.parent is None), None)
         self.bindings: dict[tuple[int, str], Binding] = {}
         self.free: dict[str, list[Occurrence]] = defaultdict(list)
         self._pending: list[tuple[ts.Node, _Scope]] = []
-        self.kills: set[int] = set()
 
     def innermost(self, node: ts.Node) -> _Scope | None:
         scope = _scope_around(node, self.scopes)
