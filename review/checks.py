@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
@@ -21,6 +22,7 @@ from daima.review.dataflow import SYNTAX, Kind, Syntax, classify
 from daima.review.findings import Finding, Severity
 from daima.review.fixes import make_fix
 from daima.review.rules import query_source, rules_table
+from daima.review.wrappers import SinkUse, Wrapper, wrapper_uses
 from daima.text import TextDocument
 
 # Grammar module per language; the suffix table says which files each language reviews.
@@ -158,41 +160,104 @@ def _sink_label(m: Match) -> str:
         return _literal_value(m.captures["_name"][0])
     if m.sink.id == m.arg.id:
         return "a string literal"
-    head = _text(m.sink).split("(", 1)[0].strip()
-    return " ".join(head.split())[:60] or m.sink.type
+    callee = m.sink.child_by_field_name("function")
+    if m.sink.type == "method_invocation":  # Java: receiver.name
+        receiver, name = m.sink.child_by_field_name("object"), m.sink.child_by_field_name("name")
+        written = f"{_text(receiver)}.{_text(name)}" if receiver is not None else _text(name)
+    else:
+        written = _text(callee) if callee is not None else _text(m.sink).split("(", 1)[0]
+    written = "".join(written.split())
+    # A long chain (`knex("users").where(…).whereRaw`) is named by its end, where the sink is.
+    return written if len(written) <= 60 else "…" + written[-40:] if written else m.sink.type
 
 
-def check_file(
-    path: str, text: str, added_lines: Collection[int], language: str | None = None
-) -> list[Finding]:
-    """Rule findings in `text` (the head version of `path`) on the 1-based `added_lines`."""
-    language = language or language_of(path)
-    if language is None:
-        return []
+@dataclass(frozen=True)
+class _Flow:
+    """A sink use with how to check it: a query match, or a call of a wrapper sink."""
+
+    rule_id: str
+    match: Match
+    check: str
+    label: str
+    settings: dict[str, Any]
+
+
+def _query_flows(language: str, root: Node, text: str) -> list[_Flow]:
     query, syntax = _query(language), SYNTAX[language]
-    document = TextDocument(path, text)
-    tree = Parser(ts_language(language)).parse(document.source_bytes)
-    table = rules_table()
-    findings: dict[tuple[str, int], Finding] = {}
-    for pattern, captures in QueryCursor(query).matches(tree.root_node):
+    flows = []
+    for pattern, captures in QueryCursor(query).matches(root):
         sink_names = [name for name in captures if name.startswith("sink.")]
         if not sink_names or "arg" not in captures:
             continue
-        rule_id = sink_names[0].removeprefix("sink.")
         settings = query.pattern_settings(pattern)
-        match = Match(captures[sink_names[0]][0], captures["arg"][0], captures, syntax)
         required = settings.get("requires")  # e.g. the file must mention the library the sink belongs to
         if required and not re.search(str(required), text):
             continue
-        evidence = CHECKS[str(settings.get("check", "any"))](match)
+        match = Match(captures[sink_names[0]][0], captures["arg"][0], captures, syntax)
+        rule_id = sink_names[0].removeprefix("sink.")
+        check = str(settings.get("check", "any"))
+        label = str(settings.get("label") or _sink_label(match))
+        flows.append(_Flow(rule_id, match, check, label, settings))
+    return flows
+
+
+# The checks under which a function's parameter reaching the sink makes the function a wrapper sink.
+_WRAPPABLE_CHECKS = frozenset({"dynamic", "non_literal"})
+
+
+def _sink_uses(flows: list[_Flow]) -> list[SinkUse]:
+    return [
+        SinkUse(f.rule_id, f.match.sink, f.match.arg, f.label)
+        for f in flows
+        if f.rule_id in INJECTION_RULES and f.check in _WRAPPABLE_CHECKS
+    ]
+
+
+def _parse(language: str, document: TextDocument) -> Node:
+    return Parser(ts_language(language)).parse(document.source_bytes).root_node
+
+
+def defined_wrappers(path: str, text: str, language: str | None = None) -> list[Wrapper]:
+    """The wrapper sinks `text` defines (functions passing a parameter to a sink, or to such a
+    function), for the reviews of the files that call them."""
+    language = language or language_of(path)
+    if language is None:
+        return []
+    root = _parse(language, TextDocument(path, text))
+    uses = _sink_uses(_query_flows(language, root, text))
+    return wrapper_uses(root, uses, SYNTAX[language], language, path, [])[1]
+
+
+def check_file(
+    path: str,
+    text: str,
+    added_lines: Collection[int],
+    language: str | None = None,
+    wrappers: Sequence[Wrapper] = (),
+) -> list[Finding]:
+    """Rule findings in `text` (the head version of `path`) on the 1-based `added_lines`; `wrappers`
+    are wrapper sinks defined in other files that this one calls."""
+    language = language or language_of(path)
+    if language is None:
+        return []
+    syntax = SYNTAX[language]
+    document = TextDocument(path, text)
+    root = _parse(language, document)
+    table = rules_table()
+    flows = _query_flows(language, root, text)
+    calls, _ = wrapper_uses(root, _sink_uses(flows), syntax, language, path, list(wrappers))
+    flows += [_Flow(u.rule_id, Match(u.sink, u.arg, {}, syntax), "dynamic", u.label, {}) for u in calls]
+    findings: dict[tuple[str, int], Finding] = {}
+    for flow in flows:
+        match, settings = flow.match, flow.settings
+        evidence = CHECKS[flow.check](match)
         if evidence is None:
             continue
         placed = _anchor(match, evidence, added_lines, document, prefer_arg=settings.get("anchor") == "arg")
         if placed is None:
             continue
         line, start, end = placed
-        rule = table["rules"][rule_id]
-        label = _sink_label(match)
+        rule = table["rules"][flow.rule_id]
         fix_name = settings.get("fix")
         fix = make_fix(str(fix_name), match.sink, match.arg, document, language) if fix_name else None
         finding = Finding(
@@ -200,13 +265,13 @@ def check_file(
             line=line,
             start=start,
             end=end,
-            rule_id=rule_id,
+            rule_id=flow.rule_id,
             severity=Severity.parse(rule["severity"]),
-            message=rule["message"].format(sink=label),
-            message_zh=rule.get("message_zh", "").format(sink=label),
+            message=rule["message"].format(sink=flow.label),
+            message_zh=rule.get("message_zh", "").format(sink=flow.label),
             fix=fix,
         )
-        findings.setdefault((rule_id, line), finding)
+        findings.setdefault((flow.rule_id, line), finding)
     return sorted(findings.values(), key=Finding.sort_key)
 
 

@@ -3,16 +3,50 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 from daima.model.api import Engine
-from daima.review.checks import check_file, language_of
+from daima.review.checks import check_file, defined_wrappers, language_of
 from daima.review.context import gather
-from daima.review.diff import repo_root, resolve_commit, review_changes
+from daima.review.diff import read_blobs, repo_root, resolve_commit, review_changes, tree_entries
 from daima.review.findings import NOT_REVIEWED_RULE_ID, Finding, ReviewResult, Severity
 from daima.review.model_review import ModelReviewOptions, review_file
+from daima.review.wrappers import Wrapper, called_names, defining, reachable
 
 log = logging.getLogger(__name__)
+MAX_WRAPPER_FILES = 300  # other files of a language read for the wrapper sinks a change calls
+
+
+class RepositoryWrappers:
+    """Wrapper sinks defined in the head revision's other files, read only for the names a change
+    calls and parsed once per file for the whole review."""
+
+    def __init__(self, repo: Path, head: str) -> None:
+        self._repo, self._head = repo, head
+        self._texts: dict[str, dict[str, str]] = {}  # language → path → text
+        self._parsed: dict[str, list[Wrapper]] = {}
+
+    def _files(self, language: str) -> dict[str, str]:
+        if language not in self._texts:
+            entries = [e for e in tree_entries(self._repo, self._head) if language_of(e.path) == language]
+            self._texts[language] = read_blobs(self._repo, entries[:MAX_WRAPPER_FILES])
+        return self._texts[language]
+
+    def called_by(self, path: str, text: str, added_lines: Collection[int], language: str) -> list[Wrapper]:
+        """The wrappers in other files that the added lines call and this file can reach."""
+        names = called_names(text, added_lines)
+        if not names:
+            return []
+        defines = defining(names)
+        found = []
+        for other, source in self._files(language).items():
+            if other == path or not defines.search(source):
+                continue
+            if other not in self._parsed:
+                self._parsed[other] = defined_wrappers(other, source, language)
+            found += [w for w in self._parsed[other] if w.name in names and reachable(w, text)]
+        return found
 
 
 def run_review(
@@ -28,6 +62,7 @@ def run_review(
     base_id, head_id = resolve_commit(root, base), resolve_commit(root, head)
     result = ReviewResult(base=base_id, head=head_id)
     changes, unreviewed = review_changes(root, base_id, head_id, lambda path: language_of(path) is not None)
+    elsewhere = RepositoryWrappers(root, head_id)
     for skipped in unreviewed:
         result.findings.append(
             Finding(
@@ -45,7 +80,8 @@ def run_review(
             continue
         result.texts[changed.path] = text
         result.added_lines[changed.path] = changed.added_lines
-        rule_findings = check_file(changed.path, text, changed.added_lines, language)
+        wrappers = elsewhere.called_by(changed.path, text, changed.added_lines, language)
+        rule_findings = check_file(changed.path, text, changed.added_lines, language, wrappers)
         result.findings.extend(rule_findings)
         if engine is None:
             continue

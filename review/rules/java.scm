@@ -6,8 +6,19 @@
    name: (identifier) @_m
    arguments: (argument_list . (_) @arg)) @sink.sql-injection
  (#any-of? @_m "execute" "executeQuery" "executeUpdate" "executeLargeUpdate" "addBatch"
-   "prepareStatement" "prepareCall" "createQuery" "createNativeQuery" "queryForList"
-   "queryForObject" "queryForMap" "nativeQuery")
+   "prepareStatement" "prepareCall" "createQuery" "createNativeQuery" "createSQLQuery" "createFilter"
+   "queryForList" "queryForObject" "queryForMap" "queryForRowSet" "queryForLong" "queryForInt"
+   "nativeQuery")
+ (#set! check "dynamic"))
+
+; Spring JdbcTemplate / NamedParameterJdbcTemplate query / update / batchUpdate: names too common to
+; match on any receiver, so only on one that names a JDBC template
+((method_invocation
+   object: (_) @_obj
+   name: (identifier) @_m
+   arguments: (argument_list . (_) @arg)) @sink.sql-injection
+ (#any-of? @_m "query" "update" "batchUpdate")
+ (#match? @_obj "([Jj]dbc|[Tt]emplate)")
  (#set! check "dynamic"))
 
 ; Runtime.getRuntime().exec(String) with a built command

@@ -8,6 +8,14 @@
  (#set! check "dynamic")
  (#set! fix "parameterize"))
 
+; Knex raw fragments (whereRaw, orderByRaw, ...) and Sequelize.literal: SQL text as written
+((call_expression
+   function: (member_expression property: (property_identifier) @_m)
+   arguments: (arguments . (_) @arg)) @sink.sql-injection
+ (#any-of? @_m "whereRaw" "orWhereRaw" "andWhereRaw" "havingRaw" "orHavingRaw" "orderByRaw"
+   "groupByRaw" "joinRaw" "fromRaw" "literal")
+ (#set! check "dynamic"))
+
 ; child_process.exec / execSync with a built command (exec and execSync always use a shell).
 ; `exec` imported by destructuring, or called on child_process / require("child_process"); not
 ; RegExp.prototype.exec, which is called on a pattern.

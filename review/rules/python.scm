@@ -1,13 +1,44 @@
 ; Sinks for daima review. Each pattern captures the reported node as @sink.<rule-id> and the checked
 ; argument as @arg; `check` names the predicate in review/dataflow.py, `fix` a mechanical fix.
 
-; DB-API cursor.execute / executemany / executescript, Django Model.objects.raw / cursor.execute
+; DB-API cursor.execute / executemany / executescript, Django Model.objects.raw / cursor.execute,
+; SQLAlchemy Connection.exec_driver_sql, pyqldb Executor.execute_statement
 ((call
    function: (attribute attribute: (identifier) @_m)
    arguments: (argument_list . (_) @arg)) @sink.sql-injection
- (#any-of? @_m "execute" "executemany" "executescript" "raw" "exec_driver_sql")
+ (#any-of? @_m "execute" "executemany" "executescript" "raw" "exec_driver_sql" "execute_statement")
  (#set! check "dynamic")
  (#set! fix "parameterize"))
+
+; Django RawSQL("...", params) expressions
+((call
+   function: [(identifier) @_f (attribute attribute: (identifier) @_f)]
+   arguments: (argument_list . (_) @arg)) @sink.sql-injection
+ (#eq? @_f "RawSQL")
+ (#set! check "dynamic"))
+
+; Django QuerySet.extra(where=[...], select={...}, tables=[...], order_by=[...]): each SQL fragment
+((call
+   function: (attribute attribute: (identifier) @_m)
+   arguments: (argument_list
+     (keyword_argument
+       name: (identifier) @_kw
+       value: [(list (_) @arg) (dictionary (pair value: (_) @arg))]))) @sink.sql-injection
+ (#eq? @_m "extra")
+ (#any-of? @_kw "where" "select" "tables" "order_by")
+ (#set! check "dynamic"))
+
+; SQLAlchemy @compiles hooks: the SQL text they return goes to the database as written
+((decorated_definition
+   (decorator (call function: [(identifier) @_d (attribute attribute: (identifier) @_d)]))
+   definition: (function_definition
+     body: [(block (return_statement (_) @arg) @sink.sql-injection)
+            (block (if_statement
+              [consequence: (block (return_statement (_) @arg) @sink.sql-injection)
+               alternative: (else_clause body: (block (return_statement (_) @arg) @sink.sql-injection))]))]))
+ (#eq? @_d "compiles")
+ (#set! label "@compiles hook")
+ (#set! check "dynamic"))
 
 ; SQLAlchemy text("...") / sqlalchemy.text("...")
 ((call
