@@ -75,7 +75,7 @@ class RawChange:
     """One entry of `git diff --raw -z`: a file added, modified or renamed, by blob ids."""
 
     path: str
-    old_oid: str
+    old_oid: str  # "" for a file the change adds
     new_oid: str
     new_mode: str
 
@@ -148,9 +148,18 @@ def raw_changes(repo: Path, base: str, head: str) -> list[RawChange]:
         name = fields[i + names]  # the head's name (the second of a rename)
         i += 1 + names
         path = name.decode("utf-8", "replace")
-        old = old_oid if set(old_oid) != {"0"} else _EMPTY_BLOB
+        old = old_oid if set(old_oid) != {"0"} else ""  # "": an added file
         changes.append(RawChange(path=path, old_oid=old, new_oid=new_oid, new_mode=new_mode))
     return changes
+
+
+def _added_file_diff(data: bytes) -> str:
+    """The unified diff of a file the change adds: every line is added."""
+    lines = data.decode("utf-8", "replace").splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    body = "".join("+" + line for line in lines)
+    return f"--- /dev/null\n+++ b/file\n@@ -0,0 +1,{len(lines)} @@\n{body}"
 
 
 def review_changes(
@@ -169,6 +178,8 @@ def review_changes(
                 Unreviewed(path=change.path, reason=f"not a regular file (mode {change.new_mode})")
             )
             continue
+        if change.new_oid == _EMPTY_BLOB:
+            continue  # emptied, or added empty: no line to review
         size = int(run_git(repo, "cat-file", "-s", change.new_oid).strip() or 0)
         if size > MAX_REVIEW_BYTES:
             limit = MAX_REVIEW_BYTES // (1024 * 1024)
@@ -177,11 +188,14 @@ def review_changes(
             )
             continue
         try:
-            diff = run_git(
-                repo, "diff", "--no-ext-diff", "--no-textconv", "--text", "--no-color", "--unified=3",
-                change.old_oid, change.new_oid,
-            )  # fmt: skip
-            [patched] = PatchSet(diff.decode("utf-8", "replace")) or [None]
+            if change.old_oid:
+                diff = run_git(
+                    repo, "diff", "--no-ext-diff", "--no-textconv", "--text", "--no-color", "--unified=3",
+                    change.old_oid, change.new_oid,
+                ).decode("utf-8", "replace")  # fmt: skip
+            else:  # git diffs blobs only when both exist, and most repositories hold no empty blob
+                diff = _added_file_diff(run_git(repo, "cat-file", "blob", change.new_oid))
+            [patched] = PatchSet(diff) or [None]
         except Exception as error:  # one file's diff never loses the others
             log.warning("could not read the diff of %r: %s", change.path, error)
             unreviewed.append(Unreviewed(path=change.path, reason="its diff could not be read"))

@@ -6,6 +6,7 @@ other files of the change."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,25 @@ def test_sql_built_on_an_added_line_and_run_on_an_unchanged_one_is_found(tmp_pat
     repo, base, head = _change(tmp_path, {"vote.js": before}, {"vote.js": after})
     found = {(path, rule) for path, _, rule in _found(repo, base, head)}
     assert ("vote.js", "sql-injection") in found
+
+
+def test_an_added_file_is_reviewed_in_a_repository_without_an_empty_file(tmp_path: Path) -> None:
+    # git diffs two blobs only when both exist, and a history that never held an empty file has no
+    # empty blob to diff an added file against: every added file was "not reviewed".
+    added = {"new.py": AFTER, "no_newline.js": JS_AFTER.rstrip("\n"), "crlf.py": AFTER.replace("\n", "\r\n")}
+    repo, base, head = _change(tmp_path, {}, added)
+    empty_blob = subprocess.run(
+        ["git", "cat-file", "-e", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"], cwd=repo, check=False
+    )
+    assert empty_blob.returncode != 0
+    assert _found(repo, base, head) == {
+        ("new.py", 2, "sql-injection"),
+        ("no_newline.js", 2, "sql-injection"),
+        ("crlf.py", 2, "sql-injection"),
+        (PLAIN, 2, "sql-injection"),
+    }
+
+
+def test_an_added_or_emptied_file_has_nothing_to_review(tmp_path: Path) -> None:
+    repo, base, head = _change(tmp_path, {"emptied.py": AFTER}, {"emptied.py": "", "empty.py": ""})
+    assert _found(repo, base, head) == {(PLAIN, 2, "sql-injection")}
