@@ -41,6 +41,7 @@ class Syntax:
     calls: tuple[str, str, str]  # (call node type, callee field, arguments field)
     wrappers: frozenset[str]  # nodes whose single named child is the value (parentheses)
     containers: frozenset[str]  # list / array literals: constant when every element is
+    blocks: frozenset[str]  # statement sequences: an assignment directly in one that holds a use reaches it
     # Patterns over a callee's text for calls that escape or compose safely (rules.json "sanitizers").
     sanitizers: tuple[str, ...] = ()
 
@@ -58,6 +59,7 @@ SYNTAX = {
         calls=("call", "function", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"list", "tuple"}),
+        blocks=frozenset({"block", "module"}),
         sanitizers=tuple(rules_table()["sanitizers"]["python"]),
     ),
     "java": Syntax(
@@ -72,6 +74,7 @@ SYNTAX = {
         calls=("method_invocation", "name", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"array_initializer", "array_creation_expression"}),
+        blocks=frozenset({"block", "constructor_body", "program"}),
         sanitizers=tuple(rules_table()["sanitizers"]["java"]),
     ),
     "javascript": Syntax(
@@ -88,6 +91,7 @@ SYNTAX = {
         calls=("call_expression", "function", "arguments"),
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"array"}),
+        blocks=frozenset({"statement_block", "program"}),
         sanitizers=tuple(rules_table()["sanitizers"]["javascript"]),
     ),
 }
@@ -211,13 +215,43 @@ def _argument_value(node: Node) -> Node:
     return node
 
 
+def _dominates(target: Node, use: Node, syntax: Syntax) -> bool:
+    """Whether the assignment to `target` is a statement of a block that also holds `use` (so every path
+    to the use passes it): `query = "SELECT ..."` right before `select(query)`, not one in another
+    branch of an `if` or in an earlier loop body."""
+    statement = target
+    while statement.parent is not None and statement.parent.type not in syntax.blocks:
+        statement = statement.parent
+    block = statement.parent
+    if block is None:
+        return False
+    return (
+        block.start_byte <= use.start_byte
+        and use.end_byte <= block.end_byte
+        and statement.end_byte <= use.start_byte
+    )
+
+
 def _classify_name(node: Node, syntax: Syntax, depth: int) -> Verdict:
     name = node.text
     scope = enclosing_scope(node, syntax)
+    reaching = [
+        (target, value, augmented)
+        for target, value, augmented in _assignments(scope, syntax)
+        if target.text == name and target.start_byte < node.start_byte and target.id != node.id
+    ]
+    # A plain assignment every path passes hides the earlier ones: a name reused for another query in
+    # an earlier branch does not make this one dynamic.
+    last = max(
+        (
+            i
+            for i, (target, _, augmented) in enumerate(reaching)
+            if not augmented and _dominates(target, node, syntax)
+        ),
+        default=0,
+    )
     verdicts: list[Verdict] = []
-    for target, value, augmented in _assignments(scope, syntax):
-        if target.text != name or target.start_byte >= node.start_byte or target.id == node.id:
-            continue
+    for _target, value, augmented in reaching[last:]:
         if augmented:
             verdict = classify(value, syntax, depth + 1)
             verdicts.append(verdict if verdict.kind is Kind.CONST else Verdict(Kind.DYNAMIC, value.parent))

@@ -3,49 +3,57 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection
 from pathlib import Path
 
 from daima.model.api import Engine
 from daima.review.checks import check_file, defined_wrappers, language_of
 from daima.review.context import gather
-from daima.review.diff import read_blobs, repo_root, resolve_commit, review_changes, tree_entries
+from daima.review.diff import TreeEntry, read_blobs, repo_root, resolve_commit, review_changes, tree_entries
 from daima.review.findings import NOT_REVIEWED_RULE_ID, Finding, ReviewResult, Severity
 from daima.review.model_review import ModelReviewOptions, review_file
-from daima.review.wrappers import Wrapper, called_names, defining, reachable
+from daima.review.wrappers import Wrapper, called_names, defining, reachable, stem
 
 log = logging.getLogger(__name__)
 MAX_WRAPPER_FILES = 300  # other files of a language read for the wrapper sinks a change calls
 
 
 class RepositoryWrappers:
-    """Wrapper sinks defined in the head revision's other files, read only for the names a change
-    calls and parsed once per file for the whole review."""
+    """Wrapper sinks defined in the head revision's other files. Only files the changed file can reach
+    are read (their module or class name is a word of it, as `reachable` asks), each parsed once for
+    the whole review: a repository's vendored libraries are never read for nothing."""
 
     def __init__(self, repo: Path, head: str) -> None:
         self._repo, self._head = repo, head
-        self._texts: dict[str, dict[str, str]] = {}  # language → path → text
+        self._entries: list[TreeEntry] | None = None
+        self._texts: dict[str, str] = {}
         self._parsed: dict[str, list[Wrapper]] = {}
 
-    def _files(self, language: str) -> dict[str, str]:
-        if language not in self._texts:
-            entries = [e for e in tree_entries(self._repo, self._head) if language_of(e.path) == language]
-            self._texts[language] = read_blobs(self._repo, entries[:MAX_WRAPPER_FILES])
-        return self._texts[language]
+    def _candidates(self, path: str, text: str, language: str) -> list[TreeEntry]:
+        if self._entries is None:
+            self._entries = [e for e in tree_entries(self._repo, self._head) if language_of(e.path)]
+        words = {word.lower() for word in re.findall(r"\w+", text)}
+        return [
+            e for e in self._entries
+            if e.path != path and language_of(e.path) == language and stem(e.path).lower() in words
+        ][:MAX_WRAPPER_FILES]  # fmt: skip
 
     def called_by(self, path: str, text: str, added_lines: Collection[int], language: str) -> list[Wrapper]:
         """The wrappers in other files that the added lines call and this file can reach."""
         names = called_names(text, added_lines)
         if not names:
             return []
+        candidates = self._candidates(path, text, language)
+        self._texts.update(read_blobs(self._repo, [e for e in candidates if e.path not in self._texts]))
         defines = defining(names)
         found = []
-        for other, source in self._files(language).items():
-            if other == path or not defines.search(source):
-                continue
-            if other not in self._parsed:
-                self._parsed[other] = defined_wrappers(other, source, language)
-            found += [w for w in self._parsed[other] if w.name in names and reachable(w, text)]
+        for entry in candidates:
+            source = self._texts.get(entry.path, "")
+            if entry.path not in self._parsed and defines.search(source):
+                self._parsed[entry.path] = defined_wrappers(entry.path, source, language)
+            wrappers = self._parsed.get(entry.path, [])
+            found += [w for w in wrappers if w.name in names and reachable(w, text)]
         return found
 
 
