@@ -109,7 +109,22 @@ def resolve_commit(repo: Path, rev: str) -> str:
             run_git(repo, "rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
         )
     except GitError:
-        raise GitError(f"revision {rev!r} is not a commit in {repo}") from None
+        raise GitError(f"revision {rev!r} is not a commit in {repo}{shallow_hint(repo)}") from None
+
+
+def shallow_hint(repo: Path) -> str:
+    """What to do when a commit is missing from a shallow clone (CI checkouts are shallow by default);
+    "" for a full one."""
+    try:
+        shallow = run_git(repo, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+    except GitError:
+        return ""
+    if not shallow:
+        return ""
+    return (
+        "; this clone is shallow, so older commits are not in it: fetch the whole history "
+        "(`git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout)"
+    )
 
 
 def safe_relpath(path: str) -> str | None:
@@ -136,10 +151,13 @@ def inside_repo(repo: Path, path: str) -> Path | None:
 
 def raw_changes(repo: Path, base: str, head: str) -> list[RawChange]:
     """Added, modified and renamed files between the merge base and `head`, names exactly as stored."""
-    raw = run_git(
-        repo, "diff", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--find-renames",
-        "--diff-filter=AMR", f"{base}...{head}", "--",
-    )  # fmt: skip
+    try:
+        raw = run_git(
+            repo, "diff", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--find-renames",
+            "--diff-filter=AMR", f"{base}...{head}", "--",
+        )  # fmt: skip
+    except GitError as error:  # "no merge base" when the history between them was not fetched
+        raise GitError(f"{error}{shallow_hint(repo)}") from None
     fields = raw.split(b"\0")
     changes, i = [], 0
     while i < len(fields) and fields[i].startswith(b":"):

@@ -12,10 +12,14 @@ if [[ -n "${REMOTE_URL:-}" ]]; then
   model+=(--remote-url "$REMOTE_URL" --remote-model "${REMOTE_MODEL:-}")
 fi
 
-daima "${rules[@]}" "${model[@]}" --format github --output "$review_file" --fail-on "${FAIL_ON:-never}"
+errors="$out_dir/daima-review.stderr"
+daima "${rules[@]}" "${model[@]}" --format github --output "$review_file" --fail-on "${FAIL_ON:-never}" 2> "$errors"
 code=$?
+cat "$errors" >&2
 if [[ $code -ge 2 ]]; then
-  echo "::error::daima review failed (exit code $code)"
+  # The last line says why (a missing base commit says how to fetch it); an annotation shows it on the run.
+  reason=$(tail -n 1 "$errors")
+  echo "::error title=daima review failed::${reason:-exit code $code}"
   exit "$code"
 fi
 # The SARIF file and the log summary hold the rule findings (no second model run).
