@@ -20,6 +20,7 @@ from typing import Any
 
 from daima.config import CompletionOptions
 from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
+from daima.review.checks import partial_may_inject
 from daima.text import TextDocument
 
 from . import words
@@ -203,13 +204,14 @@ def _complete(
     tried: list[Candidate] = []
     showable: list[Candidate] = []  # a made-up name never maps back to the user's: never shown
     known = frozenset(indexed)
+    shown_partial = _held_back_near_sinks(on_partial, hole.suffix, language) if on_partial else None
     for attempt in range(1 + max(0, options.extra_candidates, job.alternatives)):
         if cancel is not None and cancel.cancelled:
             return None
         if attempt and request.expired():
             break
         variant = _variant(request, attempt, tried, engine, needs)
-        candidate = _generate(engine, variant, hole, cancel, on_partial if attempt == 0 else None, stats)
+        candidate = _generate(engine, variant, hole, cancel, shown_partial if attempt == 0 else None, stats)
         if candidate is None:
             return None
         made_up = (lambda text: job.made_up(text, known)) if job.made_up else None  # type: ignore[misc]
@@ -245,6 +247,24 @@ def _complete(
         finish_reason=stats.finish_reason,
         notes=best.notes,
     )
+
+
+def _held_back_near_sinks(
+    on_partial: Callable[[str], None], suffix: str, language: str
+) -> Callable[[str], None]:
+    """`on_partial`, except that once the text may be heading for an injection (it names a sink, or
+    builds a string the next lines hand to one) nothing more streams: only the final suggestion, which
+    has passed the injection rule, is shown."""
+    after = "\n".join(suffix.split("\n", 4)[:4])
+    held = False
+
+    def partial(text: str) -> None:
+        nonlocal held
+        held = held or partial_may_inject(text, after, language)
+        if not held:
+            on_partial(text)
+
+    return partial
 
 
 def _request(

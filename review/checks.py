@@ -297,6 +297,20 @@ def sink_words(language: str) -> frozenset[str]:
     )
 
 
+def partial_may_inject(partial: str, after: str, language_id: str) -> bool:
+    """Whether text still being generated may turn out to be an injection the final check would refuse:
+    it names a sink, or it holds a string and the lines `after` it name one (`sql = "…" + name` above
+    `cursor.execute(sql)`). Partial text cannot be checked as a whole (it does not parse yet), so such
+    text is held back until the whole suggestion has passed the rules."""
+    language = _EDITOR_LANGUAGES.get(language_id)
+    if language is None:
+        return False
+    words = sink_words(language)
+    if any(word in words for word in re.findall(r"\w+", partial)):
+        return True
+    return any(q in partial for q in "'\"`") and any(word in words for word in re.findall(r"\w+", after))
+
+
 def injections(text: str, lines: Collection[int], language_id: str, path: str = "") -> list[Finding]:
     """SQL, shell and code injection findings in `text` on the 1-based `lines` (a completion's lines
     spliced into its document); [] for a language the reviewer has no rules for, or lines that can hold

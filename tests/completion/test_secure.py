@@ -58,3 +58,26 @@ def test_an_injection_is_never_shown() -> None:
     # When every candidate injects, nothing is shown rather than the injection.
     shown, model = pipeline([UNSAFE + "\n"])
     assert shown is None and model.calls == 3
+
+
+def test_partial_text_heading_for_an_injection_is_held_back() -> None:
+    # Partial text cannot be checked whole (it does not parse yet): once it names a sink, or builds a
+    # string the next lines run, nothing more streams; only a final suggestion that passed the rules shows.
+    streamed: list[str] = []
+    model = ScriptedModel([UNSAFE + "\n", SAFE + "\n"], cut=None)
+    document = TextDocument("file:///用户.py", HEAD + TAIL, language_id="python")
+    options = CompletionOptions(max_time_ms=0, extra_candidates=2, english_reading=False)
+    suggestion = complete(
+        document, len(HEAD), engine=model, options=options, path=Path("用户.py"),
+        language_id="python", on_partial=streamed.append,
+    )  # fmt: skip
+    assert suggestion is not None and suggestion.text == SAFE
+    assert streamed and all("execute" not in text and "%" not in text for text in streamed)
+    # A string built for the line below that runs it is held back too; plain code still streams.
+    from daima.review.checks import partial_may_inject
+
+    assert partial_may_inject(
+        "语句 = 'SELECT * FROM 用户 WHERE 名字 = ' + 用", "    游标.execute(语句)", "python"
+    )
+    assert not partial_may_inject("总价 = 单价 * ", "    return 总价", "python")
+    assert not partial_may_inject("名字 = '张三'", "    return 名字", "python")
