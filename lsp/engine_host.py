@@ -78,9 +78,10 @@ class EngineHost:
         try:
             from daima.model.loader import load_engine
 
-            engine = load_engine(options)
+            engine = load_engine(options, lambda message: self._stage(options, generation, message))
             check = getattr(engine, "check", None)
             if callable(check):
+                self._stage(options, generation, f"connecting to {options.remote_url}")
                 check()  # a remote engine that is down is reported now, not at the first keystroke
         except Exception as error:
             log.exception("model failed to load")
@@ -102,6 +103,13 @@ class EngineHost:
         info = engine.info
         log.info("model %s ready on %s in %.1f s", info.name, info.device, time.monotonic() - started)
         self._set_status(EngineStatus("ready", model=info.name, device=info.device))
+
+    def _stage(self, options: ModelOptions, generation: int, message: str) -> None:
+        """A step of a load in progress (download, conversion, loading, preparing), as the status."""
+        with self._lock:
+            if generation != self._generation:
+                return
+        self._set_status(EngineStatus("loading", model=options.remote_url or options.name, message=message))
 
     def record_latency(self, milliseconds: float) -> None:
         status = self.status

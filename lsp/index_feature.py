@@ -10,7 +10,6 @@ import asyncio
 import logging
 import re
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ from daima.indexer import Symbol, WorkspaceIndex, definition_at
 from daima.text import PositionEncoding, PositionError
 
 from . import convert
+from .progress import WorkDone
 
 if TYPE_CHECKING:
     from .server import DaimaServer
@@ -62,10 +62,20 @@ class IndexHost:
         self._executor.submit(self._open_and_fill, self._root, options)
 
     def _open_and_fill(self, root: Path, options: IndexOptions) -> None:
-        progress = _Progress(self._server, "daima: indexing")
+        progress = WorkDone(self._server, "daima: indexing", "index")
+
+        last_percent = -1
+
+        def files_done(done: int, total: int) -> None:
+            nonlocal last_percent
+            percent = int(100 * done / total) if total else 100
+            if percent != last_percent:  # one report per percent, not one per file
+                last_percent = percent
+                progress.report(f"{done}/{total} files", percent)
+
         try:
             index = WorkspaceIndex.open(root, options)
-            report = index.index_all(progress=progress.report)
+            report = index.index_all(progress=files_done)
             self.index = index
             if options.watch:
                 index.start_watching()
@@ -73,7 +83,7 @@ class IndexHost:
         except Exception:
             log.exception("indexing %s failed; going on without an index", root)
         finally:
-            progress.end()
+            progress.end("index ready")
             self._ready.set()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
@@ -198,44 +208,6 @@ def _word_at(text: str, offset: int) -> str:
         if match.start() <= offset <= match.end():
             return match.group()
     return ""
-
-
-class _Progress:
-    """LSP work-done progress for the first index; silent when the client does not support it."""
-
-    def __init__(self, server: DaimaServer, title: str) -> None:
-        self._server = server
-        self._token = f"daima-index-{uuid.uuid4()}"
-        self._title = title
-        self._begun = False
-        self._last_percent = -1
-        caps = server.client_capabilities.window
-        self._enabled = bool(caps and caps.work_done_progress)
-        if self._enabled:
-            self._call(lambda: server.work_done_progress.create(self._token))
-
-    def _call(self, fn) -> None:
-        loop = self._server.loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(fn)
-
-    def report(self, done: int, total: int) -> None:
-        if not self._enabled:
-            return
-        percent = int(100 * done / total) if total else 100
-        if not self._begun:
-            self._begun = True
-            begin = lsp.WorkDoneProgressBegin(title=self._title, percentage=0, cancellable=False)
-            self._call(lambda: self._server.work_done_progress.begin(self._token, begin))
-        if percent != self._last_percent:
-            self._last_percent = percent
-            report = lsp.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percent)
-            self._call(lambda: self._server.work_done_progress.report(self._token, report))
-
-    def end(self) -> None:
-        if self._enabled and self._begun:
-            end = lsp.WorkDoneProgressEnd(message="index ready")
-            self._call(lambda: self._server.work_done_progress.end(self._token, end))
 
 
 def _texts_for(index: WorkspaceIndex, symbols: list[Symbol], encoding: PositionEncoding) -> dict[Path, str]:

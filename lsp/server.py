@@ -23,6 +23,7 @@ from .client_log import route_to_client
 from .documents import DocumentError, DocumentStore
 from .engine_host import EngineHost, EngineStatus
 from .framing import BadFrame, FrameReader
+from .progress import WorkDone
 from .scheduler import CompletionScheduler
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class DaimaServer(LanguageServer):
         self.documents = DocumentStore()
         self.options = Options()
         self.option_problems: list[str] = []
+        self._loading: WorkDone | None = None  # the model load's progress, while one runs
         self.engine_host = EngineHost(self._publish_status)
         self.scheduler = CompletionScheduler()
         self.index = index_feature.IndexHost(self)
@@ -191,6 +193,14 @@ class DaimaServer(LanguageServer):
 
     def _publish_status(self, status: EngineStatus) -> None:
         self.notify_threadsafe(STATUS, status.to_json())
+        # The model's load as LSP work-done progress too: editors show it without knowing daima/status.
+        if status.state == "loading":
+            if self._loading is None:
+                self._loading = WorkDone(self, "daima: loading the model", "model")
+            self._loading.report(status.message or f"starting {status.model}")
+        elif self._loading is not None:
+            self._loading.end(status.message or f"{status.model} {status.state}")
+            self._loading = None
 
     def apply_options(self, raw: Any) -> None:
         options, problems = parse_options(raw, self.options)

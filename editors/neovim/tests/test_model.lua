@@ -36,13 +36,26 @@ H.test("the real model streams ghost text and accept inserts it", function()
     "    return 总价",
   }, path)
   vim.cmd("edit " .. vim.fn.fnameescape(path))
+  local described, progress = {}, {}
   wait_for("the model to load", function()
     local status = lsp.status
     if status and status.state == "error" then
       error("the model failed to load: " .. tostring(status.message))
     end
+    if status and status.state == "loading" then
+      described[lsp.describe(status)] = true -- what :DaimaStatus prints meanwhile
+    end
+    local core = vim.lsp.status() -- Neovim's own view of the server's work-done progress
+    if core ~= "" then
+      progress[core] = true
+    end
     return status ~= nil and status.state == "ready"
   end, 240000)
+  -- The load's steps reach Neovim: in :DaimaStatus, and as progress any statusline plugin can show.
+  assert(described["loading the weights of qwen2.5-coder-0.5b…"], vim.inspect(described))
+  local shown = table.concat(vim.tbl_keys(progress), " | ")
+  assert(shown:find("daima: loading the model", 1, true), "no load progress in vim.lsp.status(): " .. shown)
+  H.out("load steps: " .. table.concat(vim.tbl_keys(described), " | "))
   vim.api.nvim_win_set_cursor(0, { 5, 0 })
   H.type("S        总价 +=")
   local partial_seen = nil

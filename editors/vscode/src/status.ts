@@ -40,7 +40,9 @@ export class StatusItem {
         ? `${status.model ?? ""}${latency}`
         : status.state === "disabled"
           ? "no model"
-          : status.state;
+          : status.state === "loading" && status.message
+            ? `loading: ${short(status.message)}` // the step: downloading, converting, loading the weights
+            : status.state;
     const snoozed = Date.now() < this.snoozedUntil ? ` (snoozed until ${clock(this.snoozedUntil)})` : "";
     const off = this.enabled ? snoozed : " (off)";
     this.item.text = `${ICONS[status.state] ?? ""} daima${off}: ${what}`.trim();
@@ -70,6 +72,11 @@ export class StatusItem {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** A status message cut to fit a status bar (the tooltip has it whole). */
+function short(message: string, width = 40): string {
+  return message.length <= width ? message : `${message.slice(0, width - 1)}…`;
 }
 
 function clock(at: number): string {

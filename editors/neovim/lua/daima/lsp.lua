@@ -37,7 +37,8 @@ end
 
 local told = nil -- the error message last shown, so each one is shown once
 
---- One line for people: "ready: qwen2.5-coder-0.5b on cpu, last 412 ms", "loading qwen…", an error.
+--- One line for people: "ready: qwen2.5-coder-0.5b on cpu, last 412 ms", "loading the weights of qwen…",
+--- an error.
 function M.describe(status)
   if status == nil then
     return "not started"
@@ -50,7 +51,9 @@ function M.describe(status)
     end
     return text
   elseif state == "loading" then
-    return "loading " .. model .. "…"
+    -- The step the server is at (downloading, converting, loading the weights...), when it says.
+    local step = status.message ~= nil and status.message ~= "" and status.message or ("loading " .. model)
+    return step .. "…"
   elseif state == "disabled" then
     return "no model (" .. (status.message ~= "" and status.message or "identifier completion") .. ")"
   end

@@ -1,0 +1,27 @@
+// The status bar item: each state, and the step of a model load in progress.
+import * as stub from "./vscode-stub";
+stub.install();
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { StatusItem } from "../src/status";
+
+describe("status bar item", () => {
+  it("shows the step of a model load, cut to fit, and the whole message in the tooltip", () => {
+    const status = new StatusItem();
+    try {
+      const message = "downloading qwen2.5-coder-0.5b (531 MB, the first time only)";
+      status.update({ state: "loading", model: "qwen2.5-coder-0.5b", message });
+      assert.match(status.item.text, /daima: loading: downloading qwen2\.5-coder-0\.5b \(531 MB,…$/);
+      assert.match(String(status.item.tooltip), /the first time only\)/);
+      status.update({ state: "loading", model: "qwen2.5-coder-0.5b", message: "preparing the engine on cpu" });
+      assert.match(status.item.text, /loading: preparing the engine on cpu$/);
+      status.update({ state: "loading", model: "qwen2.5-coder-0.5b" });
+      assert.match(status.item.text, /daima: loading$/);
+      status.update({ state: "ready", model: "qwen2.5-coder-0.5b", device: "cpu", lastLatencyMs: 412.4 });
+      assert.match(status.item.text, /daima: qwen2\.5-coder-0\.5b 412 ms$/);
+    } finally {
+      status.dispose();
+    }
+  });
+});
