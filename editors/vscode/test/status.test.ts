@@ -10,9 +10,9 @@ describe("status bar item", () => {
   it("shows the step of a model load, cut to fit, and the whole message in the tooltip", () => {
     const status = new StatusItem();
     try {
-      const message = "downloading qwen2.5-coder-0.5b (531 MB, the first time only)";
+      const message = "downloading qwen2.5-coder-0.5b (491 MB, the first time only)";
       status.update({ state: "loading", model: "qwen2.5-coder-0.5b", message });
-      assert.match(status.item.text, /daima: loading: downloading qwen2\.5-coder-0\.5b \(531 MB,…$/);
+      assert.match(status.item.text, /daima: loading: downloading qwen2\.5-coder-0\.5b \(491 MB,…$/);
       assert.match(String(status.item.tooltip), /the first time only\)/);
       status.update({ state: "loading", model: "qwen2.5-coder-0.5b", message: "preparing the engine on cpu" });
       assert.match(status.item.text, /loading: preparing the engine on cpu$/);
