@@ -7,6 +7,10 @@ resolved) is proposed the same rename when a next edit is asked for it: the impo
 identifier of its binding there, or with an alias (`import 合计 as 求和`) the imported name alone; a
 file that imports the module itself (`import 账本.工具`, `import 账本.工具 as 工具`) gets the attribute
 renamed where it is read on that import (`工具.合计(…)`).
+JavaScript and TypeScript files the same way, their modules being workspace paths without the extension
+(`src/工具`, as the index stores relative imports): `import { 合计 } from './工具'` (an alias `{ 合计 as
+求和 }` keeps the file's own name), `const { 合计 } = require('./工具')`, and the member read on a
+namespace or a required module (`import * as 工具 …`, `const 工具 = require(…)`, then `工具.合计`).
 The result is checked as an in-file rename is: it parses, and the binding keeps its size (a file that
 already has the new name gets nothing). Nothing is proposed in a file the user has not gone to; the
 file the rename was made in tells the client which files import the name (`importing_files`).
@@ -15,17 +19,19 @@ file the rename was made in tells the client which files import the name (`impor
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
 import tree_sitter as ts
 
 from daima.indexer.languages import Language
-from daima.indexer.modules import normalize_module
+from daima.indexer.modules import normalize_module, strip_script_extension
 
 from .edits import Analysis, Proposal, ProposedEdit, analyse, apply_edits, still_parses
 
 MAX_RENAMES = 8
+_SCRIPT_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,11 @@ class RecentRenames:
 
 
 def module_of(rel: str) -> str | None:
-    """The dotted module of a workspace-relative Python file: `账本/工具.py` → `账本.工具`."""
+    """The module of a workspace-relative file as imports name it: `账本/工具.py` → `账本.工具`,
+    `src/工具.ts` → `src/工具`; None for other files."""
+    script = strip_script_extension(rel)
+    if script != rel:
+        return script
     if not rel.endswith(".py"):
         return None
     parts = rel[: -len(".py")].split("/")
@@ -74,7 +84,11 @@ def module_of(rel: str) -> str | None:
 def importer_edits(text: str, language: Language, rel: str, renames: list[ModuleRename]) -> Proposal | None:
     """The rename this file (at workspace-relative `rel`) needs for a name it imports that was
     renamed in its module, or None."""
-    if language.name != "python" or not renames:
+    if not renames:
+        return None
+    if language.name in _SCRIPT_LANGUAGES:
+        return _script_importer_edits(analyse(language, text), rel, renames)
+    if language.name != "python":
         return None
     now = analyse(language, text)
     captures = ts.QueryCursor(_imports_query(language)).captures(now.tree.root_node)
@@ -180,4 +194,115 @@ def _imports_query(language: Language) -> ts.Query:
     return ts.Query(
         language.ts_language,
         "(import_from_statement) @import (import_statement) @module (attribute) @attribute",
+    )
+
+
+def _script_importer_edits(now: Analysis, rel: str, renames: list[ModuleRename]) -> Proposal | None:
+    """The rename a JavaScript or TypeScript file needs for a name it imports or requires."""
+    captures = ts.QueryCursor(_script_imports_query(now.language)).captures(now.tree.root_node)
+    members = captures.get("member", [])
+    for rename in renames:
+        for source in captures.get("source", []):
+            spelled = (source.text or b"").decode("utf-8", "replace").strip("'\"`")
+            if normalize_module(now.language.name, rel, spelled) != rename.module:
+                continue
+            statement = source.parent
+            if statement is not None and statement.type == "arguments":  # require('./工具')
+                statement = statement.parent.parent if statement.parent is not None else None
+            proposal = _script_rename(now, statement, rename, members) if statement is not None else None
+            if proposal is not None:
+                return proposal
+    return None
+
+
+def _script_rename(
+    now: Analysis, statement: ts.Node, rename: ModuleRename, members: list[ts.Node]
+) -> Proposal | None:
+    """For an import statement or the declarator a require() initialises: the renamed name where the
+    file binds it, or where it reads it on the module's namespace."""
+    reason = f"rename {rename.old} → {rename.new} (renamed in {rename.module})"
+    for node in _descendants(statement):
+        text = (node.text or b"").decode("utf-8", "replace")
+        if node.type == "import_specifier":
+            name, alias = node.child_by_field_name("name"), node.child_by_field_name("alias")
+            if name is None or (name.text or b"").decode("utf-8", "replace") != rename.old:
+                continue
+            if alias is not None:  # the alias is the file's own name: only the imported one changes
+                at = now.char(name.start_byte)
+                return _checked(now, [ProposedEdit(at, at + len(rename.old), rename.new, reason)], None)
+            return _binding_renamed(now, name, rename, reason)
+        if node.type == "shorthand_property_identifier_pattern" and text == rename.old:
+            return _binding_renamed(now, node, rename, reason)  # const { 合计 } = require(…)
+        if node.type == "pair_pattern":  # const { 合计: 加总 } = require(…): the key only
+            key = node.child_by_field_name("key")
+            if key is not None and (key.text or b"").decode("utf-8", "replace") == rename.old:
+                at = now.char(key.start_byte)
+                return _checked(now, [ProposedEdit(at, at + len(rename.old), rename.new, reason)], None)
+        if node.type in ("namespace_import", "variable_declarator"):
+            bound = (
+                node.named_children[0]
+                if node.type == "namespace_import"
+                else node.child_by_field_name("name")
+            )
+            if bound is not None and bound.type == "identifier":
+                proposal = _member_renamed(now, bound, rename, members, reason)
+                if proposal is not None:
+                    return proposal
+    return None
+
+
+def _binding_renamed(
+    now: Analysis, identifier: ts.Node, rename: ModuleRename, reason: str
+) -> Proposal | None:
+    found = now.table.at(now.tree, identifier.start_byte) if now.table is not None else None
+    if found is None or found[1] is None:
+        return None
+    occurrences = found[1].occurrences
+    edits = [
+        ProposedEdit(now.char(o.start_byte), now.char(o.start_byte) + len(rename.old), rename.new, reason)
+        for o in occurrences
+    ]
+    return _checked(now, edits, len(occurrences))
+
+
+def _member_renamed(
+    now: Analysis, bound: ts.Node, rename: ModuleRename, members: list[ts.Node], reason: str
+) -> Proposal | None:
+    """`工具.合计` where `工具` is the namespace or module object the statement binds."""
+    table = now.table
+    found = table.at(now.tree, bound.start_byte) if table is not None else None
+    if table is None or found is None or found[1] is None:
+        return None
+    edits = []
+    for member in members:
+        receiver, name = member.child_by_field_name("object"), member.child_by_field_name("property")
+        if receiver is None or name is None or receiver.type != "identifier" or name.text is None:
+            continue
+        if name.text.decode("utf-8", "replace") != rename.old:
+            continue
+        reads = table.at(now.tree, receiver.start_byte)
+        if reads is not None and reads[1] is found[1]:
+            at = now.char(name.start_byte)
+            edits.append(ProposedEdit(at, at + len(rename.old), rename.new, reason))
+    return _checked(now, edits, None) if edits else None
+
+
+def _descendants(node: ts.Node) -> Iterator[ts.Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.named_children))
+
+
+@cache
+def _script_imports_query(language: Language) -> ts.Query:
+    return ts.Query(
+        language.ts_language,
+        """
+        (import_statement source: (string) @source)
+        ((call_expression function: (identifier) @_require arguments: (arguments . (string) @source))
+         (#eq? @_require "require"))
+        (member_expression) @member
+        """,
     )

@@ -32,6 +32,6 @@ def propose(document: TextDocument, bursts: list[Burst]) -> Proposal | None:
         return None
     for kind in KINDS:
         proposal = kind(text, bursts, language)
-        if proposal is not None and proposal.edits:
-            return proposal
+        if proposal is not None and (proposal.edits or proposal.module_rename):
+            return proposal  # a module rename with no edit here still names the files it reaches
     return None

@@ -65,7 +65,18 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
             continue  # renamed by hand already
         replacement = f"{old_name}: {new_name}" if occurrence.kind == "shorthand" else new_name
         edits.append(ProposedEdit(at, at + len(old_name), replacement, reason))
-    if not edits or not _one_binding_again(text, start, new_name, edits, len(web), language):
+    root = before.tree.root_node
+    module_level = binding.scope == (root.start_byte, root.end_byte)
+    if not edits:
+        # A module-level name used nowhere else in its file (`export function 合计`) still reaches the
+        # files that import it: the answer has no edit here, and names them.
+        renamed = analyse(language, text)
+        return (
+            Proposal("rename", [], (old_name, new_name))
+            if module_level and still_parses(before, renamed)
+            else None
+        )
+    if not _one_binding_again(text, start, new_name, edits, len(web), language):
         return None
     definitions = [o for o in web if o.kind == "definition"]
     definition = before.char(definitions[0].start_byte) if definitions else None
@@ -74,8 +85,6 @@ def propose_rename(text: str, bursts: list[Burst], language: Language) -> Propos
         definition_now = to_current(definition)
     if definition_now is not None:
         edits += _keyword_edits(text, definition_now, old_name, new_name, language)
-    root = before.tree.root_node
-    module_level = binding.scope == (root.start_byte, root.end_byte)
     return Proposal("rename", edits, (old_name, new_name) if module_level else None)
 
 

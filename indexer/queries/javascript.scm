@@ -20,4 +20,7 @@
 (import_statement (import_clause (named_imports (import_specifier name: (identifier) @import.name))) source: (string (string_fragment) @import.module))
 (import_statement (import_clause (named_imports (import_specifier alias: (identifier) @import.name))) source: (string (string_fragment) @import.module))
 (import_statement (import_clause (namespace_import (identifier) @import.name)) source: (string (string_fragment) @import.module))
+; const x = require("m"), const { a, b: c } = require("m")
 (variable_declarator name: (identifier) @import.name value: (call_expression function: (identifier) @_require arguments: (arguments (string (string_fragment) @import.module))) (#eq? @_require "require"))
+(variable_declarator name: (object_pattern (shorthand_property_identifier_pattern) @import.name) value: (call_expression function: (identifier) @_require arguments: (arguments (string (string_fragment) @import.module))) (#eq? @_require "require"))
+(variable_declarator name: (object_pattern (pair_pattern value: (identifier) @import.name)) value: (call_expression function: (identifier) @_require arguments: (arguments (string (string_fragment) @import.module))) (#eq? @_require "require"))

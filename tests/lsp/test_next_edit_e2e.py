@@ -165,3 +165,43 @@ async def test_a_module_level_rename_is_offered_in_the_files_that_import_it(clie
         "rename 合计 → 求和 (renamed in 账本.工具)"
     }
     assert apply_answer(report, there, client.daima_encoding) == report.replace("合计", "求和")  # type: ignore[attr-defined]
+
+
+async def test_a_module_level_rename_reaches_javascript_and_typescript_importers(
+    client: LanguageClient,
+) -> None:
+    root: Path = client.daima_root  # type: ignore[attr-defined]
+    (root / "src").mkdir()
+    tools = "export function 合计(流水) {\n  return 流水.reduce((a, b) => a + b, 0);\n}\n"
+    files = {
+        "src/报表.js": "import { 合计 } from './工具.js';\n\nexport const 报告 = (账) => `${合计(账)}`;\n",
+        "src/汇总.ts": "import * as 工具 from './工具';\n\nexport const 总数: number = 工具.合计([1, 2]);\n",
+        "src/旧.js": "const { 合计: 加总 } = require('./工具');\n\nmodule.exports = 加总;\n",
+    }
+    (root / "src" / "工具.js").write_text(tools, encoding="utf-8")
+    for rel, text in files.items():
+        (root / rel).write_text(text, encoding="utf-8")
+    tools_uri = (root / "src" / "工具.js").as_uri()
+    open_document(client, tools_uri, tools, language_id="javascript")
+    at = tools.index("合计")
+    text = change(client, tools_uri, tools, at, at + 2, "求和", 2)
+    answer: dict = {}
+    for _ in range(100):  # the index takes the opened buffers in once typing pauses
+        answer = await next_edit(client, tools_uri, text, at, version=2)
+        if len(answer["otherFiles"]) == len(files):
+            break
+        await asyncio.sleep(0.1)
+    assert sorted(unquote(uri) for uri in answer["otherFiles"]) == sorted(
+        unquote((root / r).as_uri()) for r in files
+    )
+    expected = {
+        "src/报表.js": files["src/报表.js"].replace("合计", "求和"),
+        "src/汇总.ts": files["src/汇总.ts"].replace("工具.合计", "工具.求和"),
+        "src/旧.js": files["src/旧.js"].replace("合计:", "求和:"),
+    }
+    for rel, text in files.items():
+        uri = (root / rel).as_uri()
+        open_document(client, uri, text, language_id="typescript" if rel.endswith(".ts") else "javascript")
+        there = await next_edit(client, uri, text, 0, version=None)
+        assert there["kind"] == "rename", (rel, there)
+        assert apply_answer(text, there, client.daima_encoding) == expected[rel]  # type: ignore[attr-defined]

@@ -68,8 +68,10 @@ async def send_raw_request(client: LanguageClient, method: str, params: object) 
     return await asyncio.wait_for(future, 30)
 
 
-def open_document(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
-    item = lsp.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
+def open_document(
+    client: LanguageClient, uri: str, text: str, version: int = 1, language_id: str = "python"
+) -> None:
+    item = lsp.TextDocumentItem(uri=uri, language_id=language_id, version=version, text=text)
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
 
 
