@@ -20,7 +20,7 @@ from typing import Any
 
 from daima.config import CompletionOptions
 from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
-from daima.review.checks import partial_may_inject
+from daima.review.checks import parameterized, partial_may_inject
 from daima.text import TextDocument
 
 from . import words
@@ -46,7 +46,7 @@ from .needs import (
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
-from .rules import REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
+from .rules import INJECTION, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
 from .templates import FimTemplate, match_template
 
@@ -205,6 +205,7 @@ def _complete(
     showable: list[Candidate] = []  # a made-up name never maps back to the user's: never shown
     known = frozenset(indexed)
     shown_partial = _held_back_near_sinks(on_partial, hole.suffix, language) if on_partial else None
+    made_up = (lambda text: job.made_up(text, known)) if job.made_up else None  # type: ignore[misc]
     for attempt in range(1 + max(0, options.extra_candidates, job.alternatives)):
         if cancel is not None and cancel.cancelled:
             return None
@@ -214,7 +215,6 @@ def _complete(
         candidate = _generate(engine, variant, hole, cancel, shown_partial if attempt == 0 else None, stats)
         if candidate is None:
             return None
-        made_up = (lambda text: job.made_up(text, known)) if job.made_up else None  # type: ignore[misc]
         candidate = _check(candidate, checker, visible, language, needs, hole.suffix, made_up)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
@@ -222,6 +222,10 @@ def _complete(
             showable.append(candidate)
         if sum(c.ok for c in showable) > job.alternatives:
             break
+    if not any(candidate.ok for candidate in showable):
+        safe = _parameterized(tried, checker, visible, language, needs, hole.suffix, offset, made_up)
+        if safe is not None:
+            showable.append(safe)
     best = choose(showable)
     final = suggestion_text(hole, Processed(best.text, best.back)) if best is not None else None
     if best is None or final is None:
@@ -247,6 +251,31 @@ def _complete(
         finish_reason=stats.finish_reason,
         notes=best.notes,
     )
+
+
+def _parameterized(
+    tried: list[Candidate],
+    checker: SpliceChecker,
+    visible: set[str],
+    language: str,
+    needs: _Needs,
+    suffix: str,
+    offset: int,
+    made_up: Callable[[str], list[str]] | None,
+) -> Candidate | None:
+    """When every candidate was refused and one was an injection the review can fix mechanically, that
+    fix: the same query with its values passed as parameters, checked like any candidate."""
+    for candidate in tried:
+        if not candidate.has(INJECTION) or candidate.back:
+            continue
+        spliced = checker.spliced_text(candidate.text)
+        fixed = parameterized(spliced, offset, offset + len(candidate.text), language)
+        if fixed is None:
+            continue
+        checked = _check(Candidate(text=fixed), checker, visible, language, needs, suffix, made_up)
+        if checked.ok:
+            return replace(checked, notes=(*checked.notes, "the review's parameterised form of an injection"))
+    return None
 
 
 def _held_back_near_sinks(

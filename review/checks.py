@@ -297,6 +297,18 @@ def sink_words(language: str) -> frozenset[str]:
     )
 
 
+def parameterized(text: str, start: int, end: int, language_id: str) -> str | None:
+    """`text[start:end]` (a completion spliced into its document) with its injection rewritten the way
+    the review's mechanical fix does (`execute(f"… {x}")` → `execute("… ?", (x,))`), or None when no
+    flagged flow there has a fix that stays inside it."""
+    lines = set(range(text.count("\n", 0, start) + 1, text.count("\n", 0, end) + 2))
+    for finding in injections(text, lines, language_id):
+        fix = finding.fix
+        if fix is not None and start <= fix.start <= fix.end <= end:
+            return text[start : fix.start] + fix.replacement + text[fix.end : end]
+    return None
+
+
 def partial_may_inject(partial: str, after: str, language_id: str) -> bool:
     """Whether text still being generated may turn out to be an injection the final check would refuse:
     it names a sink, or it holds a string and the lines `after` it name one (`sql = "…" + name` above

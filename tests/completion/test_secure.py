@@ -55,9 +55,19 @@ def pipeline(answers: list[str]) -> tuple[str | None, ScriptedModel]:
 def test_an_injection_is_never_shown() -> None:
     shown, model = pipeline([UNSAFE + "\n", SAFE + "\n"])
     assert shown == SAFE and model.calls == 2  # the greedy one was the injection: the next one is shown
-    # When every candidate injects, nothing is shown rather than the injection.
+    # When every candidate injects, the review's mechanical fix of one is shown if it passes the checks:
+    # the same query with the value as a parameter (sqlite3's placeholder), never the injection.
     shown, model = pipeline([UNSAFE + "\n"])
-    assert shown is None and model.calls == 3
+    assert shown == '游标.execute("SELECT * FROM 用户 WHERE 名字 = ?", (用户名,))' and model.calls == 3
+    # With no mechanical fix (a shell command), nothing is shown rather than the injection.
+    shell_head = "import os\n\n\ndef 打包(目录):\n    "
+    model = ScriptedModel(["os.system('tar czf a.tgz ' + 目录)\n"], cut=None)
+    document = TextDocument("file:///打包.py", shell_head + "\n", language_id="python")
+    options = CompletionOptions(max_time_ms=0, extra_candidates=2, english_reading=False)
+    suggestion = complete(
+        document, len(shell_head), engine=model, options=options, path=Path("打包.py"), language_id="python"
+    )
+    assert suggestion is None and model.calls == 3
 
 
 def test_partial_text_heading_for_an_injection_is_held_back() -> None:
