@@ -121,16 +121,9 @@ def _rename_import(now: Analysis, statement: ts.Node, rename: ModuleRename) -> P
         if aliased:  # the alias is the file's own name: only the imported one changes
             edits = [ProposedEdit(at, at + len(rename.old), rename.new, reason)]
             return _checked(now, edits, None)
-        identifier = dotted.named_children[0] if dotted.named_children else dotted
-        found = now.table.at(now.tree, identifier.start_byte) if now.table is not None else None
-        if found is None or found[1] is None:
-            return None
-        occurrences = found[1].occurrences
-        edits = [
-            ProposedEdit(now.char(o.start_byte), now.char(o.start_byte) + len(rename.old), rename.new, reason)
-            for o in occurrences
-        ]
-        return _checked(now, edits, len(occurrences))
+        return _binding_renamed(
+            now, dotted.named_children[0] if dotted.named_children else dotted, rename, reason
+        )
     return None
 
 
@@ -254,6 +247,7 @@ def _script_rename(
 def _binding_renamed(
     now: Analysis, identifier: ts.Node, rename: ModuleRename, reason: str
 ) -> Proposal | None:
+    """Every identifier of the variable `identifier` names, renamed (checked to stay one binding)."""
     found = now.table.at(now.tree, identifier.start_byte) if now.table is not None else None
     if found is None or found[1] is None:
         return None
