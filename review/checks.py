@@ -167,8 +167,10 @@ def _sink_label(m: Match) -> str:
     else:
         written = _text(callee) if callee is not None else _text(m.sink).split("(", 1)[0]
     written = "".join(written.split())
+    if not written:
+        return m.sink.type
     # A long chain (`knex("users").where(…).whereRaw`) is named by its end, where the sink is.
-    return written if len(written) <= 60 else "…" + written[-40:] if written else m.sink.type
+    return written if len(written) <= 60 else "…" + written[-40:]
 
 
 @dataclass(frozen=True)
