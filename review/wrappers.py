@@ -183,6 +183,8 @@ def calls_of(root: Node, wrappers: list[Wrapper], syntax: Syntax) -> Iterator[Si
     by_name: dict[str, list[Wrapper]] = {}
     for wrapper in wrappers:
         by_name.setdefault(wrapper.name, []).append(wrapper)
+    if not by_name:
+        return  # no wrapper: no walk (the completion path checks most candidates with none)
     call_type, callee_field, arguments_field = syntax.calls
     stack = [root]
     while stack:

@@ -6,13 +6,13 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from ..repo_eval.sources import sources_dir
+from ..next_edit.cases import history_dir
+from ..repo_eval.sources import Source, SourceUnavailable, sources_dir
 from .cases import BuildError, Case, build, load_cases
 from .run import as_json, bandit_available, review, summarize
 
@@ -21,25 +21,7 @@ RESULTS = Path("benchmarks/results")
 
 def history(case: Case, mirrors: list[Path], cache: Path) -> Path:
     """A git directory whose history holds the case's commit: a local mirror, else a bare clone."""
-    for root in mirrors:
-        for candidate in (root / case.slug / "repo", root / case.repo):
-            if (
-                candidate.is_dir()
-                and subprocess.run(
-                    ["git", "--git-dir", str(candidate), "cat-file", "-e", f"{case.commit}^{{commit}}"],
-                    capture_output=True,
-                ).returncode
-                == 0
-            ):
-                return candidate
-    clone = cache / f"{case.slug}.git"
-    if not clone.is_dir():
-        url = f"https://github.com/{case.repo}.git"
-        done = subprocess.run(["git", "clone", "--quiet", "--bare", url, str(clone)],
-                              capture_output=True, text=True, timeout=900)  # fmt: skip
-        if done.returncode != 0:
-            raise BuildError(f"{case.repo}: {done.stderr.strip()[:200]}")
-    return clone
+    return history_dir(Source(case.repo, case.commit, identifiers=""), mirrors, cache)
 
 
 def _bandit_version() -> str:
@@ -71,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             for variant in (False, True) if case.variant else (False,):
                 try:
                     built = build(case, history(case, mirrors, cache), Path(folder), variant)
-                except BuildError as error:
+                except (BuildError, SourceUnavailable) as error:
                     print(f"error: {error}", file=sys.stderr)
                     return 2
                 record = review(case, built, variant, with_bandit)
