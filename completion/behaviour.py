@@ -3,17 +3,18 @@ code around the hole as a tree, gathered in one place for the pipeline.
 
 Each check lives in its own module and speaks only when it is sure: `loops.py` (a `while` loop left
 unable to end, a `for` loop reusing the variable of a loop around it), `value_kinds.py` (a literal the
-code after misuses), `dict_keys.py` (a key its dict literal already has), `scopes.py` (a name it makes
-local to its function and reads before binding it).
+code after misuses), `dict_keys.py` (a key its dict literal already has). Names read before they are
+bound are the name rules' (names.py), over the scope model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from daima.indexer.bindings import ScopeTable
+
 from .dict_keys import duplicate_keys
 from .loops import endless_loops, reused_loop_names
-from .scopes import locals_read_before_bound
 from .syntax import SpliceChecker
 from .value_kinds import Misuse, misused_values
 
@@ -26,20 +27,19 @@ class Behaviour:
     misused: tuple[Misuse, ...] = ()
     duplicate_keys: tuple[str, ...] = ()
     reused_loop_names: tuple[str, ...] = ()
-    read_before_bound: tuple[str, ...] = ()  # names it makes local and reads first (UnboundLocalError)
 
 
-def behaviour(checker: SpliceChecker, completion: str, language: str) -> Behaviour:
-    """Run the checks on the document with `completion` in the hole (Python, a completion that parses)."""
+def behaviour(checker: SpliceChecker, completion: str, language: str, scopes: ScopeTable) -> Behaviour:
+    """Run the checks on the document with `completion` in the hole (Python, a completion that parses);
+    `scopes`: the scope table of that document around the hole (names.py `candidate_table`)."""
     if language != "python" or not completion.strip() or not checker.parses(completion):
         return Behaviour()
     tree = checker.spliced_tree(completion)
     start = checker.hole_byte
     end = start + len(completion.encode("utf-8", "surrogatepass"))
     return Behaviour(
-        endless=tuple(endless_loops(tree, start, end)),
-        misused=tuple(misused_values(tree, start, end)),
+        endless=tuple(endless_loops(tree, start, end, scopes)),
+        misused=tuple(misused_values(tree, start, end, scopes)),
         duplicate_keys=tuple(duplicate_keys(tree, start, end)),
-        reused_loop_names=tuple(reused_loop_names(tree, start, end)),
-        read_before_bound=tuple(locals_read_before_bound(tree, start, end)),
+        reused_loop_names=tuple(reused_loop_names(tree, start, end, scopes)),
     )

@@ -38,6 +38,7 @@ class Candidate:
     uncut: str = ""  # the text before the validity check cut it ("" when it was not cut)
     parses: bool = True
     findings: tuple[Finding, ...] = ()  # what the rules found (rules.py)
+    binds: tuple[str, ...] = ()  # the names its cursor line binds, completed (names.py)
     notes: tuple[str, ...] = ()
 
     def found(self, rule: str) -> tuple[str, ...]:

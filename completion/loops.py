@@ -20,6 +20,8 @@ from functools import cache
 
 import tree_sitter as ts
 
+from daima.indexer.bindings import ScopeTable
+
 from .syntax import language_for_tree
 
 # Builtins that change nothing and whose result depends only on their arguments.
@@ -50,7 +52,8 @@ _PLAIN_CONDITION_NODES = frozenset(
 )
 # Statements that leave a loop (break only from its own loop, all of them only from its own function).
 _EXITS = frozenset({"break_statement", "return_statement", "raise_statement", "yield"})
-_OWN_SCOPES = frozenset({"function_definition", "class_definition", "lambda"})
+# Scopes whose code is not the loop's: an exit in a nested function leaves that function.
+_OWN_SCOPES = frozenset({"function", "class"})
 _INNER_LOOPS = frozenset({"for_statement", "while_statement"})
 # Parents through which an identifier is still the thing being changed (`a, b = …`, `x[0] = …`).
 _PATTERN_PARENTS = frozenset(
@@ -58,23 +61,26 @@ _PATTERN_PARENTS = frozenset(
 )
 
 
-def endless_loops(tree: ts.Tree | None, start_byte: int, end_byte: int) -> list[str]:
+def endless_loops(
+    tree: ts.Tree | None, start_byte: int, end_byte: int, scopes: ScopeTable | None
+) -> list[str]:
     """The condition names of each `while` loop overlapping [start_byte, end_byte) that can never
-    end (see the module docstring), joined by ", " per loop; [] when every loop can end."""
+    end (see the module docstring), joined by ", " per loop; [] when every loop can end. `scopes`:
+    the tree's scope table around them."""
     query = _loops_query()
-    if tree is None or query is None:
+    if tree is None or query is None or scopes is None:
         return []
     cursor = ts.QueryCursor(query)
     cursor.set_byte_range(start_byte, max(end_byte, start_byte + 1))  # loops around or in the completion
     found = []
     for loop in cursor.captures(tree.root_node).get("loop", ()):
-        names = _stuck_names(loop, start_byte, end_byte)
+        names = _stuck_names(tree, loop, start_byte, end_byte, scopes)
         if names:
             found.append(", ".join(names))
     return found
 
 
-def _stuck_names(loop: ts.Node, start: int, end: int) -> list[str]:
+def _stuck_names(tree: ts.Tree, loop: ts.Node, start: int, end: int, scopes: ScopeTable) -> list[str]:
     """The condition's names when nothing on the completion's way through the body can change them
     or leave the loop.
 
@@ -101,7 +107,7 @@ def _stuck_names(loop: ts.Node, start: int, end: int) -> list[str]:
             watched |= read
             if number < taken:
                 skipped.append(branch.child_by_field_name("consequence") or branch)
-    if not watched <= _bound_in_function(loop) or _leaves(body, skipped):
+    if not watched <= _bound_in_function(tree, loop, scopes) or _leaves(body, skipped, scopes):
         return []
     on_the_way = [node for node in _identifiers(body) if not _inside_any(node, skipped)]
     if any(_changes(node) for node in on_the_way if _text(node) in watched):
@@ -156,13 +162,13 @@ def _condition_names(condition: ts.Node) -> set[str]:
     return names
 
 
-def _leaves(body: ts.Node, skipped: list[ts.Node]) -> bool:
+def _leaves(body: ts.Node, skipped: list[ts.Node], scopes: ScopeTable) -> bool:
     """True when the body, less the skipped branches, has a statement that leaves the loop (not one
     of an inner loop's breaks, nor anything inside a nested function or class)."""
     stack = [(child, False) for child in body.children]
     while stack:
         node, in_inner_loop = stack.pop()
-        if node.type in _OWN_SCOPES or any(node.id == branch.id for branch in skipped):
+        if scopes.scope_kind(node) in _OWN_SCOPES or any(node.id == branch.id for branch in skipped):
             continue
         if node.type in _EXITS and not (node.type == "break_statement" and in_inner_loop):
             return True
@@ -197,10 +203,6 @@ def _changes(identifier: ts.Node) -> bool:
     return False
 
 
-_PARAMETERS = frozenset({"parameters", "default_parameter", "typed_parameter", "typed_default_parameter"})
-_READ_PARENTS = frozenset({"argument_list", "attribute", "subscript", "call"})
-
-
 def _keeps_arguments(call: ts.Node | None) -> bool:
     """True for a call known not to change what it is passed: a pure builtin, `print`, or a method
     that stores or looks up its argument in another object (`结果.append(n)`)."""
@@ -218,22 +220,13 @@ _STORING_METHODS = frozenset(
 )
 
 
-def _bound_in_function(loop: ts.Node) -> set[str]:
-    """Names the function around the loop binds (parameters and assignment targets); none at module
-    level, where other modules and threads may change any name."""
-    root: ts.Node | None = loop.parent
-    while root is not None and root.type != "function_definition":
-        root = root.parent
-    if root is None:
+def _bound_in_function(tree: ts.Tree, loop: ts.Node, scopes: ScopeTable) -> set[str]:
+    """Names the function around the loop binds (its locals: parameters, assignment targets); none
+    at module level, where other modules and threads may change any name."""
+    function = scopes.function_around(tree, loop.start_byte)
+    if function is None:
         return set()
-    bound = set()
-    for node in _identifiers(root):
-        parent = node.parent
-        if parent is None or parent.type in _READ_PARENTS:
-            continue  # passed to a call, an object whose method or item is used: not bound here
-        if parent.type in _PARAMETERS or _changes(node):
-            bound.add(_text(node))
-    return bound
+    return {binding.name for binding in scopes.bindings if binding.scope == function}
 
 
 def _identifiers(node: ts.Node) -> list[ts.Node]:
@@ -257,12 +250,14 @@ def _identifiers_query() -> ts.Query | None:
     return ts.Query(language, "(identifier) @name") if language else None
 
 
-def reused_loop_names(tree: ts.Tree | None, start_byte: int, end_byte: int) -> list[str]:
+def reused_loop_names(
+    tree: ts.Tree | None, start_byte: int, end_byte: int, scopes: ScopeTable | None
+) -> list[str]:
     """Targets of a `for` loop the completion writes that an enclosing `for` loop of the same
     function already uses: the inner loop overwrites the outer loop's variable, which the rest of
     the outer body then reads wrong (`for 下标 in range(2, 整数):` inside `for 下标 in range(2, 101):`)."""
     query = _for_query()
-    if tree is None or query is None:
+    if tree is None or query is None or scopes is None:
         return []
     cursor = ts.QueryCursor(query)
     cursor.set_byte_range(start_byte, max(end_byte, start_byte + 1))
@@ -272,7 +267,7 @@ def reused_loop_names(tree: ts.Tree | None, start_byte: int, end_byte: int) -> l
             continue
         names = _targets(loop)
         outer = loop.parent
-        while outer is not None and outer.type not in _OWN_SCOPES:
+        while outer is not None and scopes.scope_kind(outer) not in _OWN_SCOPES:
             if outer.type == "for_statement":
                 reused += [name for name in _targets(outer) & names if name not in reused and name != "_"]
             outer = outer.parent

@@ -1,288 +1,251 @@
-"""Do the names a completion reads exist? Resolution against what is visible at the cursor.
+"""Do the names a completion reads exist, and are they bound where it reads them? Rules over the scope
+model (indexer/bindings.py), the one owner of scopes and bindings.
 
-Visible names are the identifiers of the document around the hole (parameters, locals, enclosing
-scopes, imports: tree-sitter identifier nodes, so words inside strings and comments do not count;
-in Python without the insides of scopes that closed before the cursor: another function's locals, a
-comprehension's or a lambda's variables), the language's builtins, and names the workspace index
-knows. The completion's own bindings (assignment targets, loop variables, `as` names, lambda and
-comprehension variables) count as visible too.
-Attributes (`x.name`) and keyword arguments (`f(name=1)`) are not reads of a variable and are skipped.
-Python (its tokens, here) and JavaScript/TypeScript (their trees, script_names.py) are checked; other
-languages report nothing unresolved.
+Both tables cover a window of the file: the outermost function around the hole (or, outside any
+function, the top-level statements at the hole) and the candidate's own lines. Everything a read there
+can name lies in the window, or is bound at module level: those names are kept apart, once for the
+rest of the file (cached while only the window changes, as when typing in one function), since a
+whole 4,500-line module's table costs ~80 ms on a 2-core machine and a function's a few.
+
+Once per keystroke (`name_scope`): the document's scope table with the hole empty, and what a read may
+name besides the bindings of the code around it: the language's builtins or its environments' globals
+(script_globals.json), the names the workspace index sees at the cursor, and the names the document
+binds at module level (functions and classes defined below the cursor included).
+
+Per candidate (`candidate_reads`): the scope table of the spliced tree. A read the candidate makes is
+
+- *unresolved* when nothing binds its name where it is read: an English name where the parameter is
+  Chinese, another function's local, a comprehension's variable after the comprehension;
+- *read before bound* when its function binds the name but no binding holds yet where it is read:
+  a local first assigned below the cursor, `答案 = 答案 + 列表` on a new name, `for m in range(2, m)`,
+  `count += 1` on a module's counter (UnboundLocalError when the line runs). It is unresolved too when
+  nothing outside the function binds the name either.
+
+Attribute names and keyword argument names are no reads (the locals queries ignore them), nor are type
+names (TypeScript's lib types are declared where no index looks) or identifiers inside a part the
+grammar recovered from (a cut-off JavaScript fragment). Languages without a locals query report nothing.
 """
 
 from __future__ import annotations
 
 import builtins
-import io
+import hashlib
 import keyword
 import logging
 import re
-import tokenize
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tree_sitter as ts
 
+from daima.indexer.bindings import Binding, Occurrence, ScopeTable, scope_table, scopes_around
+from daima.indexer.languages import Language, language_for_id
 from daima.text import TextDocument
 
-from .script_names import SCRIPT_LANGUAGES, script_globals, script_reads
-from .syntax import parser_for
+from .script_names import SCRIPT_LANGUAGES, script_globals
+from .syntax import SpliceChecker
 
 log = logging.getLogger(__name__)
 
-PYTHON_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
-IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
-PYTHON_SCOPES = frozenset(
-    {
-        "function_definition",
-        "class_definition",
-        "lambda",
-        "list_comprehension",
-        "set_comprehension",
-        "dictionary_comprehension",
-        "generator_expression",
-    }
+# A module's own globals that no statement binds (`__file__`) count as builtins.
+_MODULE_GLOBALS = frozenset({"__file__", "__builtins__", "__path__", "__cached__", "__annotations__"})
+PYTHON_BUILTINS = (
+    frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | _MODULE_GLOBALS
 )
+IDENTIFIER_TYPES = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
 _WORD = re.compile(r"\s*([^\W\d]\w*)")
+# Scopes whose names hold for any read in them, whatever the order: a module's and a class's names are
+# looked up when the code runs (a function defined below is there by then), a comprehension's variable
+# is bound before its element expression runs.
+_ORDER_FREE = frozenset({"module", "class", "comprehension"})
 
 
-def in_nested_scope(node: ts.Node, outer: ts.Node, scopes: frozenset[str] = PYTHON_SCOPES) -> bool:
-    """True when one of `scopes` lies between `node` and its ancestor `outer`: the node then belongs to
-    that inner scope, not to `outer`."""
-    parent = node.parent
-    while parent is not None and parent.id != outer.id:
-        if parent.type in scopes:
-            return True
-        parent = parent.parent
-    return False
+@dataclass(frozen=True)
+class NameScope:
+    """What the name rules know at the cursor, built once per keystroke."""
+
+    language: Language | None
+    table: ScopeTable | None  # the document's, with the hole empty
+    known: frozenset[str]  # builtins or globals, the index's names, the document's module-level names
+    unlisted: bool = False  # the document binds names it does not list (`from m import *`)
 
 
-def document_names(text: str, language_id: str) -> set[str]:
-    """Identifiers that occur as code (not strings or comments) in `text`."""
-    parser = parser_for(language_id)
-    if parser is None:
-        return set()
-    tree = parser.parse(text.encode("utf-8", "surrogatepass"))
-    names: set[str] = set()
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type in IDENTIFIER_TYPES and node.text is not None:
-            names.add(node.text.decode("utf-8", "replace"))
-        stack.extend(node.children)
-    return names
+@dataclass(frozen=True)
+class NameReads:
+    """What one candidate reads and binds, from its cursor line's start to its end."""
+
+    unresolved: tuple[str, ...] = ()
+    read_before_bound: tuple[str, ...] = ()
+    reads: frozenset[str] = frozenset()
+    binds: frozenset[str] = frozenset()
 
 
-def visible_names(
-    text: str,
-    start: int,
-    end: int,
-    language_id: str,
-    *,
-    indexed: Iterable[str] = (),
-    tree: ts.Tree | None = None,
-) -> set[str]:
-    """Names a completion in the hole text[start:end] may read; `indexed`: what the index adds
-    (`index_names`, asked once per request by the caller); `tree`: the document's tree with the hole
-    empty, when the caller has it (Python)."""
-    # Before the cursor every name counts, except in Python the names of scopes the cursor is not in
-    # (another function's locals, a comprehension's or lambda's variables); after it only module-level
-    # ones (later functions, classes, globals): a local first assigned below the hole does not exist
-    # yet where the completion reads it.
-    if language_id == "python" and start == end:
-        names = _python_names_before(text, start, tree)
-    else:
-        names = document_names(text[:start], language_id)
-    names |= document_names(_module_level(text[end:]), language_id)
+def name_scope(
+    checker: SpliceChecker, language_id: str, indexed: set[str] | frozenset[str] = frozenset()
+) -> NameScope:
+    """The scope table of the document around the hole and the names known besides its bindings."""
+    language = language_for_id(language_id)
+    tree = checker.tree
+    if language is None or tree is None:
+        return NameScope(None, None, frozenset())
+    hole = checker.hole_byte
+    window = _window(tree, language, hole, hole)
+    table = scope_table(tree, language, window)
+    known = set(indexed)
     if language_id == "python":
-        names |= PYTHON_BUILTINS
+        known |= PYTHON_BUILTINS
     elif language_id in SCRIPT_LANGUAGES:
-        names |= script_globals()
-    names.update(indexed)
-    return names
+        known |= script_globals()
+    unlisted = False
+    if table is not None:
+        outside, unlisted = _MODULE_NAMES.outside(tree, language, window)
+        known |= outside
+        known.update(binding.name for binding in table.bindings if binding.scope_kind == "module")
+        unlisted = unlisted or table.binds_unlisted
+    return NameScope(language, table, frozenset(known), unlisted)
 
 
-def _python_names_before(text: str, offset: int, tree: ts.Tree | None) -> set[str]:
-    """Identifiers before the hole, leaving out scopes that closed before it (their names stay)."""
-    document = TextDocument("", text)
+def candidate_table(
+    scope: NameScope, checker: SpliceChecker, completion: str, line_before: str = ""
+) -> ScopeTable | None:
+    """The scope table of the document with `completion` in the hole, over the window around it and
+    its cursor line (None without a tree or a locals query)."""
+    if scope.language is None or scope.table is None or not completion.strip():
+        return None
+    tree = checker.spliced_tree(completion)
     if tree is None:
-        parser = parser_for("python")
-        if parser is None:
-            return set()
-        tree = parser.parse(document.source_bytes)
-    source = document.source_bytes
-    hole = document.byte_offset(offset)
-    column = hole - (source.rfind(b"\n", 0, hole) + 1)
-    names: set[str] = set()
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.start_byte >= hole:
+        return None
+    start = checker.hole_byte - len(line_before.encode("utf-8", "surrogatepass"))
+    end = checker.hole_byte + len(completion.encode("utf-8", "surrogatepass"))
+    return scope_table(tree, scope.language, _window(tree, scope.language, start, end))
+
+
+def candidate_reads(
+    scope: NameScope,
+    checker: SpliceChecker,
+    completion: str,
+    line_before: str = "",
+    table: ScopeTable | None = None,
+) -> NameReads:
+    """The names `completion` (in the hole; `line_before`: the cursor line before it) reads and binds,
+    and which of its reads name nothing, or a local not bound yet. `table`: `candidate_table`'s, when
+    the caller has it."""
+    table = table or candidate_table(scope, checker, completion, line_before)
+    if table is None:
+        return NameReads()
+    start = checker.hole_byte
+    end = start + len(completion.encode("utf-8", "surrogatepass"))
+    line_start = start - len(line_before.encode("utf-8", "surrogatepass"))
+    unresolved: list[str] = []
+    early: list[str] = []
+    reads: set[str] = set()
+    binds: set[str] = set()
+    for name, binding, occurrence in table.in_span(line_start, end):
+        if occurrence.kind == "definition":
+            binds.add(name)
+        if not _is_read(occurrence):
             continue
-        if node.type in PYTHON_SCOPES and _closed_before(node, hole, column, source):
-            name = node.child_by_field_name("name")
-            if name is not None and name.text is not None:
-                names.add(name.text.decode("utf-8", "replace"))  # `def f` binds f outside f
-            continue
-        if node.type in IDENTIFIER_TYPES and node.end_byte <= hole and node.text is not None:
-            names.add(node.text.decode("utf-8", "replace"))
-        stack.extend(node.children)
-    return names
+        reads.add(name)
+        if occurrence.end_byte <= start or occurrence.unsure:
+            continue  # before the cursor: the user's own text
+        if binding is None or not _holds(table, binding, occurrence):
+            outside = binding is not None and (table.outside(binding) is not None or name in scope.known)
+            if outside:
+                early.append(name)
+            elif name not in scope.known or binding is not None:
+                unresolved.append(name)
+    return NameReads(
+        tuple(dict.fromkeys(unresolved)),
+        tuple(dict.fromkeys(early)),
+        frozenset(reads),
+        frozenset(binds),
+    )
 
 
-def _closed_before(scope: ts.Node, hole: int, column: int, source: bytes) -> bool:
-    """True when the cursor is not in `scope` and its names cannot be seen from the cursor.
-
-    A def or class whose last statement is above the cursor still holds it when only blank and comment
-    lines come between and the cursor is indented deeper than the header. A scope with a parse error,
-    or a comprehension with `:=` (which binds in the enclosing scope), is never left out."""
-    if scope.has_error or scope.start_byte < hole <= scope.end_byte:
+def _is_read(occurrence: Occurrence) -> bool:
+    if occurrence.namespace:
         return False
-    if scope.type in ("function_definition", "class_definition"):
-        between = source[scope.end_byte : hole].decode("utf-8", "replace")
-        if all(not line.strip() or line.lstrip().startswith("#") for line in between.split("\n")):
-            return column <= scope.start_point[1]
+    return occurrence.kind in ("reference", "shorthand") or occurrence.reads_too
+
+
+def _holds(table: ScopeTable, binding: Binding, read: Occurrence) -> bool:
+    """True when `binding` is bound where `read` reads it: in a scope whose names hold in any order,
+    from a function that runs later, or after a definition that holds before the read."""
+    if binding.scope_kind in _ORDER_FREE or table.runs_later(read, binding):
         return True
-    return scope.text is None or b":=" not in scope.text
+    return any(d.holds_from <= read.start_byte and d is not read for d in binding.definitions)
 
 
-def _module_level(code: str) -> str:
-    """The unindented lines of `code` (definitions' headers and module-level statements)."""
-    return "\n".join(line for line in code.split("\n") if line[:1] not in (" ", "\t"))
+def _window(tree: ts.Tree, language: Language, start: int, end: int) -> tuple[int, int]:
+    """The bytes the tables cover for code at start:end: the outermost function around `start` and
+    start:end itself; outside any function, the top-level statements that overlap start:end."""
+    functions = [span for span, kind in scopes_around(tree, language, start) if kind == "function"]
+    if functions:
+        return min(functions[0][0], start), max(functions[0][1], end)
+    low, high = start, end
+    for child in tree.root_node.children:
+        if child.end_byte >= start and child.start_byte <= end:
+            low, high = min(low, child.start_byte), max(high, child.end_byte)
+    return low, high
 
 
-def unresolved_names(
-    completion: str, visible: Iterable[str], language_id: str, *, line_before: str = "", line_after: str = ""
-) -> list[str]:
-    """Names `completion` reads that are neither visible nor bound by the completion before the read,
-    in order (`ans = ans + x` reads `ans` before it binds it). `line_before`/`line_after`: the cursor
-    line around the hole (JavaScript/TypeScript fragments are parsed inside it)."""
-    if language_id in SCRIPT_LANGUAGES:
-        script, declared = script_reads(line_before, completion, language_id, line_after)
-        known = set(visible) | declared
-        return list(dict.fromkeys(name for name in script if name not in known))
-    if language_id != "python":
-        return []
-    reads, bound = _python_reads(completion)
-    known = set(visible)
-    missing: list[str] = []
-    for name, statement in reads:
-        if name in known or name in missing or bound.get(name, statement + 1) <= statement:
-            continue
-        missing.append(name)
-    return missing
+class _ModuleNamesOutside:
+    """The names a document binds at module level outside a window (and whether it also binds names it
+    does not list, with a star import), kept for the last few documents:
+    while the user types inside one function, the rest of the file is the same text, and its names are
+    not looked up again."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._names: OrderedDict[tuple[str, bytes], tuple[frozenset[str], bool]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def outside(
+        self, tree: ts.Tree, language: Language, window: tuple[int, int]
+    ) -> tuple[frozenset[str], bool]:
+        source = tree.root_node.text or b""
+        rest = hashlib.blake2b(source[: window[0]], digest_size=16)
+        rest.update(b"\0" + source[window[1] :])
+        key = (language.name, rest.digest())
+        with self._lock:
+            if key in self._names:
+                self._names.move_to_end(key)
+                return self._names[key]
+        table = scope_table(tree, language, references=False)
+        unlisted = table is not None and table.binds_unlisted
+        if unlisted:  # `from tkinter import *`: the names the rest of the file reads unbound come from it
+            table = scope_table(tree, language)
+        names = {
+            binding.name
+            for binding in (table.bindings if table is not None else ())
+            if binding.scope_kind == "module"
+            and any(not window[0] <= o.start_byte < window[1] for o in binding.definitions)
+        }
+        if unlisted and table is not None:
+            names.update(
+                name
+                for name, occurrences in table.free.items()
+                if any(not window[0] <= o.start_byte < window[1] for o in occurrences)
+            )
+        found = frozenset(names), unlisted
+        with self._lock:
+            self._names[key] = found
+            while len(self._names) > self.SIZE:
+                self._names.popitem(last=False)
+        return found
+
+
+_MODULE_NAMES = _ModuleNamesOutside()
 
 
 def first_word(code: str) -> str:
     """The first identifier or keyword of a fragment ("" when it starts with something else)."""
     match = _WORD.match(code)
     return match.group(1) if match else ""
-
-
-def binds(code: str) -> set[str]:
-    """Names a Python fragment binds (assignment and loop targets, `as` names, definitions)."""
-    return set(_python_reads(code)[1])
-
-
-def reads(code: str) -> set[str]:
-    """Names a Python fragment reads."""
-    return {name for name, _ in _python_reads(code)[0]}
-
-
-def _python_reads(code: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
-    """Names read (with the index of the statement reading them) and names bound (with the index of the
-    first statement that sees the binding) in a Python fragment, from its tokens; tolerant of cut-off
-    code. An assignment's targets are bound from the next statement on; loop, `as`, lambda and
-    definition names from their own, except in the loop's own iterable (read there before any binding,
-    a name is reported at statement -1)."""
-    tokens = _tokens(code)
-    reads: list[tuple[str, int]] = []
-    bound: dict[str, int] = {}
-    statement = 0
-
-    def bind(name: str, visible_from: int) -> None:
-        bound[name] = min(bound.get(name, visible_from), visible_from)
-
-    depth = 0
-    binding = ""  # the keyword whose targets are being read: "for", "as", "lambda", "def", "import"
-    # A `for` statement's iterable is evaluated before its targets are bound: `for m in range(2, m)`
-    # reads an `m` that must already exist.
-    loop_targets: set[str] = set()
-    bound_before_loop: dict[str, int] = {}
-    in_iterable = False
-    for index, (kind, value) in enumerate(tokens):
-        previous = tokens[index - 1][1] if index else ""
-        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
-        if kind == tokenize.NEWLINE or (kind == tokenize.OP and value == ";" and depth == 0):
-            statement += 1
-            continue
-        if kind == tokenize.OP:
-            depth += value in "([{"
-            depth -= value in ")]}"
-            in_iterable = in_iterable and not (value == ":" and depth == 0)
-            if (value == ":" and binding == "lambda") or (value == "(" and binding == "def"):
-                binding = ""
-            continue
-        if kind != tokenize.NAME:
-            continue
-        if value in ("for", "lambda", "def", "class", "import", "as", "global", "nonlocal"):
-            binding = value
-            if value == "for" and depth == 0:
-                loop_targets, bound_before_loop = set(), dict(bound)
-            continue
-        if value == "in" and binding == "for":
-            binding = ""
-            in_iterable = depth == 0
-            continue
-        if keyword.iskeyword(value) or previous == ".":
-            continue
-        if binding:
-            if binding == "for" and depth == 0:
-                loop_targets.add(value)
-            bind(value, statement)
-            if binding in ("as", "def", "class"):
-                binding = ""
-            continue
-        if following == "=" and depth > 0:
-            continue  # keyword argument
-        if following == ":=":
-            bind(value, statement)
-            continue
-        if following == "=":
-            bind(value, statement + 1)
-            continue
-        if in_iterable and value in loop_targets and bound_before_loop.get(value, statement + 1) > statement:
-            reads.append((value, -1))  # read before the loop binds it, and nothing bound it earlier
-            continue
-        if following.endswith("=") and following not in ("==", "<=", ">=", "!="):
-            reads.append((value, statement))  # `x += 1` reads x: it must exist already
-            continue
-        if following == "," and depth == 0 and _assigned_later(tokens, index):
-            bind(value, statement + 1)  # `a, b = ...`
-            continue
-        reads.append((value, statement))
-    return reads, bound
-
-
-def _assigned_later(tokens: list[tuple[int, str]], index: int) -> bool:
-    for kind, value in tokens[index + 1 :]:
-        if value == "=":
-            return True
-        if kind not in (tokenize.NAME, tokenize.OP) or (value not in (",",) and kind == tokenize.OP):
-            return False
-    return False
-
-
-def _tokens(code: str) -> list[tuple[int, str]]:
-    result: list[tuple[int, str]] = []
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(code).readline):
-            result.append((token.type, token.string))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass  # cut-off code (an open bracket at the end): the tokens so far are what we need
-    return result
 
 
 def index_names(index: Any, path: Path | None, text: str, offset: int) -> set[str]:

@@ -11,10 +11,10 @@ Its shape: when the next line is indented deeper, the hole's line must be a bloc
 (`opens_block`); when the next line continues the same block, the line must not leave it with a
 `return` that makes that code unreachable (`code_follows_in_block`, `ends_flow`).
 
-Python only, from the tree-sitter tree the splice checker already parsed (the document without the
-hole's text, so the hole may leave errors: tree-sitter recovers and the walk takes what it finds).
-Bindings are over-approximated (a name bound anywhere, in any scope, counts as bound), so a name is
-reported as needed only when the document really has no binding for it. A star import turns it off.
+Python only, from the document's scope table (names.py `name_scope`: the document without the hole's
+text, so the hole may leave errors: tree-sitter recovers and the table takes what it finds). Bindings
+are over-approximated (a name bound anywhere, in any scope, counts as bound), so a name is reported as
+needed only when the document really has no binding for it. A star import turns it off.
 """
 
 from __future__ import annotations
@@ -23,61 +23,15 @@ import builtins
 import keyword
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache
 
 import tree_sitter as ts
 
-from .names import PYTHON_BUILTINS, binds, reads
-from .syntax import language_for_tree
+from daima.indexer.bindings import Occurrence
 
-# Node fields whose identifiers a statement binds, and the pattern nodes an identifier may sit in
-# between (`a, (b, c) = ...`, `*rest`, `x: int = 1`).
-# Node type → (the field whose identifier it binds or skips, "bind" | "skip"): assignment targets,
-# loop variables, `as` names, definitions; attribute names and keyword argument names are no reads.
-_FIELD_ROLES = {
-    "assignment": ("left", "bind"),
-    "for_statement": ("left", "bind"),
-    "for_in_clause": ("left", "bind"),
-    "as_pattern": ("alias", "bind"),
-    "named_expression": ("name", "bind"),
-    "function_definition": ("name", "bind"),
-    "class_definition": ("name", "bind"),
-    "default_parameter": ("name", "bind"),
-    "typed_default_parameter": ("name", "bind"),
-    "attribute": ("attribute", "skip"),
-    "keyword_argument": ("name", "skip"),
-}
-_BINDING_NODES = {
-    "parameters",
-    "lambda_parameters",
-    "global_statement",
-    "nonlocal_statement",
-    "import_statement",
-    "import_from_statement",
-    "typed_parameter",
-}
-_PATTERN_NODES = {
-    "pattern_list",
-    "tuple_pattern",
-    "list_pattern",
-    "list_splat_pattern",
-    "dictionary_splat_pattern",
-    "as_pattern_target",
-    "parenthesized_expression",
-    "expression_list",
-    "dotted_name",
-    "aliased_import",
-}
-# Nodes whose bindings hold for what they enclose: statement blocks, and the expression scopes.
-_SCOPE_TYPES = {
-    "block",
-    "module",
-    "list_comprehension",
-    "set_comprehension",
-    "dictionary_comprehension",
-    "generator_expression",
-    "lambda",
-}
+from .names import NameScope
+
+# The blocks of statements a binding's reach is judged by (flow, not scope: the scopes are the table's).
+_FLOW_BLOCKS = frozenset({"block", "module"})
 # Blocks whose bindings count for the enclosing block: the branches of `if`/`try`/`with`. Over-approximate
 # (an `if` without `else` may skip its binding) so that a name bound in every branch is not reported.
 _BRANCHES = {
@@ -105,75 +59,70 @@ _BUILTIN_CALLABLES = frozenset(
 _TARGET_SO_FAR = re.compile(r"^\s*(?:[^\W\d]\w*\s*,\s*)*(?:[^\W\d]\w*)?$")
 
 
-def needed_names(tree: ts.Tree | None, hole_byte: int, *, known: Iterable[str] = ()) -> list[str]:
+def needed_names(scope: NameScope, tree: ts.Tree | None, hole_byte: int) -> list[str]:
     """Names read after `hole_byte` in the enclosing function with no binding that reaches the read.
 
     A binding reaches a read when it is outside the function (any scope: over-approximated), in the
     function before the hole, or after the hole but earlier than the read in a block that encloses
     the read (`x = x + 1` binds after its right side is read; a binding inside a loop or an `if` does
-    not reach a read after that block). `known` adds names bound elsewhere (the index's imports and
-    other files). In order of first read; [] outside a function, with a star import, or without a tree.
+    not reach a read after that block). The names `scope` knows (builtins, the index's) count as bound.
+    In order of first read; [] outside a function, with a star import, or without a tree.
     """
-    if tree is None:
+    table = scope.table
+    if table is None or tree is None or scope.unlisted:
         return []
-    function = enclosing_function(tree.root_node, hole_byte)
+    function = table.function_around(tree, hole_byte)
     if function is None:
         return []
-    everywhere: set[str] = set(PYTHON_BUILTINS) | set(known)
-    later: dict[str, list[tuple[int, int]]] = {}  # name → (effective byte, scope node id) after the hole
-    reads: list[tuple[int, str, ts.Node]] = []
-    query = _identifiers_query()
-    captures = ts.QueryCursor(query).captures(tree.root_node) if query is not None else {}
-    if captures.get("star"):
-        return []
-    for node in captures.get("name", ()):
-        if node.text is None:
-            continue
-        name = node.text.decode("utf-8", "replace")
-        role, anchor = identifier_role(node)
-        after = hole_byte <= node.start_byte < function.end_byte
-        if role == "bind" and after and anchor is not None:
-            later.setdefault(name, []).append(_binding_reach(anchor))
-        elif role == "bind":
-            everywhere.add(name)
-        elif role == "read" and after:
-            reads.append((node.start_byte, name, node))
+    occurrences = table.in_span(0, len(tree.root_node.text or b""))
+    after = [item for item in occurrences if hole_byte <= item[2].start_byte < function[1]]
+    everywhere = set(scope.known) | {
+        name
+        for name, _, occurrence in occurrences
+        if occurrence.kind == "definition" and not hole_byte <= occurrence.start_byte < function[1]
+    }
+    later: dict[str, list[tuple[int, int]]] = {}  # name → (byte it holds from, flow block id)
+    for name, _, occurrence in after:
+        if occurrence.kind == "definition":
+            later.setdefault(name, []).append((occurrence.holds_from, _flow_block_id(tree, occurrence)))
     needed: list[str] = []
-    for byte, name, node in sorted(reads, key=lambda read: read[0]):
-        if name in everywhere or name in needed:
+    for name, binding, occurrence in after:
+        if occurrence.kind != "reference" or name in everywhere or name in needed:
             continue
-        scopes = _scope_ids(node)
-        if not any(at < byte and scope in scopes for at, scope in later.get(name, ())):
+        if binding is not None and binding.scope != function:
+            continue  # bound in a scope of its own inside the function (a comprehension, a nested def)
+        blocks = _flow_block_ids(tree, occurrence)
+        if not any(at < occurrence.start_byte and block in blocks for at, block in later.get(name, ())):
             needed.append(name)
     return needed
 
 
-def names_around_in_function(tree: ts.Tree | None, hole_byte: int) -> frozenset[str] | None:
-    """The identifiers of the function enclosing the hole, when code of that function follows the
+def names_around_in_function(scope: NameScope, tree: ts.Tree | None, hole_byte: int) -> frozenset[str] | None:
+    """The names the function enclosing the hole binds or reads, when code of that function follows the
     hole (so a name bound in the hole could be read there); None at module level, at the function's
     end, or without a tree. A completion that binds a new name none of them is, is a dead store."""
-    if tree is None:
+    table = scope.table
+    if table is None or tree is None:
         return None
-    function = enclosing_function(tree.root_node, hole_byte)
-    query = _identifiers_query()
-    if function is None or function.text is None or query is None:
+    function = table.function_around(tree, hole_byte)
+    source = tree.root_node.text or b""
+    if function is None or not source[hole_byte : function[1]].strip():
         return None
-    if not function.text[hole_byte - function.start_byte :].strip():
-        return None
-    names = ts.QueryCursor(query).captures(function).get("name", ())
-    return frozenset(node.text.decode("utf-8", "replace") for node in names if node.text is not None)
+    return frozenset(name for name, _, _ in table.in_span(*function))
 
 
-def dead_stores(line_before_cursor: str, completion: str, function_names: frozenset[str] | None) -> list[str]:
+def dead_stores(
+    line_before_cursor: str, completion: str, function_names: frozenset[str] | None, read: frozenset[str]
+) -> list[str]:
     """Names the completion assigns (`x = …`, `a, b = …`) that nothing reads: not the completion's
     own later lines, and no identifier of the function around it (`names_around_in_function`).
     Measured on the real 0.5B model with Chinese identifiers: `平方 = 序号 ** 2` where the loop must
     add to `平方和`, `正数 = 1` where the sign must be set; a plain assignment of a name nobody reads
-    is almost never the line that belongs in the middle of a function."""
+    is almost never the line that belongs in the middle of a function. `read`: the names the cursor
+    line and the completion read (names.py `candidate_reads`)."""
     if function_names is None:
         return []
     code = line_before_cursor.lstrip() + completion
-    read = reads(code)
     assigned = [name for name in _assigned(code) if not name.startswith("_")]  # `_` says "unused"
     return [name for name in assigned if name not in function_names and name not in read]
 
@@ -280,75 +229,39 @@ def may_bind(line_before_cursor: str) -> bool:
     return not any(keyword.iskeyword(word) for word in line_before_cursor.replace(",", " ").split())
 
 
-def left_unbound(needed: Iterable[str], line_before_cursor: str, completion: str) -> list[str]:
-    """The needed names that the line, completed, still does not bind."""
-    bound = binds(line_before_cursor.lstrip() + completion)
+def left_unbound(needed: Iterable[str], bound: frozenset[str]) -> list[str]:
+    """The needed names that the line, completed, still does not bind (`bound`: what the cursor line
+    and the completion bind, names.py `candidate_reads`)."""
     return [name for name in needed if name not in bound]
 
 
-def enclosing_function(root: ts.Node, byte: int) -> ts.Node | None:
-    node: ts.Node | None = root.descendant_for_byte_range(byte, byte)
-    while node is not None:
-        if node.type == "function_definition" and node.start_byte < byte <= node.end_byte:
-            return node
-        node = node.parent
-    return None
+def _flow_block_id(tree: ts.Tree, occurrence: Occurrence) -> int:
+    """The id of the block a binding stays inside (branch blocks are skipped: over-approximated)."""
+    node = tree.root_node.descendant_for_byte_range(occurrence.start_byte, occurrence.end_byte)
+    block = _flow_block(node) if node is not None else None
+    return block.id if block is not None else -1
 
 
-def identifier_role(identifier: ts.Node) -> tuple[str, ts.Node | None]:
-    """("bind" | "read" | "skip", the node that binds it) — skip: attribute and keyword names."""
-    child, parent = identifier, identifier.parent
-    while parent is not None:
-        if parent.type in _BINDING_NODES:
-            return "bind", parent
-        field_role = _FIELD_ROLES.get(parent.type)
-        if field_role is not None:
-            target = parent.child_by_field_name(field_role[0])
-            if target is not None and target.id == child.id:
-                return field_role[1], parent if field_role[1] == "bind" else None
-        if parent.type not in _PATTERN_NODES:
-            return "read", None
-        child, parent = parent, parent.parent
-    return "read", None
+def _flow_block_ids(tree: ts.Tree, occurrence: Occurrence) -> set[int]:
+    """The ids of the blocks that enclose a read."""
+    node = tree.root_node.descendant_for_byte_range(occurrence.start_byte, occurrence.end_byte)
+    ids: set[int] = set()
+    block = _flow_block(node) if node is not None else None
+    while block is not None:
+        ids.add(block.id)
+        block = _flow_block(block)
+    return ids
 
 
-def _binding_reach(binder: ts.Node) -> tuple[int, int]:
-    """(byte from which the binding holds, id of the scope node it holds in)."""
-    if binder.type in ("for_in_clause", "lambda_parameters"):
-        scope = binder.parent  # a comprehension or a lambda binds for its own body, from its start
-        if scope is not None:
-            return scope.start_byte, scope.id
-    # The right side of `x = x + 1` is read before its target is bound.
-    at = binder.end_byte if binder.type in ("assignment", "named_expression") else binder.start_byte
-    block = _scope_of(binder)
-    return at, block.id if block is not None else -1
-
-
-def _scope_of(node: ts.Node) -> ts.Node | None:
-    """The innermost scope node above `node` that a binding stays inside (branch blocks are skipped)."""
+def _flow_block(node: ts.Node) -> ts.Node | None:
+    """The innermost block above `node` that a binding stays inside (branch blocks are skipped)."""
     parent = node.parent
-    while parent is not None and not _is_scope(parent):
+    while parent is not None and not _is_flow_block(parent):
         parent = parent.parent
     return parent
 
 
-def _is_scope(node: ts.Node) -> bool:
-    if node.type != "block":
-        return node.type in _SCOPE_TYPES
+def _is_flow_block(node: ts.Node) -> bool:
+    if node.type not in _FLOW_BLOCKS:
+        return False
     return node.parent is None or node.parent.type not in _BRANCHES
-
-
-def _scope_ids(node: ts.Node) -> set[int]:
-    """Ids of the blocks, comprehensions and lambdas that enclose `node`."""
-    ids: set[int] = set()
-    scope = _scope_of(node)
-    while scope is not None:
-        ids.add(scope.id)
-        scope = _scope_of(scope)
-    return ids
-
-
-@cache
-def _identifiers_query() -> ts.Query | None:
-    language = language_for_tree("python")
-    return ts.Query(language, "(identifier) @name (wildcard_import) @star") if language else None

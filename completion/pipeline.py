@@ -34,7 +34,7 @@ from .candidates import (
     choose,
 )
 from .context import gather_context
-from .names import binds, first_word, index_names, visible_names
+from .names import NameScope, first_word, index_names, name_scope
 from .needs import (
     BLOCK_KEYWORDS,
     code_follows_in_block,
@@ -101,13 +101,15 @@ def complete(
         return replace(shown[0], alternatives=tuple(shown[1:]))
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, started, alternatives)
-    reading = english_reading(document, offset, language) if options.english_reading else None
+    # The one parse of the document for this keystroke: the prompt, the reading and the checks share it.
+    checker = SpliceChecker(document.text, offset, offset, language)
+    reading = english_reading(document, offset, language, checker.tree) if options.english_reading else None
     if reading is None:
         prompt = build_prompt(
             document, offset, engine=engine, index=index, options=options, path=path,
-            language_id=language, recent_edits=recent_edits,
+            language_id=language, recent_edits=recent_edits, tree=checker.tree,
         )  # fmt: skip
-        return _complete(document, offset, prompt, job, on_partial)
+        return _complete(document, offset, prompt, job, on_partial, checker)
     return _complete_in_reading(reading, document, offset, job, recent_edits, on_partial)
 
 
@@ -139,13 +141,14 @@ def _complete_in_reading(
     """Complete the document as the model reads it best (readings.py) and answer in its own names."""
     shown = TextDocument(document.uri, reading.text, document.version, document.language_id)
     shown_offset = reading.reading_offset(offset)
+    checker = SpliceChecker(reading.text, shown_offset, shown_offset, job.language)  # the reading's own text
     root = getattr(job.index, "root", None) if job.index is not None else None
     snippets = gather_context(
         document, offset, index=job.index, path=job.path, recent_edits=recent_edits, root=root
     )  # fmt: skip
     prompt = build_prompt(
         shown, shown_offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
-        language_id=job.language,
+        language_id=job.language, tree=checker.tree,
         snippets=[replace(snippet, text=reading.to_reading(snippet.text)) for snippet in snippets],
     )  # fmt: skip
     comment = comment_marker(job.language)
@@ -155,7 +158,7 @@ def _complete_in_reading(
             on_partial(reading.stable_partial(text, comment))
 
     job = replace(job, made_up=lambda text, known: reading.made_up_names(text, comment, known))
-    found = _complete(shown, shown_offset, prompt, job, None if on_partial is None else partial)
+    found = _complete(shown, shown_offset, prompt, job, None if on_partial is None else partial, checker)
     if found is None:
         return None
 
@@ -179,13 +182,13 @@ def _complete(
     prompt: Prompt,
     job: _Job,
     on_partial: Callable[[str], None] | None,
+    checker: SpliceChecker,
 ) -> Suggestion | None:
     engine, index, options, path, language, cancel = (
         job.engine, job.index, job.options, job.path, job.language, job.cancel
     )  # fmt: skip
     text = document.text
     request = _request(prompt, options, job.started, match_template(engine.info, options.template))
-    checker = SpliceChecker(text, offset, offset, language)
     hole = Hole(
         prefix=text[:offset],
         suffix=text[offset:],
@@ -197,9 +200,9 @@ def _complete(
         prefix_tree=checker.head_tree,
     )
     indexed = index_names(index, path, text, offset)
-    visible = visible_names(text, offset, offset, language, indexed=indexed, tree=checker.tree)
+    names = name_scope(checker, language, indexed)
     line_before = text[text.rfind("\n", 0, offset) + 1 : offset]
-    needs = _needs(checker, language, line_before, indexed, text[offset:])
+    needs = _needs(checker, names, language, line_before, text[offset:])
     stats = GenerationStats()
     tried: list[Candidate] = []
     showable: list[Candidate] = []  # a made-up name never maps back to the user's: never shown
@@ -215,7 +218,7 @@ def _complete(
         candidate = _generate(engine, variant, hole, cancel, shown_partial if attempt == 0 else None, stats)
         if candidate is None:
             return None
-        candidate = _check(candidate, checker, visible, language, needs, hole.suffix, made_up)
+        candidate = _check(candidate, checker, names, language, needs, hole.suffix, made_up)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
         if not candidate.shown_never:
@@ -223,7 +226,7 @@ def _complete(
         if sum(c.ok for c in showable) > job.alternatives:
             break
     if not any(candidate.ok for candidate in showable):
-        safe = _parameterized(tried, checker, visible, language, needs, hole.suffix, offset, made_up)
+        safe = _parameterized(tried, checker, names, language, needs, hole.suffix, offset, made_up)
         if safe is not None:
             showable.append(safe)
     best = choose(showable)
@@ -256,7 +259,7 @@ def _complete(
 def _parameterized(
     tried: list[Candidate],
     checker: SpliceChecker,
-    visible: set[str],
+    names: NameScope,
     language: str,
     needs: _Needs,
     suffix: str,
@@ -272,7 +275,7 @@ def _parameterized(
         fixed = parameterized(spliced, offset, offset + len(candidate.text), language)
         if fixed is None:
             continue
-        checked = _check(Candidate(text=fixed), checker, visible, language, needs, suffix, made_up)
+        checked = _check(Candidate(text=fixed), checker, names, language, needs, suffix, made_up)
         if checked.ok:
             return replace(checked, notes=(*checked.notes, "the review's parameterised form of an injection"))
     return None
@@ -339,18 +342,17 @@ class _Needs:
         return not self.line_before.strip() or self.line_before.rstrip().endswith(",")
 
 
-def _needs(checker: SpliceChecker, language: str, line_before: str, indexed: set[str], after: str) -> _Needs:
+def _needs(checker: SpliceChecker, names: NameScope, language: str, line_before: str, after: str) -> _Needs:
     line_after = after.split("\n", 1)[0].rstrip("\r")
     if language != "python" or not may_bind(line_before):
         return _Needs(line_before=line_before, line_after=line_after)
-    names = tuple(needed_names(checker.tree, checker.hole_byte, known=indexed))
     return _Needs(
-        names,
+        tuple(needed_names(names, checker.tree, checker.hole_byte)),
         line_before,
         line_after,
         opens_block(line_before, after),
         code_follows_in_block(line_before, after),
-        None if line_before.strip() else names_around_in_function(checker.tree, checker.hole_byte),
+        None if line_before.strip() else names_around_in_function(names, checker.tree, checker.hole_byte),
     )
 
 
@@ -375,7 +377,7 @@ def _variant(
         avoid |= names
         instead |= has
         if candidate.has(UNBOUND):
-            avoid |= binds(candidate.text) - set(needs.names)
+            avoid |= set(candidate.binds) - set(needs.names)
         repeats = candidate.has(REPEATS_SUFFIX)
         if repeats and _needed_keyword(candidate.text, needs):
             # `if num > 0:` copied from below where the line must open a block: keep the keyword,
@@ -503,7 +505,7 @@ def _generate(
 def _check(
     candidate: Candidate,
     checker: SpliceChecker,
-    visible: set[str],
+    names: NameScope,
     language: str,
     needs: _Needs,
     suffix: str = "",
@@ -528,7 +530,7 @@ def _check(
         text=valid,
         line_before=needs.line_before[: len(needs.line_before) - candidate.back],  # the text it replaces goes
         needs=needs,
-        visible=frozenset(visible),
+        names=names,
         language=language,
         suffix=suffix,
         checker=checker,
@@ -541,6 +543,7 @@ def _check(
         uncut=text if valid != text else "",
         parses=parses,
         findings=findings,
+        binds=tuple(sorted(checked.reads.binds)),
         notes=(*notes, *(finding.note for finding in findings)),
     )
 

@@ -104,16 +104,19 @@ class Reading:
         return self.to_native(text, comment)
 
 
-def english_reading(document: TextDocument, cursor: int, language_id: str) -> Reading | None:
+def english_reading(
+    document: TextDocument, cursor: int, language_id: str, tree: ts.Tree | None = None
+) -> Reading | None:
     """The English reading of the document, or None when it has no non-ASCII identifier the dictionary
-    can gloss, no grammar for the language, or more than MAX_BYTES."""
+    can gloss, no grammar for the language, or more than MAX_BYTES. `tree`: the document's, when the
+    caller has parsed it."""
     text = document.text
     if text.isascii():
         return None
     parser = parser_for(language_id)
     if parser is None or len(document.source_bytes) > MAX_BYTES:
         return None
-    tree = parser.parse(document.source_bytes)
+    tree = tree or parser.parse(document.source_bytes)
     cursor_point = document.point_at(cursor)
     taken = set(PYTHON_BUILTINS) if language_id == "python" else set()
     byte_spans: list[tuple[int, int, str]] = []

@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from daima.indexer.bindings import ScopeTable
+
 from .behaviour import Behaviour, behaviour
 from .fields import unknown_attributes
-from .names import first_word, unresolved_names
+from .names import NameReads, NameScope, candidate_reads, candidate_table, first_word
 from .needs import assigns_to_itself, dead_stores, ends_flow, left_unbound, shadowed_builtins
 from .suffix import is_duplicate_of_suffix
 from .syntax import SpliceChecker
@@ -46,26 +48,32 @@ class Checked:
     text: str  # the candidate, cut to what keeps the file valid
     line_before: str  # the cursor line before the text the candidate replaces
     needs: _Needs
-    visible: frozenset[str]
+    names: NameScope  # the document's scope table and the names known besides it (names.py)
     language: str
     suffix: str
     checker: SpliceChecker
     made_up: Callable[[str], list[str]] | None = None  # the reading's made-up names (readings.py)
 
     @functools.cached_property
-    def behaviour(self) -> Behaviour:
-        """The tree-based checks, run once on the spliced tree for all the rules that read them."""
-        return behaviour(self.checker, self.text, self.language) if self.checker.available else Behaviour()
+    def scopes(self) -> ScopeTable | None:
+        """The scope table of the spliced tree around the candidate, built once for every rule."""
+        if not self.checker.available:
+            return None
+        return candidate_table(self.names, self.checker, self.text, self.line_before)
 
     @functools.cached_property
-    def unresolved(self) -> list[str]:
-        return unresolved_names(
-            self.text,
-            self.visible,
-            self.language,
-            line_before=self.line_before,
-            line_after=self.needs.line_after,
-        )
+    def behaviour(self) -> Behaviour:
+        """The tree-based checks, run once on the spliced tree for all the rules that read them."""
+        if not self.checker.available or self.scopes is None:
+            return Behaviour()
+        return behaviour(self.checker, self.text, self.language, self.scopes)
+
+    @functools.cached_property
+    def reads(self) -> NameReads:
+        """What the candidate reads and binds, over the scope table of the spliced tree."""
+        if not self.checker.available:
+            return NameReads()
+        return candidate_reads(self.names, self.checker, self.text, self.line_before, self.scopes)
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,7 @@ def _found(rule: str, subjects: Sequence[str], note: str) -> list[Finding]:
 
 
 def _unresolved(checked: Checked) -> list[Finding]:
-    names = checked.unresolved
+    names = checked.reads.unresolved
     return _found(UNRESOLVED, names, "unresolved: " + ", ".join(names))
 
 
@@ -105,7 +113,7 @@ def _unknown_attributes(checked: Checked) -> list[Finding]:
 
 
 def _unbound(checked: Checked) -> list[Finding]:
-    names = left_unbound(checked.needs.names, checked.needs.line_before, checked.text)
+    names = left_unbound(checked.needs.names, checked.reads.binds)
     return _found(UNBOUND, names, "leaves unbound: " + ", ".join(names))
 
 
@@ -128,7 +136,7 @@ def _no_effect(checked: Checked) -> list[Finding]:
 
 
 def _dead_stores(checked: Checked) -> list[Finding]:
-    names = dead_stores(checked.line_before, checked.text, checked.needs.function_names)
+    names = dead_stores(checked.line_before, checked.text, checked.needs.function_names, checked.reads.reads)
     return _found(DEAD_STORE, names, "assigns what nothing reads: " + ", ".join(names))
 
 
@@ -158,11 +166,9 @@ def _reused_loop_names(checked: Checked) -> list[Finding]:
 
 
 def _read_before_bound(checked: Checked) -> list[Finding]:
-    names = checked.behaviour.read_before_bound
-    note = "reads a name it makes local before binding it: " + ", ".join(names)
-    # A name already unresolved is one problem, not two.
-    return _found(READ_BEFORE_BOUND, [n for n in names if n not in checked.unresolved], note) or (
-        [Finding(READ_BEFORE_BOUND, (), note)] if names else []
+    names = checked.reads.read_before_bound
+    return _found(
+        READ_BEFORE_BOUND, names, "reads a name it makes local before binding it: " + ", ".join(names)
     )
 
 

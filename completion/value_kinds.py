@@ -7,10 +7,11 @@ where the loop below adds tuples to a list.
 Only literal values are judged (numbers, strings, lists, dicts, sets, tuples, `None`, booleans,
 comprehensions, and empty constructor calls such as `set()`), against the first use of the name
 after the completion that settles the question: a method the value's type does not have, indexing
-a number, `len` or `for … in` over a number, `+=` of a different kind. The scan stops at the
-first rebinding of the name (after it the value may be anything), stays in the completion's own
-function (module-level names are left alone: other modules use them), and skips nested functions
-and lambdas (they may run when the name holds something else).
+a number, `len` or `for … in` over a number, `+=` of a different kind. The uses are the binding's own
+occurrences in the scope model (indexer/bindings.py): the scan stops at the first rebinding of the
+name (after it the value may be anything), stays with a function's locals (module-level and class
+names are left alone: other modules use them), and skips reads in nested functions and lambdas (they
+may run when the name holds something else).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import NamedTuple
 
 import tree_sitter as ts
 
-from .names import in_nested_scope
+from daima.indexer.bindings import ScopeTable
+
 from .syntax import language_for_tree
 
 # Literal node types → the Python type whose attributes decide which methods exist.
@@ -59,9 +61,6 @@ _CONSTRUCTORS: dict[str, type] = {
     kind.__name__: kind for kind in (int, float, str, list, dict, set, tuple, bool)
 }
 _BINDERS = frozenset({"assignment", "for_statement", "for_in_clause", "named_expression", "delete_statement"})
-# Code in these runs at another time than the statement around it; comprehensions run at once, so they
-# are left out: a use inside one is a use here.
-_NESTED_SCOPES = frozenset({"function_definition", "lambda", "class_definition"})
 
 
 class Misuse(NamedTuple):
@@ -75,11 +74,13 @@ class Misuse(NamedTuple):
         return f"{self.name} = {self.literal}, then {self.problem}"
 
 
-def misused_values(tree: ts.Tree | None, start_byte: int, end_byte: int) -> list[Misuse]:
+def misused_values(
+    tree: ts.Tree | None, start_byte: int, end_byte: int, scopes: ScopeTable | None
+) -> list[Misuse]:
     """Each name the completion in [start_byte, end_byte) assigns a literal that the code after it
-    then uses as another kind of value; [] when none."""
+    then uses as another kind of value; [] when none. `scopes`: the tree's scope table around them."""
     query = _assignments_query()
-    if tree is None or query is None:
+    if tree is None or query is None or scopes is None:
         return []
     cursor = ts.QueryCursor(query)
     cursor.set_byte_range(start_byte, max(end_byte, start_byte + 1))
@@ -91,7 +92,7 @@ def misused_values(tree: ts.Tree | None, start_byte: int, end_byte: int) -> list
         kind = _literal_type(right)
         if left is None or right is None or left.type != "identifier" or kind is None:
             continue
-        problem = _first_misuse(left, kind, assignment.end_byte)
+        problem = _first_misuse(tree, left, kind, assignment.end_byte, scopes)
         if problem:
             found.append(Misuse(_text(left), _text(right), problem))
     return found
@@ -108,17 +109,17 @@ def _literal_type(value: ts.Node | None) -> type | None:
     return _LITERAL_TYPES.get(value.type)
 
 
-def _first_misuse(name_node: ts.Node, kind: type, after: int) -> str:
+def _first_misuse(tree: ts.Tree, name_node: ts.Node, kind: type, after: int, scopes: ScopeTable) -> str:
     """How the first deciding use of the name after `after`, in the same function, misuses a value
     of type `kind` ("" when it fits, or nothing decides before the name is bound again)."""
-    name = _text(name_node)
-    scope = _function_of(name_node)
-    if scope.type != "function_definition":
-        return ""  # module level: other modules and functions use it in ways the scan cannot see
-    for node in _identifiers(scope):
-        if node.start_byte < after or _text(node) != name or in_nested_scope(node, scope, _NESTED_SCOPES):
+    binding = scopes.binding_at(name_node)
+    if binding is None or binding.scope_kind != "function":
+        return ""  # module or class level: other modules and functions use it in ways the scan cannot see
+    for occurrence in binding.occurrences:
+        if occurrence.start_byte < after or scopes.runs_later(occurrence, binding):
             continue
-        verdict = _use(node, kind)
+        node = tree.root_node.descendant_for_byte_range(occurrence.start_byte, occurrence.end_byte)
+        verdict = _use(node, kind) if node is not None else None
         if verdict is not None:
             return verdict
     return ""
@@ -173,20 +174,6 @@ def _field_of(parent: ts.Node, child: ts.Node) -> str:
     return ""
 
 
-def _function_of(node: ts.Node) -> ts.Node:
-    """The function around `node`, or the module when there is none."""
-    scope = node
-    while scope.parent is not None and scope.type != "function_definition":
-        scope = scope.parent
-    return scope
-
-
-def _identifiers(node: ts.Node) -> list[ts.Node]:
-    query = _identifiers_query()
-    names = ts.QueryCursor(query).captures(node).get("name", ()) if query is not None else ()
-    return sorted(names, key=lambda found: found.start_byte)
-
-
 def _text(node: ts.Node) -> str:
     return node.text.decode("utf-8", "replace") if node.text is not None else ""
 
@@ -195,9 +182,3 @@ def _text(node: ts.Node) -> str:
 def _assignments_query() -> ts.Query | None:
     language = language_for_tree("python")
     return ts.Query(language, "(assignment) @assignment") if language else None
-
-
-@cache
-def _identifiers_query() -> ts.Query | None:
-    language = language_for_tree("python")
-    return ts.Query(language, "(identifier) @name") if language else None

@@ -4,6 +4,8 @@
 ;   @local.scope           a block: `let`, `const` and `class` bind in it
 ;   @local.definition.function  binds in the innermost function scope (`var`)
 ;   @local.shorthand       `{x}`: reads x under the property name x (a rename keeps the key)
+;   @local.unsure          a part the grammar recovered from: its identifiers are no evidence of
+;                          an unknown name (a cut-off fragment such as `}} 名字 ]) = ((` misparses)
 
 [
   (program)
@@ -46,6 +48,11 @@
 (import_specifier name: (identifier) @local.definition !alias)
 (import_specifier name: (identifier) @local.ignore alias: (identifier))
 (export_specifier name: (identifier) @local.reference)
+
+(variable_declarator value: (_) @local.value)
+(for_in_statement right: (_) @local.value)
+
+(ERROR) @local.unsure
 
 (shorthand_property_identifier) @local.shorthand
 

@@ -1,11 +1,16 @@
 ; Scopes, bindings and references of Python, for the scope model (indexer/bindings.py).
 ; Capture names:
 ;   @local.scope.function  a scope whose bindings hold in all of it (Python hoists every binding)
+;   @local.scope.comprehension  the same, for code that runs where it is written, not later
 ;   @local.scope.class     the same, but invisible to the scopes nested in it (methods do not see
 ;                          class-level names unqualified)
 ;   @local.definition         binds a name in the innermost scope around it
 ;   @local.definition.parent  binds in the scope around that one (a def or class binds its name
 ;                             where it is written, not inside itself)
+;   @local.definition.function  binds in the innermost function around it (`:=` in a comprehension)
+;   @local.value      the value a definition binds: read before the name is bound (`x = x + 1`)
+;   @local.update     a definition that reads the name first (`n += 1`)
+;   @local.unlisted   binds names the file does not list (`from m import *`)
 ;   @local.declaration.global / .nonlocal   `global x` / `nonlocal x`: the function's bindings of x
 ;                                          belong to the module / the enclosing function
 ;   @local.outside    a part of a scope's node that is read in the scope around it (a default
@@ -21,11 +26,14 @@
   (module)
   (function_definition)
   (lambda)
+] @local.scope.function
+
+[
   (list_comprehension)
   (set_comprehension)
   (dictionary_comprehension)
   (generator_expression)
-] @local.scope.function
+] @local.scope.comprehension
 
 (class_definition) @local.scope.class
 
@@ -43,13 +51,13 @@
 
 ; Assignments and loops
 (assignment left: (identifier) @local.definition)
-(augmented_assignment left: (identifier) @local.definition)
+(augmented_assignment left: (identifier) @local.definition @local.update)
 (pattern_list (identifier) @local.definition)
 (tuple_pattern (identifier) @local.definition)
 (list_pattern (identifier) @local.definition)
 (for_statement left: (identifier) @local.definition)
 (for_in_clause left: (identifier) @local.definition)
-(named_expression name: (identifier) @local.definition)
+(named_expression name: (identifier) @local.definition.function)
 (as_pattern_target (identifier) @local.definition)
 (as_pattern_target (tuple (identifier) @local.definition))
 (as_pattern_target (list (identifier) @local.definition))
@@ -64,12 +72,19 @@
 (import_from_statement module_name: (dotted_name (identifier) @local.ignore))
 (import_from_statement module_name: (relative_import (dotted_name (identifier) @local.ignore)))
 
+(assignment right: (_) @local.value)
+(augmented_assignment right: (_) @local.value)
+(for_statement right: (_) @local.value)
+(named_expression value: (_) @local.value)
+
 (default_parameter value: (_) @local.outside)
 (typed_default_parameter value: (_) @local.outside)
 (class_definition superclasses: (_) @local.outside)
 
 (function_definition body: (block (expression_statement (assignment left: (identifier) @local.kills))))
 (module (expression_statement (assignment left: (identifier) @local.kills)))
+
+(wildcard_import) @local.unlisted
 
 (global_statement (identifier) @local.declaration.global)
 (nonlocal_statement (identifier) @local.declaration.nonlocal)

@@ -11,4 +11,6 @@
 (class_declaration name: (type_identifier) @local.definition)
 (abstract_class_declaration name: (type_identifier) @local.definition)
 
-(type_identifier) @local.reference
+;   @local.reference.type  a type name: types live apart from values, and the compiler's lib files
+;                          (`Record`, `Partial`) declare types no index holds
+(type_identifier) @local.reference.type

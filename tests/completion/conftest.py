@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from daima.completion.names import candidate_table, name_scope
 from daima.completion.syntax import SpliceChecker
 from daima.config import IndexOptions
 from daima.indexer import WorkspaceIndex
@@ -26,11 +27,13 @@ ALIAS = "qwen2.5-coder-0.5b"
 
 @dataclass(frozen=True)
 class SplicedCase:
-    """A check case's completion spliced into its document: the tree and the completion's byte range."""
+    """A check case's completion spliced into its document: the tree, the completion's byte range and
+    the scope table around it, as the pipeline's rules get them."""
 
     tree: Any
     start_byte: int
     end_byte: int
+    scopes: Any
 
 
 def _splice_marked(document: str) -> SplicedCase:
@@ -40,7 +43,9 @@ def _splice_marked(document: str) -> SplicedCase:
     checker = SpliceChecker(document[:start] + document[end + 1 :], start, start, "python")
     assert checker.parses(completion), f"the case's completion must parse: {completion!r}"
     end_byte = checker.hole_byte + len(completion.encode("utf-8"))
-    return SplicedCase(checker.spliced_tree(completion), checker.hole_byte, end_byte)
+    line_before = document[document.rfind("\n", 0, start) + 1 : start]
+    scopes = candidate_table(name_scope(checker, "python"), checker, completion, line_before)
+    return SplicedCase(checker.spliced_tree(completion), checker.hole_byte, end_byte, scopes)
 
 
 @pytest.fixture(scope="session")

@@ -18,11 +18,13 @@ CASES = json.loads(DATA.read_text("utf-8"))["cases"]
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_endless_loops(case: dict[str, object], splice_marked: Callable[[str], Any]) -> None:
     spliced = splice_marked(str(case["document"]))
-    assert endless_loops(spliced.tree, spliced.start_byte, spliced.end_byte) == case["endless"]
+    assert (
+        endless_loops(spliced.tree, spliced.start_byte, spliced.end_byte, spliced.scopes) == case["endless"]
+    )
 
 
 def test_without_a_tree_nothing_is_endless() -> None:
-    assert endless_loops(None, 0, 10) == []
+    assert endless_loops(None, 0, 10, None) == []
 
 
 REUSED = json.loads((DATA.parent / "reused.json").read_text("utf-8"))["cases"]
@@ -31,4 +33,7 @@ REUSED = json.loads((DATA.parent / "reused.json").read_text("utf-8"))["cases"]
 @pytest.mark.parametrize("case", REUSED, ids=[c["name"] for c in REUSED])
 def test_reused_loop_names(case: dict[str, object], splice_marked: Callable[[str], Any]) -> None:
     spliced = splice_marked(str(case["document"]))
-    assert reused_loop_names(spliced.tree, spliced.start_byte, spliced.end_byte) == case["reused"]
+    assert (
+        reused_loop_names(spliced.tree, spliced.start_byte, spliced.end_byte, spliced.scopes)
+        == case["reused"]
+    )

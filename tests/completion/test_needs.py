@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from daima.completion.names import NameScope, candidate_reads, name_scope
 from daima.completion.needs import (
     assigns_to_itself,
     code_follows_in_block,
@@ -46,7 +47,7 @@ def test_needs(case: dict[str, object]) -> None:
     cursor = document.index("▮")
     text = document.replace("▮", "")
     checker = SpliceChecker(text, cursor, cursor, "python")
-    assert needed_names(checker.tree, checker.hole_byte) == case["needed"]
+    assert needed_names(name_scope(checker, "python"), checker.tree, checker.hole_byte) == case["needed"]
     line_before = text[text.rfind("\n", 0, cursor) + 1 : cursor]
     assert opens_block(line_before, text[cursor:]) == case["opens_block"]
 
@@ -54,12 +55,12 @@ def test_needs(case: dict[str, object]) -> None:
 def test_known_names_from_the_index_are_bound() -> None:
     text = "def f():\n    \n    return 配置.值\n"
     checker = SpliceChecker(text, 13, 13, "python")
-    assert needed_names(checker.tree, checker.hole_byte) == ["配置"]
-    assert needed_names(checker.tree, checker.hole_byte, known={"配置"}) == []
+    assert needed_names(name_scope(checker, "python"), checker.tree, checker.hole_byte) == ["配置"]
+    assert needed_names(name_scope(checker, "python", {"配置"}), checker.tree, checker.hole_byte) == []
 
 
 def test_no_tree_needs_nothing() -> None:
-    assert needed_names(None, 0) == []
+    assert needed_names(NameScope(None, None, frozenset()), None, 0) == []
 
 
 @pytest.mark.parametrize(
@@ -69,12 +70,16 @@ def test_no_tree_needs_nothing() -> None:
         ("    ", "return 结果", ["结果"]),
         ("    甲, ", "乙 = 数值.split('/')", []),
         ("    ", "甲, 乙 = 数值.split('/')", []),
-        ("    ", "for 序号 in range(3):", []),
+        ("    ", "for 序号 in range(3): pass", []),
     ],
 )
 def test_left_unbound(line_before: str, completion: str, unbound: list[str]) -> None:
     needed = [name for name in ("结果", "甲", "乙", "序号") if name in completion or name in line_before]
-    assert left_unbound(needed, line_before, completion) == unbound
+    text = "def f(数值):\n" + line_before + "\n    return 0\n"
+    cursor = len("def f(数值):\n" + line_before)
+    checker = SpliceChecker(text, cursor, cursor, "python")
+    bound = candidate_reads(name_scope(checker, "python"), checker, completion, line_before).binds
+    assert left_unbound(needed, bound) == unbound
 
 
 @pytest.mark.parametrize(
@@ -213,7 +218,7 @@ SUM_OF_SQUARES = "def 平方和(列表):\n    平方和 = 0\n    for 序号 in �
 def _function_names(document: str) -> frozenset[str] | None:
     cursor = document.index("▮")
     checker = SpliceChecker(document.replace("▮", ""), cursor, cursor, "python")
-    return names_around_in_function(checker.tree, checker.hole_byte)
+    return names_around_in_function(name_scope(checker, "python"), checker.tree, checker.hole_byte)
 
 
 def test_names_around_in_function_only_where_the_function_goes_on() -> None:
@@ -236,12 +241,15 @@ def test_names_around_in_function_only_where_the_function_goes_on() -> None:
     ],
 )
 def test_dead_stores(completion: str, expected: list[str]) -> None:
-    assert dead_stores("        ", completion, _function_names(SUM_OF_SQUARES)) == expected
+    cursor = SUM_OF_SQUARES.index("▮")
+    checker = SpliceChecker(SUM_OF_SQUARES.replace("▮", ""), cursor, cursor, "python")
+    read = candidate_reads(name_scope(checker, "python"), checker, completion, "        ").reads
+    assert dead_stores("        ", completion, _function_names(SUM_OF_SQUARES), read) == expected
 
 
 def test_no_dead_stores_without_code_after_the_hole() -> None:
     # At a function's end the user may be writing it top-down: the next line will read the name.
-    assert dead_stores("    ", "结果 = 0", None) == []
+    assert dead_stores("    ", "结果 = 0", None, frozenset()) == []
 
 
 @pytest.mark.parametrize(
@@ -395,11 +403,11 @@ def test_a_name_the_completion_makes_local_and_reads_first_is_found() -> None:
     )
     hole = document.index("            \n") + 12
     checker = SpliceChecker(document, hole, hole, "python")
-    visible = {"整数", "数值", "是质数", "最大质因数", "True"}
-    checked = _check(Candidate(text="整数 //= 2"), checker, visible, "python", _Needs(line_before=" " * 12))
+    names = name_scope(checker, "python")
+    checked = _check(Candidate(text="整数 //= 2"), checker, names, "python", _Needs(line_before=" " * 12))
     assert checked.found(READ_BEFORE_BOUND) == ("整数",) and not checked.ok
     assert "reads a name it makes local before binding it: 整数" in checked.notes
-    fine = _check(Candidate(text="return False"), checker, visible, "python", _Needs(line_before=" " * 12))
+    fine = _check(Candidate(text="return False"), checker, names, "python", _Needs(line_before=" " * 12))
     assert fine.ok
 
 
@@ -426,7 +434,7 @@ def test_a_one_line_if_above_its_own_body_is_cut_to_its_header_and_says_so() -> 
     checker = SpliceChecker(document, hole, hole, "python")
     needs = _Needs(line_before=" " * 8, opens_block=True)
     candidate = Candidate(text="if 整数 % 序号 == 0: return False")
-    checked = _check(candidate, checker, {"整数", "序号", "range", "False", "True"}, "python", needs)
+    checked = _check(candidate, checker, name_scope(checker, "python"), "python", needs)
     assert checked.text == "if 整数 % 序号 == 0:" and checked.ok
     assert "kept the header: its body is the code below it" in checked.notes
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from scripted import ScriptedModel
 
 from daima.completion.candidates import Candidate
+from daima.completion.names import name_scope
 from daima.completion.pipeline import _check, _Needs, complete
 from daima.completion.rules import INJECTION
 from daima.completion.syntax import SpliceChecker
@@ -17,14 +18,13 @@ HEAD = "import sqlite3\n\n\ndef 查找用户(连接, 用户名):\n    游标 = �
 TAIL = "\n    return 游标.fetchone()\n"
 UNSAFE = "游标.execute(\"SELECT * FROM 用户 WHERE 名字 = '%s'\" % 用户名)"
 SAFE = '游标.execute("SELECT * FROM 用户 WHERE 名字 = ?", (用户名,))'
-VISIBLE = {"sqlite3", "查找用户", "连接", "用户名", "游标"}
 
 
 def checked(candidate: str, head: str = HEAD, tail: str = TAIL, language: str = "python") -> Candidate:
     text = head + tail
     checker = SpliceChecker(text, len(head), len(head), language)
     needs = _Needs(line_before=head[head.rfind("\n") + 1 :])
-    return _check(Candidate(text=candidate), checker, VISIBLE, language, needs, tail)
+    return _check(Candidate(text=candidate), checker, name_scope(checker, language), language, needs, tail)
 
 
 def test_the_reviewer_s_injection_rules_run_on_each_candidate() -> None:
