@@ -138,4 +138,8 @@ def _as_json(document: TextDocument, suggestion: Any) -> dict[str, Any] | None:
 
     data = {k: v for k, v in vars(suggestion).items() if k not in ("start", "end")}
     data["notes"] = list(suggestion.notes)
+    data["alternatives"] = [other.text for other in suggestion.alternatives]
+    data["tried"] = [
+        {"text": t.text, "refused_by": list(t.rules), "parses": t.parses} for t in suggestion.tried
+    ]
     return {**data, "start": human(suggestion.start), "end": human(suggestion.end)}

@@ -53,6 +53,17 @@ from .templates import FimTemplate, match_template
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Tried:
+    """One candidate the pipeline generated for the hole (it replaces text[start:cursor]) and the rules
+    that refused it (none when it passed), for `daima complete --json` and the evals' per-rule figures."""
+
+    text: str
+    start: int
+    rules: tuple[str, ...] = ()
+    parses: bool = True
+
+
 @dataclass(frozen=True, kw_only=True)
 class Suggestion:
     """`text` replaces document.text[start:end] (usually start == end == the cursor)."""
@@ -72,6 +83,7 @@ class Suggestion:
     notes: tuple[str, ...] = field(default=())  # what the checks did, for logs and `daima complete --json`
     # Other suggestions that passed every check, best first, none with the same text (for cycling).
     alternatives: tuple[Suggestion, ...] = ()
+    tried: tuple[Tried, ...] = ()  # every candidate generated, in order, and what refused it
 
 
 def complete(
@@ -162,15 +174,24 @@ def _complete_in_reading(
     if found is None:
         return None
 
+    def native_text(text: str, start: int) -> tuple[str, int]:
+        native_start = reading.native_offset(start)
+        renamed_head = reading.text[reading.reading_offset(native_start) : start]  # it began in a name
+        return reading.to_native(renamed_head + text, comment), native_start
+
+    def native_tried(tried: Tried) -> Tried:
+        text, start = native_text(tried.text, tried.start)
+        return replace(tried, text=text, start=start)
+
     def native(suggestion: Suggestion) -> Suggestion:
-        start = reading.native_offset(suggestion.start)
-        renamed_head = reading.text[reading.reading_offset(start) : suggestion.start]  # it began in a name
+        text, start = native_text(suggestion.text, suggestion.start)
         return replace(
             suggestion,
-            text=reading.to_native(renamed_head + suggestion.text, comment),
+            text=text,
             start=start,
             end=reading.native_offset(suggestion.end),
             notes=(*suggestion.notes, f"English reading of {len(reading.aliases)} names"),
+            tried=tuple(native_tried(tried) for tried in suggestion.tried),
         )
 
     return replace(native(found), alternatives=tuple(native(other) for other in found.alternatives))
@@ -242,6 +263,10 @@ def _complete(
             )
     return Suggestion(
         alternatives=tuple(others),
+        tried=tuple(
+            Tried(c.text, offset - c.back, tuple(dict.fromkeys(f.rule for f in c.findings)), c.parses)
+            for c in tried
+        ),
         text=final,
         start=offset - best.back,
         end=offset,

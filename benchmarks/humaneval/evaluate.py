@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from daima.completion.pipeline import complete
+from daima.completion.pipeline import Suggestion, Tried, complete
 from daima.completion.templates import match_template
 from daima.config import CompletionOptions
 from daima.model.api import Engine, GenerationRequest
@@ -60,6 +60,13 @@ class Record:
     seconds: float
     candidates: int = 1
     notes: tuple[str, ...] = ()  # what daima's checks did (Suggestion.notes)
+    # daima's first (greedy) candidate, as the line it would leave, and whether that line passes: what
+    # the checks and the candidates after it changed.
+    greedy: str = ""
+    greedy_passed: bool | None = None
+    # Each candidate the rules refused: {"rules", "completion", "passed" (would it have passed?),
+    # "greedy" (it was the first candidate)}.
+    refused: tuple[dict[str, Any], ...] = ()
 
 
 def sample_tasks(problems: list[Problem], size: int, seed: int, split: str = "all") -> list[Task]:
@@ -80,11 +87,8 @@ def naive_completion(engine: Engine, task: Task, max_tokens: int) -> str:
     return engine.stream(request).text().split("\n", 1)[0]
 
 
-def daima_completion(
-    engine: Engine, task: Task, options: CompletionOptions
-) -> tuple[str, int, tuple[str, ...]]:
-    """daima's pipeline at the hole, as an editor would call it; returns the line it leaves, the
-    candidates it took and the notes of the one it chose."""
+def daima_completion(engine: Engine, task: Task, options: CompletionOptions) -> Suggestion | None:
+    """daima's pipeline at the hole, as an editor would call it."""
     text = task.prefix + task.suffix
     document = TextDocument("file:///humaneval.py", text, language_id="python")
     suggestion = complete(
@@ -95,10 +99,14 @@ def daima_completion(
         path=Path("humaneval.py"),
         language_id="python",
     )
-    if suggestion is None:
-        return "", 0, ()
-    filled = text[: suggestion.start] + suggestion.text + text[suggestion.end :]
-    return filled[len(task.prefix) : len(filled) - len(task.suffix)], suggestion.candidates, suggestion.notes
+    return suggestion
+
+
+def line_left(task: Task, text: str, start: int) -> str:
+    """The line a completion that replaces the hole's text[start:cursor] leaves at the hole."""
+    document = task.prefix + task.suffix
+    filled = document[:start] + text + document[len(task.prefix) :]
+    return filled[len(task.prefix) : len(filled) - len(task.suffix)]
 
 
 def evaluate(
@@ -166,6 +174,7 @@ def _run_one(
     began = time.monotonic()
     candidates = 1
     notes: tuple[str, ...] = ()
+    tried: tuple[Tried, ...] = ()
     if source == "server":
         line = server.complete(task)
     elif engine is None:
@@ -173,9 +182,28 @@ def _run_one(
     elif source == "naive":
         line = naive_completion(engine, task, config.max_tokens)
     else:
-        line, candidates, notes = daima_completion(engine, task, options)
+        suggestion = daima_completion(engine, task, options)
+        line = line_left(task, suggestion.text, suggestion.start) if suggestion is not None else ""
+        if suggestion is not None:
+            candidates, notes, tried = suggestion.candidates, suggestion.notes, suggestion.tried
     seconds = time.monotonic() - began
+
+    def passes(line: str) -> bool:
+        return run_tests(task.prefix + line + task.suffix, task.problem, timeout=config.test_timeout_s)[0]
+
     passed, reason = run_tests(task.prefix + line + task.suffix, task.problem, timeout=config.test_timeout_s)
+    lines = [line_left(task, t.text, t.start) for t in tried]
+    greedy = lines[0] if lines else ""
+    refused = tuple(
+        {
+            "rules": list(t.rules),
+            "completion": text,
+            "passed": passed if text == line else passes(text),
+            "greedy": index == 0,
+        }
+        for index, (t, text) in enumerate(zip(tried, lines, strict=True))
+        if t.rules
+    )
     return Record(
         variant=variant,
         source=source,
@@ -188,12 +216,15 @@ def _run_one(
         seconds=round(seconds, 2),
         candidates=candidates,
         notes=notes,
+        greedy=greedy,
+        greedy_passed=(passed if greedy == line else passes(greedy)) if lines else None,
+        refused=refused,
     )
 
 
 def summarize(records: Iterable[Record]) -> dict[str, Any]:
     """Exact match and pass@1 (percent) per variant and source."""
-    table: dict[str, dict[str, dict[str, float]]] = {}
+    table: dict[str, dict[str, dict[str, Any]]] = {}
     groups: dict[tuple[str, str], list[Record]] = {}
     for record in records:
         groups.setdefault((record.variant, record.source), []).append(record)
@@ -206,7 +237,26 @@ def summarize(records: Iterable[Record]) -> dict[str, Any]:
             "empty": round(100 * sum(not r.completion.strip() for r in items) / count, 1),
             "mean_seconds": round(sum(r.seconds for r in items) / count, 2),
         }
+        if source == "daima":  # what the checks and the candidates after the greedy one changed
+            greedy = sum(bool(r.greedy_passed) for r in items)
+            table[variant][source]["greedy_pass_at_1"] = round(100 * greedy / count, 1)
+            table[variant][source]["rules"] = rule_effects(items)
     return {"results": table}
+
+
+def rule_effects(records: Sequence[Record]) -> dict[str, dict[str, int]]:
+    """Per rule: how many candidates it refused, how many of those would have failed the tests (right
+    to refuse) and how many would have passed (a false alarm), and the tasks where a candidate it
+    refused was the greedy one."""
+    effects: dict[str, dict[str, int]] = {}
+    for record in records:
+        for refused in record.refused:
+            for rule in refused["rules"]:
+                row = effects.setdefault(rule, {"refused": 0, "would_fail": 0, "would_pass": 0, "greedy": 0})
+                row["refused"] += 1
+                row["would_pass" if refused["passed"] else "would_fail"] += 1
+                row["greedy"] += bool(refused["greedy"])
+    return dict(sorted(effects.items()))
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -225,6 +275,19 @@ def format_summary(summary: dict[str, Any]) -> str:
                 f"{row['mean_seconds']:7.2f}"
             )
             lines.append(f"{variant:8} {source:7} {scores}")
+    for variant, sources in summary["results"].items():
+        row = sources.get("daima", {})
+        if "greedy_pass_at_1" not in row:
+            continue
+        lines.append(
+            f"{variant}: the greedy candidate passed {row['greedy_pass_at_1']:.1f}%, "
+            f"the shown one {row['pass_at_1']:.1f}%"
+        )
+        for rule, effect in row["rules"].items():
+            lines.append(
+                f"  {rule:20} refused {effect['refused']:3} (would fail {effect['would_fail']}, "
+                f"would pass {effect['would_pass']}; greedy {effect['greedy']})"
+            )
     return "\n".join(lines)
 
 

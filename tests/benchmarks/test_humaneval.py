@@ -134,6 +134,29 @@ def test_summary_and_table() -> None:
     assert "naive" in format_summary(summary)
 
 
+def test_each_rule_s_refusals_are_scored_by_the_tests() -> None:
+    """A refused candidate that would have failed counts for the rule, one that would have passed
+    against it; the greedy pass rate says what the checks and later candidates changed."""
+    refused_wrong = {"rules": ["unresolved-name"], "completion": "return n", "passed": False, "greedy": True}
+    refused_right = {"rules": ["unresolved-name", "dead-store"], "completion": "y = 1", "passed": True,
+                     "greedy": False}  # fmt: skip
+    records = [
+        Record(variant="zh", source="daima", task_id="a", expected="x", completion="return 整数", exact=False,
+               passed=True, reason="passed", seconds=1.0, greedy="return n", greedy_passed=False,
+               refused=(refused_wrong,)),
+        Record(variant="zh", source="daima", task_id="b", expected="y = 1", completion="y = 2", exact=False,
+               passed=False, reason="AssertionError", seconds=1.0, greedy="y = 2", greedy_passed=False,
+               refused=(refused_right,)),
+    ]  # fmt: skip
+    row = summarize(records)["results"]["zh"]["daima"]
+    assert row["greedy_pass_at_1"] == 0.0 and row["pass_at_1"] == 50.0
+    assert row["rules"] == {
+        "dead-store": {"refused": 1, "would_fail": 0, "would_pass": 1, "greedy": 0},
+        "unresolved-name": {"refused": 2, "would_fail": 1, "would_pass": 1, "greedy": 1},
+    }
+    assert "unresolved-name" in format_summary(summarize(records))
+
+
 def test_runner_on_the_tiny_engine(tiny_engine: Any, problems: list[humaneval.Problem]) -> None:
     out = io.StringIO()
     summary = evaluate(tiny_engine, EvalConfig(size=2, seed=0, max_tokens=4), records=out, problems=problems)
