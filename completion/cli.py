@@ -7,11 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daima.cli import CliError
 from daima.config import CompletionOptions, IndexOptions, ModelOptions
 from daima.text import PositionEncoding, PositionError, TextDocument
+
+if TYPE_CHECKING:
+    from .pipeline import Tried
 
 log = logging.getLogger(__name__)
 
@@ -112,23 +115,24 @@ def run_complete(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from error
     engine = _load_engine(args.model, args.device)
     index = None if args.no_index else _cheap_index(path)
+    tried: list[Tried] = []
     try:
         suggestion = complete(
             document, offset, engine=engine, index=index, path=path, language_id=language,
-            options=CompletionOptions(max_tokens=args.max_tokens, max_time_ms=0),
+            options=CompletionOptions(max_tokens=args.max_tokens, max_time_ms=0), trace=tried,
         )  # fmt: skip
     finally:
         _close(engine)
         if index is not None:
             index.close()
     if args.json:
-        print(json.dumps(_as_json(document, suggestion), ensure_ascii=False, indent=1))
+        print(json.dumps(_as_json(document, suggestion, tried), ensure_ascii=False, indent=1))
     elif suggestion is not None:
         sys.stdout.write(suggestion.text + "\n")
     return 0 if suggestion is not None else 1
 
 
-def _as_json(document: TextDocument, suggestion: Any) -> dict[str, Any] | None:
+def _as_json(document: TextDocument, suggestion: Any, tried: list[Tried]) -> dict[str, Any] | None:
     if suggestion is None:
         return None
 
@@ -139,7 +143,6 @@ def _as_json(document: TextDocument, suggestion: Any) -> dict[str, Any] | None:
     data = {k: v for k, v in vars(suggestion).items() if k not in ("start", "end")}
     data["notes"] = list(suggestion.notes)
     data["alternatives"] = [other.text for other in suggestion.alternatives]
-    data["tried"] = [
-        {"text": t.text, "refused_by": list(t.rules), "parses": t.parses} for t in suggestion.tried
-    ]
+    # Every candidate generated and the rules that refused it: why this suggestion and not another.
+    data["tried"] = [{"text": t.text, "refused_by": list(t.rules), "parses": t.parses} for t in tried]
     return {**data, "start": human(suggestion.start), "end": human(suggestion.end)}

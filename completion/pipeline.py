@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Tried:
     """One candidate the pipeline generated for the hole (it replaces text[start:cursor]) and the rules
-    that refused it (none when it passed), for `daima complete --json` and the evals' per-rule figures."""
+    that refused it (none when it passed): `complete(trace=…)` collects them for `daima complete --json`
+    and the evals' per-rule figures."""
 
     text: str
     start: int
@@ -83,7 +84,6 @@ class Suggestion:
     notes: tuple[str, ...] = field(default=())  # what the checks did, for logs and `daima complete --json`
     # Other suggestions that passed every check, best first, none with the same text (for cycling).
     alternatives: tuple[Suggestion, ...] = ()
-    tried: tuple[Tried, ...] = ()  # every candidate generated, in order, and what refused it
 
 
 def complete(
@@ -99,11 +99,13 @@ def complete(
     cancel: CancelToken | None = None,
     on_partial: Callable[[str], None] | None = None,
     alternatives: int = 0,
+    trace: list[Tried] | None = None,
 ) -> Suggestion | None:
     """The suggestion at `offset`, or None when there is nothing worth showing.
 
     `alternatives`: how many further suggestions to look for after one passes the checks (sampled,
-    within the same deadline), as when the user asks to cycle through several."""
+    within the same deadline), as when the user asks to cycle through several. `trace`: gets every
+    candidate generated, in order, with the rules that refused it, whether one is shown or not."""
     started = time.monotonic()
     if engine is None:
         found = words.complete_words(document, offset, index=index, path=path, limit=1 + alternatives)
@@ -112,7 +114,7 @@ def complete(
         shown = [Suggestion(text=word.text, start=offset, end=offset, source="words") for word in found]
         return replace(shown[0], alternatives=tuple(shown[1:]))
     language = language_for(language_id or document.language_id, path)
-    job = _Job(engine, index, options, path, language, cancel, started, alternatives)
+    job = _Job(engine, index, options, path, language, cancel, started, alternatives, trace=trace)
     # The one parse of the document for this keystroke: the prompt, the reading and the checks share it.
     checker = SpliceChecker(document.text, offset, offset, language)
     reading = english_reading(document, offset, language, checker.tree) if options.english_reading else None
@@ -140,6 +142,7 @@ class _Job:
     # In the English reading: the names of an answer that the reading made up (Reading.made_up_names),
     # given the names the index knows. None when the model reads the document's own names.
     made_up: Callable[[str, frozenset[str]], list[str]] | None = None
+    trace: list[Tried] | None = None  # every candidate and what refused it (complete's `trace`)
 
 
 def _complete_in_reading(
@@ -169,11 +172,6 @@ def _complete_in_reading(
         if on_partial is not None and not reading.made_up_names(text, comment):
             on_partial(reading.stable_partial(text, comment))
 
-    job = replace(job, made_up=lambda text, known: reading.made_up_names(text, comment, known))
-    found = _complete(shown, shown_offset, prompt, job, None if on_partial is None else partial, checker)
-    if found is None:
-        return None
-
     def native_text(text: str, start: int) -> tuple[str, int]:
         native_start = reading.native_offset(start)
         renamed_head = reading.text[reading.reading_offset(native_start) : start]  # it began in a name
@@ -183,6 +181,19 @@ def _complete_in_reading(
         text, start = native_text(tried.text, tried.start)
         return replace(tried, text=text, start=start)
 
+    trace = job.trace
+    shown_trace: list[Tried] | None = [] if trace is not None else None
+    job = replace(
+        job, made_up=lambda text, known: reading.made_up_names(text, comment, known), trace=shown_trace
+    )
+    try:
+        found = _complete(shown, shown_offset, prompt, job, None if on_partial is None else partial, checker)
+    finally:
+        if trace is not None and shown_trace is not None:
+            trace.extend(native_tried(tried) for tried in shown_trace)
+    if found is None:
+        return None
+
     def native(suggestion: Suggestion) -> Suggestion:
         text, start = native_text(suggestion.text, suggestion.start)
         return replace(
@@ -191,7 +202,6 @@ def _complete_in_reading(
             start=start,
             end=reading.native_offset(suggestion.end),
             notes=(*suggestion.notes, f"English reading of {len(reading.aliases)} names"),
-            tried=tuple(native_tried(tried) for tried in suggestion.tried),
         )
 
     return replace(native(found), alternatives=tuple(native(other) for other in found.alternatives))
@@ -242,6 +252,9 @@ def _complete(
         candidate = _check(candidate, checker, names, language, needs, hole.suffix, made_up)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")
         tried.append(candidate)
+        if job.trace is not None:
+            rules = tuple(dict.fromkeys(finding.rule for finding in candidate.findings))
+            job.trace.append(Tried(candidate.text, offset - candidate.back, rules, candidate.parses))
         if not candidate.shown_never:
             showable.append(candidate)
         if sum(c.ok for c in showable) > job.alternatives:
@@ -250,6 +263,8 @@ def _complete(
         safe = _parameterized(tried, checker, names, language, needs, hole.suffix, offset, made_up)
         if safe is not None:
             showable.append(safe)
+            if job.trace is not None:
+                job.trace.append(Tried(safe.text, offset, (), safe.parses))
     best = choose(showable)
     final = suggestion_text(hole, Processed(best.text, best.back)) if best is not None else None
     if best is None or final is None:
@@ -263,10 +278,6 @@ def _complete(
             )
     return Suggestion(
         alternatives=tuple(others),
-        tried=tuple(
-            Tried(c.text, offset - c.back, tuple(dict.fromkeys(f.rule for f in c.findings)), c.parses)
-            for c in tried
-        ),
         text=final,
         start=offset - best.back,
         end=offset,

@@ -87,8 +87,10 @@ def naive_completion(engine: Engine, task: Task, max_tokens: int) -> str:
     return engine.stream(request).text().split("\n", 1)[0]
 
 
-def daima_completion(engine: Engine, task: Task, options: CompletionOptions) -> Suggestion | None:
-    """daima's pipeline at the hole, as an editor would call it."""
+def daima_completion(
+    engine: Engine, task: Task, options: CompletionOptions, trace: list[Tried] | None = None
+) -> Suggestion | None:
+    """daima's pipeline at the hole, as an editor would call it (`trace`: gets every candidate)."""
     text = task.prefix + task.suffix
     document = TextDocument("file:///humaneval.py", text, language_id="python")
     suggestion = complete(
@@ -98,6 +100,7 @@ def daima_completion(engine: Engine, task: Task, options: CompletionOptions) -> 
         options=options,
         path=Path("humaneval.py"),
         language_id="python",
+        trace=trace,
     )
     return suggestion
 
@@ -174,7 +177,7 @@ def _run_one(
     began = time.monotonic()
     candidates = 1
     notes: tuple[str, ...] = ()
-    tried: tuple[Tried, ...] = ()
+    tried: list[Tried] = []
     if source == "server":
         line = server.complete(task)
     elif engine is None:
@@ -182,10 +185,10 @@ def _run_one(
     elif source == "naive":
         line = naive_completion(engine, task, config.max_tokens)
     else:
-        suggestion = daima_completion(engine, task, options)
+        suggestion = daima_completion(engine, task, options, tried)
         line = line_left(task, suggestion.text, suggestion.start) if suggestion is not None else ""
         if suggestion is not None:
-            candidates, notes, tried = suggestion.candidates, suggestion.notes, suggestion.tried
+            candidates, notes = suggestion.candidates, suggestion.notes
     seconds = time.monotonic() - began
 
     def passes(line: str) -> bool:

@@ -17,11 +17,14 @@ from .run import (
     ONLY_CHINESE,
     SERVER_OPTIONS,
     SOURCES,
+    InProcessCompleter,
     NaiveCompleter,
     Record,
     ServerCompleter,
     format_summary,
+    rule_effects,
     score,
+    score_checks,
     summarize,
     timed,
 )
@@ -88,15 +91,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{record.source:15} {mark} {record.seconds:5.1f}s {record.task_id[:70]:70} "
                   f"{record.suggestion.strip()[:50]!r}", file=sys.stderr, flush=True)  # fmt: skip
 
-        if "naive" in sources:
+        if {"naive", "daima-checks"} & set(sources):
             from daima.model.loader import load_engine
 
             engine = load_engine(ModelOptions(name=args.model, device=args.device))
             try:
-                naive = NaiveCompleter(engine)
-                for task in tasks:
-                    inserted, seconds = timed(naive.complete, task)
-                    keep(score("naive", task, inserted, seconds, known[task.source]))
+                if "naive" in sources:
+                    naive = NaiveCompleter(engine)
+                    for task in tasks:
+                        inserted, seconds = timed(naive.complete, task)
+                        keep(score("naive", task, inserted, seconds, known[task.source]))
+                if "daima-checks" in sources:
+                    for source, tree in trees:
+                        in_process = InProcessCompleter(tree, engine)
+                        try:
+                            for task in (t for t in tasks if t.source == source.repo):
+                                began = time.monotonic()
+                                found = in_process.complete(task)
+                                seconds = time.monotonic() - began
+                                keep(score_checks(task, found, seconds, known[task.source]))
+                        finally:
+                            in_process.close()
             finally:
                 getattr(engine, "close", lambda: None)()
         for name in (s for s in sources if s in SERVER_OPTIONS):
@@ -114,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                     completer.close()
     summary = {
         "results": summarize(records),
+        **({"checks": rule_effects(records)} if "daima-checks" in sources else {}),
         "config": {
             "split": args.split,
             "per_kind": args.per_kind,
@@ -133,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(format_summary(summary["results"]))
+    if "checks" in summary:
+        print(json.dumps(summary["checks"], indent=1))
     print(f"results: {out} and {out.with_suffix('.jsonl')}")
     return 0
 

@@ -6,6 +6,10 @@
 - "daima-unlimited": the same with `completion.maxTimeMs` 0 (no deadline).
 - "daima-unlimited-no-reading": that with `completion.englishReading` off, on the repositories whose
   identifiers are Chinese (the reading changes nothing elsewhere): does the reading help real code?
+- "daima-checks": daima's pipeline in this process on an index of the repository, without a deadline,
+  as `daima complete` runs it: every candidate it generated and the rules that refused it are kept
+  (`Record.refused`), so each rule's refusals are scored like suggestions (was the refused line what
+  the author wrote? did it name something that exists nowhere?).
 Each hole is scored on the first line of what it leaves at the cursor against the line the author wrote.
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,7 @@ from ..lsp_stdio import Server, fill_hole
 from .metrics import edit_similarity, exact, first_line, unknown_names
 from .tasks import KINDS, RepoTask
 
-SOURCES = ("naive", "daima", "daima-unlimited", "daima-unlimited-no-reading")
+SOURCES = ("naive", "daima", "daima-unlimited", "daima-unlimited-no-reading", "daima-checks")
 SERVER_OPTIONS: dict[str, dict[str, Any]] = {
     "daima": {},
     "daima-unlimited": {"completion": {"maxTimeMs": 0}},
@@ -47,6 +51,10 @@ class Record:
     edit_similarity: float
     unknown: list[str] = field(default_factory=list)  # names in the line that exist nowhere in the repository
     seconds: float = 0.0
+    # daima-checks: the first candidate's line, and each refused candidate's {"rules", "line", "exact",
+    # "unknown", "greedy"}.
+    greedy: str = ""
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
 
 def score(source: str, task: RepoTask, inserted: str, seconds: float, known: frozenset[str]) -> Record:
@@ -98,6 +106,94 @@ class NaiveCompleter:
         stop = (*self.template.stop, "\n")
         request = GenerationRequest(prompt=prompt, max_tokens=NAIVE_MAX_TOKENS, stop=stop)
         return self.engine.stream(request).text().split("\n", 1)[0]
+
+
+class InProcessCompleter:
+    """daima's pipeline in this process, with the repository `root` indexed as `daima complete` indexes
+    a workspace, no deadline; `complete` also gives every candidate and the rules that refused it."""
+
+    def __init__(self, root: Path, engine: Any) -> None:
+        from daima.config import IndexOptions
+        from daima.indexer.workspace import WorkspaceIndex
+
+        self.root = root
+        self.engine = engine
+        self.index = WorkspaceIndex.open(root, IndexOptions(watch=False))
+        self.index.index_all()
+
+    def complete(self, task: RepoTask) -> tuple[str, list[tuple[str, tuple[str, ...]]]]:
+        """(what the suggestion inserts, [(what each candidate would insert, the rules that refused it)])."""
+        from daima.completion.pipeline import Tried, complete
+        from daima.completion.syntax import language_for
+        from daima.text import TextDocument
+
+        path = self.root / task.path
+        language = language_for("", path)
+        text = task.prefix + task.suffix
+        document = TextDocument(path.as_uri(), text, language_id=language)
+        trace: list[Tried] = []
+        suggestion = complete(
+            document, len(task.prefix), engine=self.engine, index=self.index, path=path, language_id=language,
+            options=CompletionOptions(max_time_ms=0), trace=trace,
+        )  # fmt: skip
+        tried = [(_inserted(task, t.text, t.start), t.rules) for t in trace]
+        return (_inserted(task, suggestion.text, suggestion.start) if suggestion else ""), tried
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def _inserted(task: RepoTask, text: str, start: int) -> str:
+    """What a completion that replaces the hole's document[start:cursor] leaves at the cursor."""
+    document = task.prefix + task.suffix
+    filled = document[:start] + text + document[len(task.prefix) :]
+    return filled[len(task.prefix) : len(filled) - len(task.suffix)]
+
+
+def score_checks(
+    task: RepoTask,
+    found: tuple[str, list[tuple[str, tuple[str, ...]]]],
+    seconds: float,
+    known: frozenset[str],
+) -> Record:
+    """A daima-checks record: the suggestion scored like any, and each refused candidate beside it."""
+    inserted, tried = found
+    record = score("daima-checks", task, inserted, seconds, known)
+    typed = task.prefix[task.prefix.rfind("\n") + 1 :]
+    refused = []
+    for index, (candidate, rules) in enumerate(tried):
+        if not rules:
+            continue
+        line = first_line(candidate)
+        refused.append({
+            "rules": list(rules), "line": line, "exact": exact(line, task.expected),
+            "unknown": unknown_names(typed + line, known) if line.strip() else [], "greedy": index == 0,
+        })  # fmt: skip
+    greedy = first_line(tried[0][0]) if tried else ""
+    return replace(record, greedy=greedy, refused=refused)
+
+
+def rule_effects(records: Iterable[Record]) -> dict[str, Any]:
+    """Per rule, over the daima-checks records: the candidates it refused, how many of them were the
+    line the author wrote (a false alarm) and how many named something that exists nowhere; and how
+    often the greedy candidate and the shown suggestion were exact."""
+    rules: dict[str, dict[str, int]] = {}
+    checked = [r for r in records if r.source == "daima-checks"]
+    for record in checked:
+        for refused in record.refused:
+            for rule in refused["rules"]:
+                row = rules.setdefault(rule, {"refused": 0, "was_exact": 0, "unknown_name": 0, "greedy": 0})
+                row["refused"] += 1
+                row["was_exact"] += bool(refused["exact"])
+                row["unknown_name"] += bool(refused["unknown"])
+                row["greedy"] += bool(refused["greedy"])
+    count = max(1, len(checked))
+    return {
+        "tasks": len(checked),
+        "greedy_exact": round(100 * sum(exact(r.greedy, r.expected) for r in checked) / count, 1),
+        "shown_exact": round(100 * sum(r.exact for r in checked) / count, 1),
+        "rules": dict(sorted(rules.items())),
+    }
 
 
 class ServerCompleter:

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from benchmarks.repo_eval.metrics import edit_similarity, first_line, repository_words, unknown_names
-from benchmarks.repo_eval.run import SERVER_OPTIONS, NaiveCompleter, ServerCompleter, score, summarize
+from benchmarks.repo_eval.run import (
+    SERVER_OPTIONS,
+    InProcessCompleter,
+    NaiveCompleter,
+    ServerCompleter,
+    rule_effects,
+    score,
+    score_checks,
+    summarize,
+)
 from benchmarks.repo_eval.sources import Source, SourceUnavailable, bring, load_sources
 from benchmarks.repo_eval.tasks import KINDS, file_tasks, sample_tasks, split_of
 
@@ -111,6 +120,39 @@ def test_repository_words_and_score(ledger: Path) -> None:
     assert not alias.exact and alias.unknown
     table = summarize([record, alias])
     assert table["naive"]["all"]["exact_match"] == 100.0 and table["daima"]["zh"]["unknown_name"] == 100.0
+
+
+def test_each_rule_s_refusals_are_scored_like_suggestions(ledger: Path) -> None:
+    """A refused candidate that was the author's line counts as a false alarm of its rules; one that
+    names something that exists nowhere, as a right refusal."""
+    known = repository_words(ledger)
+    task = next(t for t in file_tasks(ZH, ledger, ledger / "账本" / "记账.py", random.Random(0))
+                if t.kind == "mid_line" and t.expected.endswith("(self.流水)"))  # fmt: skip
+    tried = [
+        ("total(self.流水)", ("unresolved-name",)),
+        (task.expected, ("dead-store",)),
+        (task.expected, ()),
+    ]
+    record = score_checks(task, (task.expected, tried), 0.1, known)
+    assert record.exact and record.greedy == "total(self.流水)"
+    effects = rule_effects([record])
+    assert effects["greedy_exact"] == 0.0 and effects["shown_exact"] == 100.0
+    assert effects["rules"] == {
+        "dead-store": {"refused": 1, "was_exact": 1, "unknown_name": 0, "greedy": 0},
+        "unresolved-name": {"refused": 1, "was_exact": 0, "unknown_name": 1, "greedy": 1},
+    }
+
+
+def test_the_in_process_source_keeps_every_candidate(ledger: Path, tiny_engine: Any) -> None:
+    task = next(t for t in file_tasks(ZH, ledger, ledger / "账本" / "记账.py", random.Random(0))
+                if t.kind == "line_start")  # fmt: skip
+    completer = InProcessCompleter(ledger, tiny_engine)
+    try:
+        inserted, tried = completer.complete(task)
+    finally:
+        completer.close()
+    assert tried and all(isinstance(rules, tuple) for _, rules in tried)
+    assert not inserted or any(inserted.strip() == candidate.strip() for candidate, _ in tried)
 
 
 def test_a_source_is_brought_from_a_mirror_without_links(tmp_path: Path, ledger: Path) -> None:

@@ -91,3 +91,25 @@ def test_partial_text_heading_for_an_injection_is_held_back() -> None:
     )
     assert not partial_may_inject("总价 = 单价 * ", "    return 总价", "python")
     assert not partial_may_inject("名字 = '张三'", "    return 名字", "python")
+
+
+def test_the_trace_has_every_candidate_and_what_refused_it_shown_or_not() -> None:
+    from daima.completion.pipeline import Tried
+
+    trace: list[Tried] = []
+    model = ScriptedModel([UNSAFE + "\n", SAFE + "\n"], cut=None)
+    document = TextDocument("file:///用户.py", HEAD + TAIL, language_id="python")
+    options = CompletionOptions(max_time_ms=0, extra_candidates=2, english_reading=False)
+    shown = complete(
+        document, len(HEAD), engine=model, options=options, path=Path("用户.py"), language_id="python",
+        trace=trace,
+    )  # fmt: skip
+    assert shown is not None and shown.text == SAFE
+    assert [(t.text, t.rules) for t in trace] == [(UNSAFE, (INJECTION,)), (SAFE, ())]
+    assert all(t.start == len(HEAD) for t in trace)
+    # Every candidate refused: the trace says why, and has the parameterised form shown instead.
+    trace.clear()
+    model = ScriptedModel([UNSAFE + "\n"], cut=None)
+    fixed = complete(document, len(HEAD), engine=model, options=options, trace=trace, language_id="python")
+    assert fixed is not None and [t.rules for t in trace] == [(INJECTION,)] * 3 + [()]
+    assert trace[-1].text == fixed.text
