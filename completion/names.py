@@ -146,7 +146,7 @@ def candidate_reads(
     for name, binding, occurrence in table.in_span(line_start, end):
         if occurrence.kind == "definition":
             binds.add(name)
-        if not _is_read(occurrence):
+        if not is_read(occurrence):
             continue
         reads.add(name)
         if occurrence.end_byte <= start or occurrence.unsure:
@@ -165,7 +165,8 @@ def candidate_reads(
     )
 
 
-def _is_read(occurrence: Occurrence) -> bool:
+def is_read(occurrence: Occurrence) -> bool:
+    """A read of the name's value: a reference, `{x}`, or a definition that reads it first (`n += 1`)."""
     if occurrence.namespace:
         return False
     return occurrence.kind in ("reference", "shorthand") or occurrence.reads_too

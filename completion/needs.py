@@ -28,7 +28,7 @@ import tree_sitter as ts
 
 from daima.indexer.bindings import Occurrence
 
-from .names import NameScope
+from .names import NameScope, is_read
 
 # The blocks of statements a binding's reach is judged by (flow, not scope: the scopes are the table's).
 _FLOW_BLOCKS = frozenset({"block", "module"})
@@ -87,7 +87,7 @@ def needed_names(scope: NameScope, tree: ts.Tree | None, hole_byte: int) -> list
             later.setdefault(name, []).append((occurrence.holds_from, _flow_block_id(tree, occurrence)))
     needed: list[str] = []
     for name, binding, occurrence in after:
-        if occurrence.kind != "reference" or name in everywhere or name in needed:
+        if not is_read(occurrence) or name in everywhere or name in needed:  # `n += 1` reads n too
             continue
         if binding is not None and binding.scope != function:
             continue  # bound in a scope of its own inside the function (a comprehension, a nested def)
