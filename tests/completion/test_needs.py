@@ -190,7 +190,7 @@ def test_steering_forces_every_needed_name_after_a_line_that_bound_some(qwen_eng
     header = "for 索引二, 元素二"
     tried.append(Candidate(text=header + " in 数字列表:", forced=header, steered=True))
     assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # bound: nothing to force
-    # HumanEval/137/L0: `临时值甲 = float(甲)` before code that reads 临时值甲 and 临时值乙.
+    # `临时值甲 = float(甲)` where the code below reads both 临时值甲 and 临时值乙.
     flat = _Needs(("临时值甲", "临时值乙"), line_before="    ")
     tried = [Candidate(text="临时值甲 = float(甲)", findings=(Finding(UNBOUND, ("临时值乙",)),))]
     assert _variant(greedy, 1, tried, qwen_engine, flat).forced_prefix == "临时值甲, 临时值乙"
@@ -378,8 +378,8 @@ def test_steering_pushes_down_every_block_keyword_after_a_header_with_no_body(qw
     from daima.completion.pipeline import _Needs, _variant
     from daima.model.api import GenerationRequest
 
-    # `for 序号 in range(len(已排序数组)):` above a line of the same indentation (HumanEval/109 with
-    # Chinese names) was cut to nothing; with only `for` pushed down the model wrote `if …:` next.
+    # `for 序号 in range(len(已排序数组)):` above a line of the same indentation was cut to nothing;
+    # with only `for` pushed down the model wrote `if …:` next.
     header = Candidate(text="", uncut="for 序号 in range(len(已排序数组)):")
     steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, _Needs())
     bias = steered.logit_bias or {}
