@@ -1,13 +1,13 @@
 """What a user typing gets from the real server: suggestions at the pauses of a typing replay.
 
-Usage: .venv/bin/python -m benchmarks.typing_bench [--lines N] [--configs default,no-suffix-cap,int8]
+Usage: .venv/bin/python -m benchmarks.typing_bench [--lines N] [--configs default,no-suffix-cap,fp32]
                                                      [--out FILE.json]
 
 The server is `daima serve` over stdio with default options (the default model on this machine, the
 default deadline), except what a configuration names:
 - `default`: everything as shipped (the suffix sized by the engine's measured prefill speed);
 - `no-suffix-cap`: `completion.suffixTimeShare` 0, the fixed suffix share of earlier versions;
-- `int8`: default with `model.quantize` "int8".
+- `fp32`: default with `model.quantize` "none" (the float weights; the default is int8 on a CPU).
 
 The workspace is a scratch copy of this project's own `completion/` package. In two of its files,
 seeded lines inside functions are typed again as an editor sends them: the line is emptied after its
@@ -51,7 +51,7 @@ _AUTOMATIC = 2  # InlineCompletionTriggerKind.Automatic
 CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
     "no-suffix-cap": {"completion": {"suffixTimeShare": 0.0}},
-    "int8": {"model": {"quantize": "int8"}},
+    "fp32": {"model": {"quantize": "none"}},
 }
 _PAUSE_AFTER = re.compile(r"[(=.]")
 

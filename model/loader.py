@@ -52,13 +52,16 @@ def pick_dtype(dtype: str, device: str) -> Any:
 
 
 def pick_int8(quantize: str, device: str) -> bool:
-    """Whether the local engine multiplies with int8 weights (model.quantize 'int8', on a CPU only)."""
+    """Whether the local engine multiplies with int8 weights: model.quantize 'int8' (on a CPU only), or
+    'auto' on a CPU whose torch build has the kernel."""
     from daima.model.linear import int8_kernel_available
 
     if quantize == "none":
         return False
+    if quantize == "auto":
+        return device == "cpu" and int8_kernel_available()
     if quantize != "int8":
-        raise EngineError(f"unknown model.quantize '{quantize}' (use none or int8)")
+        raise EngineError(f"unknown model.quantize '{quantize}' (use auto, none or int8)")
     if device != "cpu":
         raise EngineError(f"model.quantize 'int8' runs on the CPU only, and the device is '{device}'")
     if not int8_kernel_available():

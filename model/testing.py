@@ -69,7 +69,7 @@ def tiny_engine(**options: Any) -> Any:
         scratch = tempfile.mkdtemp(prefix="daima-tiny-")
         atexit.register(shutil.rmtree, scratch, ignore_errors=True)
         _TINY_DIR = tiny_model_dir(Path(scratch) / "tiny")
-    settings = {"device": "cpu", "dtype": "float32", **options}
+    settings = {"device": "cpu", "dtype": "float32", "quantize": "none", **options}
     return load_engine(ModelOptions(name=str(_TINY_DIR), **settings))
 
 

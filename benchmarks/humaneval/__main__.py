@@ -21,7 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.humaneval", description=__doc__)
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--quantize", default="none", choices=("none", "int8"), help="model.quantize")
+    parser.add_argument(
+        "--quantize",
+        default="auto",
+        choices=("auto", "none", "int8"),
+        help="model.quantize (auto: int8 on a CPU)",
+    )
     parser.add_argument(
         "--split",
         default="heldout",
@@ -110,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.close()
     summary["quantize"] = args.quantize
+    if engine is not None:
+        summary["weights"] = engine.info.weights  # what "auto" chose
     device = summary.get("device") or (summary.get("server_status") or {}).get("device")
     summary["machine"] = f"{os.cpu_count()} CPU cores" if device == "cpu" else device
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -23,7 +23,9 @@ def tiny_engine(tiny_dir: Path) -> Iterator[Any]:
     from daima.config import ModelOptions
     from daima.model.loader import load_engine
 
-    engine: Any = load_engine(ModelOptions(name=str(tiny_dir), device="cpu", dtype="float32"))
+    engine: Any = load_engine(
+        ModelOptions(name=str(tiny_dir), device="cpu", dtype="float32", quantize="none")
+    )
     yield engine
     engine.close()
 
@@ -53,6 +55,8 @@ def real_engine() -> Iterator[Any]:
     from daima.model.loader import load_engine
 
     ensure_model("qwen2.5-coder-0.5b")
-    engine: Any = load_engine(ModelOptions(name="qwen2.5-coder-0.5b", device="cpu"))
+    # The float weights: these tests hold the engine's own paths (cache, speculation) to the float
+    # forward, and build more engines over the same weights (int8 frees them).
+    engine: Any = load_engine(ModelOptions(name="qwen2.5-coder-0.5b", device="cpu", quantize="none"))
     yield engine
     engine.close()

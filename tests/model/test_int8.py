@@ -100,6 +100,12 @@ def test_greedy_on_int8_departs_from_the_reference_only_at_near_ties() -> None:
     assert departures < len(prompts)
 
 
+def test_auto_is_int8_on_a_cpu_with_the_kernel_and_the_weights_as_loaded_on_a_gpu() -> None:
+    assert pick_int8("auto", "cpu") is int8_kernel_available()
+    assert pick_int8("auto", "cuda") is False and pick_int8("auto", "cuda:1") is False
+    assert ModelOptions().quantize == "auto"
+
+
 def test_int8_is_refused_clearly_where_it_cannot_run() -> None:
     assert pick_int8("none", "cuda") is False
     with pytest.raises(EngineError, match="CPU only"):
