@@ -155,7 +155,10 @@ def test_a_qwen3_moe_directory_loads_and_streams(tmp_path: Path) -> None:
     for name in TOKENIZER_FILES:
         if (source / name).is_file():
             (tmp_path / name).write_bytes((source / name).read_bytes())
-    engine: Any = load_engine(ModelOptions(name=str(tmp_path), device="cpu", dtype="float32"))
+    # The float path: its greedy tokens are held to the reference forward exactly (int8, the CPU
+    # default, is close, not identical; test_int8.py measures it).
+    options = ModelOptions(name=str(tmp_path), device="cpu", dtype="float32", quantize="none")
+    engine: Any = load_engine(options)
     try:
         assert engine.info.model_type == "qwen3_moe"
         assert not engine.lm.graph_safe
