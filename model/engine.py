@@ -67,11 +67,13 @@ class LocalEngine:
         self._resident: list[int] = []  # tokens whose KV is valid at positions 0..len-1 of the buffer
         self.prefill_meter = PrefillMeter()  # read by the prompt builder to size the suffix
         # Tokens per head chunk of a prefill (see `_prefill`). On a 2-core CPU a pass has a large fixed
-        # cost: 1,024 tokens prefilled at 20 tok/s in chunks of 16, 83 in chunks of 128, 111 in chunks
-        # of 256 and 107 in one pass (fp32 0.5B), so 256 loses nothing, and a newer keystroke waits
-        # for at most one chunk. On a GPU a whole prompt takes milliseconds: one pass, no separate tail.
+        # cost, and an int8 pass dequantises every matrix once (model/linear.py). 1,500 tokens of a real
+        # file prefilled cold on an idle 2-core VM (0.5B): int8 at 149 tok/s in chunks of 256, 171 in
+        # chunks of 512, 186 in chunks of 1,024; fp32 at 191, 209 and 186. 512 takes most of the gain,
+        # and a newer keystroke waits for at most one chunk (about 3 s here), whose KV is then cached.
+        # On a GPU a whole prompt takes milliseconds: one pass, no separate tail.
         on_gpu = self.lm.device.type == "cuda"
-        self.prefill_chunk = 4096 if on_gpu else 256
+        self.prefill_chunk = 4096 if on_gpu else 512
         self.prefill_tail = 0 if on_gpu else PREFILL_TAIL
         self.draft_proposed = 0  # prompt-lookup counters, for `daima bench`
         self.draft_accepted = 0
