@@ -151,12 +151,13 @@ def candidate_reads(
         reads.add(name)
         if occurrence.end_byte <= start or occurrence.unsure:
             continue  # before the cursor: the user's own text
-        if binding is None or not _holds(table, binding, occurrence):
-            outside = binding is not None and (table.outside(binding) is not None or name in scope.known)
-            if outside:
-                early.append(name)
-            elif name not in scope.known or binding is not None:
+        if binding is None:
+            if name not in scope.known:
                 unresolved.append(name)
+        elif not _holds(table, binding, occurrence):
+            # Bound later in its function: an UnboundLocalError when the name exists outside it too.
+            exists = table.outside(binding) is not None or name in scope.known
+            (early if exists else unresolved).append(name)
     return NameReads(
         tuple(dict.fromkeys(unresolved)),
         tuple(dict.fromkeys(early)),

@@ -74,7 +74,7 @@ def needed_names(scope: NameScope, tree: ts.Tree | None, hole_byte: int) -> list
     function = table.function_around(tree, hole_byte)
     if function is None:
         return []
-    occurrences = table.in_span(0, len(tree.root_node.text or b""))
+    occurrences = table.in_span(0, tree.root_node.end_byte)
     after = [item for item in occurrences if hole_byte <= item[2].start_byte < function[1]]
     everywhere = set(scope.known) | {
         name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from scripted import ScriptedModel
 
@@ -41,14 +42,17 @@ def test_the_reviewer_s_injection_rules_run_on_each_candidate() -> None:
     assert shell.found(INJECTION) == ("shell-injection",)
 
 
-def pipeline(answers: list[str]) -> tuple[str | None, ScriptedModel]:
+def pipeline(answers: list[str], **request: Any) -> tuple[str | None, ScriptedModel]:
+    """The scripted answers through `complete` at the hole between HEAD and TAIL (`request`: more of
+    complete's keyword arguments)."""
     model = ScriptedModel(answers, cut=None)
     text = HEAD + TAIL
     document = TextDocument("file:///用户.py", text, language_id="python")
     options = CompletionOptions(max_time_ms=0, extra_candidates=2, english_reading=False)
     suggestion = complete(
-        document, len(HEAD), engine=model, options=options, path=Path("用户.py"), language_id="python"
-    )
+        document, len(HEAD), engine=model, options=options, path=Path("用户.py"), language_id="python",
+        **request,
+    )  # fmt: skip
     return (suggestion.text if suggestion else None), model
 
 
@@ -74,14 +78,8 @@ def test_partial_text_heading_for_an_injection_is_held_back() -> None:
     # Partial text cannot be checked whole (it does not parse yet): once it names a sink, or builds a
     # string the next lines run, nothing more streams; only a final suggestion that passed the rules shows.
     streamed: list[str] = []
-    model = ScriptedModel([UNSAFE + "\n", SAFE + "\n"], cut=None)
-    document = TextDocument("file:///用户.py", HEAD + TAIL, language_id="python")
-    options = CompletionOptions(max_time_ms=0, extra_candidates=2, english_reading=False)
-    suggestion = complete(
-        document, len(HEAD), engine=model, options=options, path=Path("用户.py"),
-        language_id="python", on_partial=streamed.append,
-    )  # fmt: skip
-    assert suggestion is not None and suggestion.text == SAFE
+    shown, _ = pipeline([UNSAFE + "\n", SAFE + "\n"], on_partial=streamed.append)
+    assert shown == SAFE
     assert streamed and all("execute" not in text and "%" not in text for text in streamed)
     # A string built for the line below that runs it is held back too; plain code still streams.
     from daima.review.checks import partial_may_inject
@@ -97,19 +95,12 @@ def test_the_trace_has_every_candidate_and_what_refused_it_shown_or_not() -> Non
     from daima.completion.pipeline import Tried
 
     trace: list[Tried] = []
-    model = ScriptedModel([UNSAFE + "\n", SAFE + "\n"], cut=None)
-    document = TextDocument("file:///用户.py", HEAD + TAIL, language_id="python")
-    options = CompletionOptions(max_time_ms=0, extra_candidates=2, english_reading=False)
-    shown = complete(
-        document, len(HEAD), engine=model, options=options, path=Path("用户.py"), language_id="python",
-        trace=trace,
-    )  # fmt: skip
-    assert shown is not None and shown.text == SAFE
+    shown, _ = pipeline([UNSAFE + "\n", SAFE + "\n"], trace=trace)
+    assert shown == SAFE
     assert [(t.text, t.rules) for t in trace] == [(UNSAFE, (INJECTION,)), (SAFE, ())]
     assert all(t.start == len(HEAD) for t in trace)
     # Every candidate refused: the trace says why, and has the parameterised form shown instead.
     trace.clear()
-    model = ScriptedModel([UNSAFE + "\n"], cut=None)
-    fixed = complete(document, len(HEAD), engine=model, options=options, trace=trace, language_id="python")
+    fixed, _ = pipeline([UNSAFE + "\n"], trace=trace)
     assert fixed is not None and [t.rules for t in trace] == [(INJECTION,)] * 3 + [()]
-    assert trace[-1].text == fixed.text
+    assert trace[-1].text == fixed
