@@ -128,7 +128,7 @@ def bench_generate(cold: list[int], warm: list[int]) -> dict[str, Any]:
 
     from daima.model.loader import load_weights
 
-    model, _ = load_weights(ALIAS, "cpu", torch.float32)
+    model = load_weights(ALIAS, "cpu", torch.float32).model
 
     def timed(ids: list[int], tokens: int) -> float:
         inputs = torch.tensor([ids])

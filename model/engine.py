@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -57,9 +57,10 @@ class LocalEngine:
         use_graphs: bool = False,
         speculative: bool = False,
         int8: bool = False,
+        packed: Mapping[str, Any] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
-        self.lm = DecoderLM(hf_model, max_seq_len, int8=int8)
+        self.lm = DecoderLM(hf_model, max_seq_len, int8=int8, packed=packed)
         self.token_bytes = TokenBytes.of(tokenizer)
         self.speculative = speculative
         block_bytes = self.lm.kv_bytes_per_token * block_size

@@ -261,19 +261,28 @@ def _packed_state(state: dict[str, Any], quantised: dict[bytes, Any]) -> dict[st
 
 def load_packed(directory: Path) -> dict[str, Any]:
     """The fp32 state dict of a converted model directory (PACKED), rebuilt from codes and scales."""
+    state, packed = load_packed_matrices(directory)
+    return state | {name: matrix.rows(slice(None)) for name, matrix in packed.items()}
+
+
+def load_packed_matrices(directory: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A converted model directory's state dict with every packed matrix left packed: (the state, in
+    which each packed matrix is an fp32 zero of its shape that takes no memory, {name: PackedMatrix})."""
+    import torch
     from safetensors.torch import load_file
 
-    from daima.model.packed import unpack
+    from daima.model.packed import PackedMatrix
 
     stored = load_file(str(directory / PACKED))
-    state = {}
+    state, packed = {}, {}
     for key, tensor in stored.items():
         if key.endswith(".codes"):
             name = key.removesuffix(".codes")
-            state[name] = unpack(tensor, stored[f"{name}.scales"], stored.get(f"{name}.offsets"))
+            packed[name] = PackedMatrix(tensor, stored[f"{name}.scales"], stored.get(f"{name}.offsets"))
+            state[name] = torch.zeros((), dtype=torch.float32).expand(tensor.shape)
         elif not key.endswith((".scales", ".offsets")):
             state[key] = tensor
-    return state
+    return state, packed
 
 
 def list_models() -> list[dict[str, Any]]:

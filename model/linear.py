@@ -13,6 +13,8 @@ reference forward over `dequantized()` is what the int8 path is measured against
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -30,13 +32,58 @@ class FloatLinear:
         return F.linear(x, self.weight, self.bias)
 
 
+_QUANTISE_ROWS = 256  # rows quantised at a time: their fp32 temporaries stay in the CPU's cache
+
+
+def quantise_rows(
+    rows_of: Callable[[slice], torch.Tensor], shape: torch.Size
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric per-row int8 of a float matrix [N, K] that `rows_of(slice)` hands out a block of rows at
+    a time (fp32, left unchanged): codes [N, K] int8 and one fp32 scale per row, round to nearest.
+
+    Block by block, so a matrix is never held in fp32 whole: the built-in models' weights come straight
+    from their GGUF codes (`packed.PackedMatrix.rows`), and each row's result is the same as over the
+    whole matrix at once.
+    """
+    count, width = shape
+    codes = torch.empty(count, width, dtype=torch.int8)
+    scales = torch.empty(count, dtype=torch.float32)
+    for start in range(0, count, _QUANTISE_ROWS):
+        rows = slice(start, start + _QUANTISE_ROWS)
+        weight = rows_of(rows)
+        scale = weight.abs().amax(dim=1).clamp(min=torch.finfo(torch.float32).tiny) / 127.0
+        codes[rows] = torch.round(weight / scale[:, None]).clamp_(-127, 127)
+        scales[rows] = scale
+    return codes, scales
+
+
 class Int8Linear:
     """x W^T + b with W held as int8 rows times one fp32 scale per row (symmetric, round to nearest)."""
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> None:
-        weight = weight.detach().float()
-        scale = weight.abs().amax(dim=1).clamp(min=torch.finfo(torch.float32).tiny) / 127.0
-        self.q = torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()  # [N, K]
+        weight = weight.detach()
+        q, scale = quantise_rows(lambda rows: weight[rows].float(), weight.shape)
+        self._hold(q, scale, bias)
+
+    @classmethod
+    def of_codes(cls, q: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None = None) -> Int8Linear:
+        """A layer over codes [N, K] and row scales [N] that `quantise_rows` made."""
+        layer = cls.__new__(cls)
+        layer._hold(q, scale, bias)
+        return layer
+
+    @classmethod
+    def stacked(cls, layers: list[Int8Linear]) -> Int8Linear:
+        """One layer whose output is the given layers' outputs side by side (q/k/v or gate/up fused).
+        Exactly the layer of the stacked float matrix: every row has its own scale."""
+        biases = [layer.bias for layer in layers]
+        bias = None if any(b is None for b in biases) else torch.cat(biases)  # type: ignore[arg-type]
+        return cls.of_codes(
+            torch.cat([layer.q for layer in layers]), torch.cat([layer.scale for layer in layers]), bias
+        )
+
+    def _hold(self, q: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None) -> None:
+        self.q = q.contiguous()  # [N, K] int8
         self.scale = scale  # [N] fp32
         self.bias = None if bias is None else bias.detach().float()
         self._pieces = [

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from daima.model.api import Engine, EngineError
 
@@ -95,7 +95,7 @@ def load_engine(options: ModelOptions, on_stage: Callable[[str], None] | None = 
     name = resolve_name(options.name, device)
     int8 = pick_int8(options.quantize, device)
     began = time.monotonic()
-    model, tokenizer = load_weights(name, device, dtype, stage)
+    model, tokenizer, packed = load_weights(name, device, dtype, stage, int8=int8)
     from daima.model.engine import LocalEngine
     from daima.model.transformer import context_limit
 
@@ -111,6 +111,7 @@ def load_engine(options: ModelOptions, on_stage: Callable[[str], None] | None = 
             use_graphs=options.compile and device.startswith("cuda"),
             speculative=options.speculative,
             int8=int8,
+            packed=packed,
         )
     except RuntimeError as error:
         if isinstance(error, EngineError):
@@ -123,10 +124,19 @@ def load_engine(options: ModelOptions, on_stage: Callable[[str], None] | None = 
     return engine
 
 
+class Loaded(NamedTuple):
+    model: Any  # the HF causal LM
+    tokenizer: Any
+    packed: dict[str, Any]  # matrices left as GGUF codes (packed.PackedMatrix) by parameter name
+
+
 def load_weights(
-    name: str, device: str, dtype: Any, on_stage: Callable[[str], None] | None = None
-) -> tuple[Any, Any]:
-    """(model, tokenizer) for an alias, directory, .gguf file or hub id, on `device` in `dtype`."""
+    name: str, device: str, dtype: Any, on_stage: Callable[[str], None] | None = None, *, int8: bool = False
+) -> Loaded:
+    """The model and tokenizer for an alias, directory, .gguf file or hub id, on `device` in `dtype`.
+
+    With `int8` a built-in model's matrices stay packed: the model holds placeholders that take no
+    memory, and the engine quantises each matrix from its codes (`DecoderLM`)."""
     stage = on_stage or (lambda message: None)
     from daima.model.checkpoints import checkpoints
     from daima.model.fetch import PACKED, aliases, ensure_model
@@ -160,8 +170,9 @@ def load_weights(
 
         extra = {"gguf_file": gguf_file} if gguf_file else {}
         tokenizer: Any = AutoTokenizer.from_pretrained(source, **extra)
+        packed: dict[str, Any] = {}
         if isinstance(source, Path) and (source / PACKED).is_file():
-            model: Any = _from_packed(source, dtype)
+            model, packed = _from_packed(source, dtype, keep_packed=int8)
         else:
             model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra)
     except EngineError:
@@ -177,19 +188,31 @@ def load_weights(
         model.eval()
     except RuntimeError as error:
         raise EngineError(f"could not move model '{name}' to {device}: {_first_line(error)}") from error
-    return model, tokenizer
+    return Loaded(model, tokenizer, packed)
 
 
-def _from_packed(directory: Path, dtype: Any) -> Any:
-    """A converted built-in model: its fp32 weights rebuilt from codes and scales (fetch.load_packed)."""
+def _from_packed(directory: Path, dtype: Any, keep_packed: bool) -> tuple[Any, dict[str, Any]]:
+    """A converted built-in model: its fp32 weights rebuilt from codes and scales (fetch.load_packed),
+    or with `keep_packed` placeholders for the packed matrices, returned beside it."""
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+    from transformers.utils import logging as transformers_logging
 
-    from daima.model.fetch import load_packed
+    from daima.model.fetch import load_packed, load_packed_matrices
 
     config = AutoConfig.from_pretrained(directory)
     model_class: Any = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
-    return model_class.from_pretrained(None, config=config, state_dict=load_packed(directory), dtype=dtype)
+    state, packed = load_packed_matrices(directory) if keep_packed else (load_packed(directory), {})
+    # The weights are in memory already: transformers' "Loading weights" bar would only clutter the
+    # terminal of `daima complete`.
+    shown = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        model = model_class.from_pretrained(None, config=config, state_dict=state, dtype=dtype)
+    finally:
+        if shown:
+            transformers_logging.enable_progress_bar()
+    return model, packed
 
 
 def _from(source: str | Path, name: str) -> str:

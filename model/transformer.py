@@ -10,7 +10,7 @@ a router picks the top-k experts of each token, see `_Experts`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from daima.model.api import EngineError
-from daima.model.linear import FloatLinear, Int8Linear
+from daima.model.linear import FloatLinear, Int8Linear, quantise_rows
 
 SUPPORTED = ("qwen2", "llama", "mistral", "qwen3", "qwen3_moe")
 
@@ -47,9 +47,13 @@ class Interrupted(Exception):
 class DecoderLM:
     """Explicit prefill/decode over an HF causal LM's weights and a static KV cache [L, Hkv, T, D]."""
 
-    def __init__(self, hf_model: Any, max_seq_len: int, int8: bool = False) -> None:
+    def __init__(
+        self, hf_model: Any, max_seq_len: int, int8: bool = False, packed: Mapping[str, Any] | None = None
+    ) -> None:
         """`int8`: weight-only int8 matrices (`linear.Int8Linear`) in place of the model's float weights,
-        which are then freed: the HF modules can no longer run a forward of their own."""
+        which are then freed: the HF modules can no longer run a forward of their own. `packed`: the
+        matrices the loader left as GGUF codes (`packed.PackedMatrix` by parameter name, int8 only); the
+        model holds placeholders for them."""
         config = hf_model.config
         if config.model_type not in SUPPORTED:
             known = ", ".join(SUPPORTED)
@@ -70,18 +74,22 @@ class DecoderLM:
         self.v_cache = torch.zeros(shape, device=self.device, dtype=self.dtype)  # [L, Hkv, T, D]
         self.cos, self.sin = self._rope_tables()  # [T, D] each
         self.positions = torch.arange(max_seq_len, device=self.device)  # [T], for decode masks
-        self.fused = [_fuse(layer, int8) for layer in self.layers]
+        int8_of = _Int8Layers(hf_model, packed or {}) if int8 else None
+        self.fused = [_fuse(layer, int8_of) for layer in self.layers]
         self.int8 = int8
-        head = hf_model.lm_head
+        head, embed = hf_model.lm_head, hf_model.model.embed_tokens
         self.lm_head: FloatLinear | Int8Linear = FloatLinear(head.weight, head.bias)
-        self._embed_rows: Int8Linear | None = None
-        if int8:
-            self.lm_head = Int8Linear(head.weight, head.bias)
-            embed = hf_model.model.embed_tokens
-            if embed.weight.data_ptr() == head.weight.data_ptr():  # tied: look rows up in the int8 head
+        self._embed_rows: Any = None  # an object with rows_of(ids), in place of the HF embedding
+        if int8_of is not None:
+            tied = embed.weight.data_ptr() == head.weight.data_ptr()
+            embed_codes = None if tied else int8_of.packed_of(embed)
+            self.lm_head = int8_of(head)
+            if tied:  # look rows up in the int8 head
                 self._embed_rows = self.lm_head
                 _free(embed)
-            _free(head)
+            elif embed_codes is not None:  # look rows up in the GGUF codes
+                self._embed_rows = embed_codes
+                _free(embed)
 
     @property
     def graph_safe(self) -> bool:
@@ -297,55 +305,90 @@ class _Fused:
     eps2: float
 
 
-def _fuse(layer: Any, int8: bool = False) -> _Fused:
+def _fuse(layer: Any, int8_of: _Int8Layers | None = None) -> _Fused:
     """Concatenate q/k/v and gate/up weights into one matrix each (one GEMM instead of three / two).
 
-    The HF modules' parameters become views of the fused tensors, so no weight is stored twice and the
-    HF forward (used by the benchmark baselines) still sees the same values. With `int8` the fused
-    matrices are quantised and every float weight of the layer's projections is freed.
+    In float, the HF modules' parameters become views of the fused tensors, so no weight is stored twice
+    and the HF forward (used by the benchmark baselines) still sees the same values. With `int8_of` the
+    fused matrices are int8 and every float weight of the layer's projections is freed.
     """
     attn, mlp = layer.self_attn, layer.mlp
     projections = (attn.q_proj, attn.k_proj, attn.v_proj)
-    qkv = torch.cat([p.weight.data for p in projections])
-    bias = None
-    if all(p.bias is not None for p in projections):
-        bias = torch.cat([p.bias.data for p in projections])
-    offset = 0
-    for proj in projections:
-        rows = proj.weight.shape[0]
-        proj.weight.data = qkv[offset : offset + rows]
-        if bias is not None:
-            proj.bias.data = bias[offset : offset + rows]
-        offset += rows
     norm1, norm2 = layer.input_layernorm, layer.post_attention_layernorm
-    linear = Int8Linear if int8 else FloatLinear
-    o_proj = attn.o_proj
-    fused = _Fused(
-        qkv=linear(qkv, bias),
-        o=linear(o_proj.weight, o_proj.bias),
-        mlp=_experts(mlp, linear) if hasattr(mlp, "experts") else _dense(mlp, linear),
+    block: _DenseMLP | _Experts
+    if hasattr(mlp, "experts"):
+        block = _experts(mlp, Int8Linear if int8_of is not None else FloatLinear)
+    elif int8_of is not None:
+        block = _DenseMLP(int8_of(mlp.gate_proj, mlp.up_proj), int8_of(mlp.down_proj), mlp.act_fn)
+    else:
+        down = FloatLinear(mlp.down_proj.weight, mlp.down_proj.bias)
+        block = _DenseMLP(_float_stacked((mlp.gate_proj, mlp.up_proj)), down, mlp.act_fn)
+    qkv: Linear
+    o: Linear
+    if int8_of is not None:
+        qkv, o = int8_of(*projections), int8_of(attn.o_proj)
+    else:
+        qkv, o = _float_stacked(projections), FloatLinear(attn.o_proj.weight, attn.o_proj.bias)
+    return _Fused(
+        qkv=qkv,
+        o=o,
+        mlp=block,
         norm1=norm1.weight,
         eps1=float(getattr(norm1, "variance_epsilon", getattr(norm1, "eps", 1e-6))),
         norm2=norm2.weight,
         eps2=float(getattr(norm2, "variance_epsilon", getattr(norm2, "eps", 1e-6))),
     )
-    if int8:
-        for module in (*projections, o_proj):
-            _free(module)
-    return fused
 
 
-def _dense(mlp: Any, linear: LinearFactory) -> _DenseMLP:
-    """A gated MLP with gate and up fused; with int8 its float weights are freed."""
-    gate_up = torch.cat([mlp.gate_proj.weight.data, mlp.up_proj.weight.data])
-    inter = mlp.gate_proj.weight.shape[0]
-    mlp.gate_proj.weight.data, mlp.up_proj.weight.data = gate_up[:inter], gate_up[inter:]
-    down = mlp.down_proj
-    dense = _DenseMLP(gate_up=linear(gate_up), down=linear(down.weight, down.bias), act=mlp.act_fn)
-    if linear is Int8Linear:
-        for module in (mlp.gate_proj, mlp.up_proj, down):
-            _free(module)
-    return dense
+def _float_stacked(modules: tuple[Any, ...]) -> FloatLinear:
+    """One float layer over the modules' weights stacked by rows; each module's weight (and bias)
+    becomes a view of the stacked tensor, so nothing is stored twice."""
+    weight = torch.cat([m.weight.data for m in modules])
+    bias = torch.cat([m.bias.data for m in modules]) if all(m.bias is not None for m in modules) else None
+    offset = 0
+    for module in modules:
+        rows = module.weight.shape[0]
+        module.weight.data = weight[offset : offset + rows]
+        if bias is not None:
+            module.bias.data = bias[offset : offset + rows]
+        offset += rows
+    return FloatLinear(weight, bias)
+
+
+class _Int8Layers:
+    """Int8 layers for an HF model's linear modules, each module's float weight freed once it is read.
+
+    A matrix the loader left packed (`packed.PackedMatrix`, the built-in models) is quantised from its
+    GGUF rows a block at a time; any other from the module's float weight. Both give the same codes."""
+
+    def __init__(self, hf_model: Any, packed: Mapping[str, Any]) -> None:
+        self.packed = packed
+        # Every name of each parameter: a tied lm_head is the embedding's matrix under a second name.
+        self.names: dict[int, list[str]] = {}
+        for name, parameter in hf_model.named_parameters(remove_duplicate=False):
+            self.names.setdefault(id(parameter), []).append(name)
+
+    def __call__(self, *modules: Any) -> Int8Linear:
+        """One layer over the modules' outputs side by side."""
+        layers = [self._one(module) for module in modules]
+        return layers[0] if len(layers) == 1 else Int8Linear.stacked(layers)
+
+    def packed_of(self, module: Any) -> Any:
+        """The packed matrix behind a module's weight, or None."""
+        found = [self.packed[name] for name in self.names.get(id(module.weight), []) if name in self.packed]
+        return found[0] if found else None
+
+    def _one(self, module: Any) -> Int8Linear:
+        matrix = self.packed_of(module)
+        if matrix is not None:
+            layer = Int8Linear.of_codes(*quantise_rows(matrix.rows, matrix.shape), module.bias)
+        elif 0 in module.weight.stride():  # a placeholder (fetch.load_packed_matrices) with no codes
+            names = ", ".join(self.names.get(id(module.weight), ["?"]))
+            raise EngineError(f"the model's packed weights have no codes for {names}")
+        else:
+            layer = Int8Linear(module.weight, module.bias)
+        _free(module)
+        return layer
 
 
 def _experts(block: Any, linear: LinearFactory) -> _Experts:

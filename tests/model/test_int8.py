@@ -3,6 +3,8 @@ reference forward over the same dequantised weights, and the engine running with
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from daima.model.api import EngineError, GenerationRequest
 from daima.model.linear import KERNEL_ROWS, Int8Linear, int8_kernel_available
 from daima.model.loader import load_engine, pick_int8
 from daima.model.testing import tiny_engine
+from daima.model.transformer import DecoderLM
 
 pytestmark = pytest.mark.skipif(not int8_kernel_available(), reason="this torch build has no CPU int8 kernel")
 
@@ -114,3 +117,54 @@ def test_int8_is_refused_clearly_where_it_cannot_run() -> None:
         pick_int8("int4", "cpu")
     with pytest.raises(EngineError, match=r"unknown model\.quantize"):
         load_engine(ModelOptions(name="qwen2.5-coder-0.5b", device="cpu", quantize="fp8"))
+
+
+def _packed_tiny(directory: Path, tied: bool) -> Path:
+    """The tiny model as `daima model fetch` writes a built-in one: every matrix as int8 codes with a
+    scale per group of 32 (and, for the MLP, a per-group offset as Q4_K has), the rest as it is."""
+    from safetensors.torch import load_file, save_file
+
+    from daima.model.fetch import PACKED
+    from daima.model.testing import tiny_model_dir
+
+    tiny_model_dir(directory)
+    config = json.loads((directory / "config.json").read_text())
+    config["tie_word_embeddings"] = tied
+    (directory / "config.json").write_text(json.dumps(config))
+    state = load_file(str(directory / "model.safetensors"))
+    if not tied:
+        state["lm_head.weight"] = state["model.embed_tokens.weight"].flip(0).contiguous()
+    generator = torch.Generator().manual_seed(3)
+    packed = {}
+    for name, tensor in state.items():
+        if tensor.dim() != 2:
+            packed[name] = tensor
+            continue
+        rows, cols = tensor.shape
+        packed[f"{name}.codes"] = torch.randint(-32, 32, (rows, cols), generator=generator, dtype=torch.int8)
+        packed[f"{name}.scales"] = torch.rand(rows, cols // 32, generator=generator) * 0.01
+        if ".mlp." in name:
+            packed[f"{name}.offsets"] = torch.rand(rows, cols // 32, generator=generator) * 0.01
+    save_file(packed, str(directory / PACKED))
+    (directory / "model.safetensors").unlink()
+    return directory
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_int8_straight_from_packed_codes_is_the_int8_of_the_rebuilt_weights(
+    tmp_path: Path, tied: bool
+) -> None:
+    """A built-in model's int8 matrices are quantised from its GGUF codes a block of rows at a time, and
+    its embedding rows looked up in the codes, never holding fp32 matrices; the result is exactly the
+    int8 engine built over the fp32 weights rebuilt first (as before), so its logits are identical."""
+    directory = _packed_tiny(tmp_path / "packed", tied)
+    direct = load_engine(ModelOptions(name=str(directory), device="cpu", quantize="int8"))
+    floats = load_engine(ModelOptions(name=str(directory), device="cpu", quantize="none"))
+    rebuilt = DecoderLM(floats.lm.hf, max_seq_len=256, int8=True)  # quantised from the fp32 weights
+    for fast, slow in zip(direct.lm.linears, rebuilt.linears, strict=True):
+        assert torch.equal(fast.q, slow.q) and torch.equal(fast.scale, slow.scale)
+    layer = direct.lm.hf.model.layers[0]
+    for module in (layer.self_attn.q_proj, layer.mlp.down_proj, direct.lm.hf.model.embed_tokens):
+        assert module.weight.numel() == 0  # no fp32 copy of a packed matrix is kept
+    prompt = torch.tensor(direct.tokenize("def 合计(价格):\n    return"))
+    assert torch.equal(direct.lm.prefill(prompt, 0), rebuilt.prefill(prompt, 0))
