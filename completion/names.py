@@ -94,11 +94,7 @@ def name_scope(
     hole = checker.hole_byte
     window = _window(tree, language, hole, hole)
     table = scope_table(tree, language, window)
-    known = set(indexed)
-    if language_id == "python":
-        known |= PYTHON_BUILTINS
-    elif language_id in SCRIPT_LANGUAGES:
-        known |= script_globals()
+    known = set(indexed) | environment_names(language_id)
     unlisted = False
     if table is not None:
         outside, unlisted = _MODULE_NAMES.outside(tree, language, window)
@@ -106,6 +102,16 @@ def name_scope(
         known.update(binding.name for binding in table.bindings if binding.scope_kind == "module")
         unlisted = unlisted or table.binds_unlisted
     return NameScope(language, table, frozenset(known), unlisted)
+
+
+def environment_names(language_id: str) -> frozenset[str]:
+    """Names a language's code may read without binding them: Python's builtins, the globals of
+    JavaScript environments."""
+    if language_id == "python":
+        return PYTHON_BUILTINS
+    if language_id in SCRIPT_LANGUAGES:
+        return script_globals()
+    return frozenset()
 
 
 def candidate_table(

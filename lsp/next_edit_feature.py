@@ -1,26 +1,33 @@
 """daima/nextEdit: the edits the user's latest change calls for elsewhere in the document.
 
-Modelled on Copilot's `textDocument/copilotInlineEdit`. Request params: `{textDocument: {uri,
-version?}, position}`; the answer: `{uri, version, kind, edits: [{range, newText, reason}],
-otherFiles: [uri]}` with ranges in the negotiated position encoding, the edits nearest after the
-cursor first (then those before it, nearest first), `kind` "rename" or "signature", and no edits
-when nothing is sure. `otherFiles`: after a rename of a module-level name, the files that import it
-(from the index); asked there, the server proposes the same rename (nextedit/elsewhere.py). An
-answer is for the version it names: a client drops it once the document has moved on, and a request
-that names an older version than the server's gets no edits. The work runs off the event loop.
+Modelled on Copilot's `textDocument/copilotInlineEdit`. Request params: `{textDocument: {uri, version?},
+position}`; the answer: `{uri, version, kind, edits: [{range, newText, reason}], otherFiles: [uri]}`
+with ranges in the negotiated position encoding, the edits nearest after the cursor first (then those
+before it, nearest first), `kind` "rename", "signature" or "pattern" (the model decided it; only with a
+model loaded), and no edits when nothing is sure. `otherFiles`: after a rename of a module-level name,
+the files that import it (from the index); asked there, the server proposes the same rename
+(nextedit/elsewhere.py). An answer is for the version it names: a client drops it once the document has
+moved on, and a request that names an older version than the server's gets no edits. The work runs off
+the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
+from daima.completion.templates import match_template
 from daima.indexer.languages import language_for_id
+from daima.model.api import CancelToken
 from daima.nextedit.elsewhere import ModuleRename, RecentRenames, importer_edits, module_of
+from daima.nextedit.fill import model_fill
 from daima.nextedit.history import EditBursts
+from daima.nextedit.pattern import Fill
 from daima.nextedit.proposals import propose
 from daima.text import Position, PositionError
 
@@ -32,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NEXT_EDIT = "daima/nextEdit"
+# The model's time for one request's pattern edits: a candidate takes about a second of a 2-core CPU's
+# prefill (a GPU, milliseconds); the candidates decided by then are proposed.
+PATTERN_TIME_S = 8.0
 
 
 def new_edit_bursts() -> EditBursts:
@@ -40,6 +50,31 @@ def new_edit_bursts() -> EditBursts:
 
 def new_recent_renames() -> RecentRenames:
     return RecentRenames()
+
+
+class ModelTurns:
+    """The model's work for each document's latest next-edit request: a newer request for the same
+    document, a change to it or its closing stops the older work (between two candidates, or within a
+    generation), so the model is free again for completions."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, CancelToken] = {}
+        self._lock = threading.Lock()  # begun off the event loop, stopped on it
+
+    def begin(self, uri: str) -> CancelToken:
+        token = CancelToken()
+        with self._lock:
+            earlier = self._tokens.get(uri)
+            self._tokens[uri] = token
+        if earlier is not None:
+            earlier.cancel()
+        return token
+
+    def stop(self, uri: str) -> None:
+        with self._lock:
+            token = self._tokens.pop(uri, None)
+        if token is not None:
+            token.cancel()
 
 
 async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
@@ -83,7 +118,7 @@ async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
 def _propose(ls: DaimaServer, uri: str, document: Any, bursts: list) -> tuple[Any, list[str]]:
     """The document's own proposal (or, failing one, the rename a module it imports from had), and
     the other files a module-level rename reaches."""
-    proposal = propose(document, bursts)
+    proposal = propose(document, bursts, _fill(ls, uri))
     index = ls.index.index
     path = convert.uri_to_path(uri)
     rel = index.relative(path) if index is not None and path is not None else None
@@ -99,6 +134,15 @@ def _propose(ls: DaimaServer, uri: str, document: Any, bursts: list) -> tuple[An
     importers = [p for p in index.importers(module) if index.relative(p) != rel]
     others = [convert.path_to_uri(p) for p in importers]
     return proposal, others
+
+
+def _fill(ls: DaimaServer, uri: str) -> Fill | None:
+    """The loaded model's fill for pattern edits, with this request's time for it; None without one."""
+    engine = ls.engine_host.engine
+    if engine is None:
+        return None
+    template = match_template(engine.info, ls.options.completion.template)
+    return model_fill(engine, time.monotonic() + PATTERN_TIME_S, template, ls.next_edit_turns.begin(uri))
 
 
 def _read(params: Any) -> tuple[str, int | None, int, int]:

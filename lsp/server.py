@@ -108,6 +108,7 @@ class DaimaServer(LanguageServer):
         self.recent_edits = completion_feature.new_recent_edits()
         self.edit_bursts = next_edit_feature.new_edit_bursts()
         self.recent_renames = next_edit_feature.new_recent_renames()
+        self.next_edit_turns = next_edit_feature.ModelTurns()
         self.loop: asyncio.AbstractEventLoop | None = None  # set at initialize; worker threads post to it
 
     @property
@@ -248,6 +249,7 @@ def create_server() -> DaimaServer:
                 ls.protocol.notify(RESYNC, {"uri": uri})
             return
         ls.scheduler.cancel(uri)
+        ls.next_edit_turns.stop(uri)
         document = ls.documents.get(uri)
         if document is not None:
             ls.recent_edits.record(uri, document, edits)
@@ -259,6 +261,7 @@ def create_server() -> DaimaServer:
         ls.scheduler.cancel(params.text_document.uri)
         ls.documents.close(params.text_document.uri)
         ls.edit_bursts.forget(params.text_document.uri)
+        ls.next_edit_turns.stop(params.text_document.uri)
         ls.index.document_closed(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)

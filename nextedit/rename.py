@@ -37,12 +37,12 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*\Z")
 
 def propose_rename(text: str, bursts: list[Burst], language: Language) -> Proposal | None:
     burst = bursts[0]
-    names = _renamed(text, burst)
+    names = renamed_identifier(text, burst)
     if names is None:
         return None
     old_name, new_name = names
-    start = _widen(text, burst.start, burst.end)[0]
-    same = [earlier for earlier in bursts[1:] if _renamed(text, earlier) == names]
+    start = widen(text, burst.start, burst.end)[0]
+    same = [earlier for earlier in bursts[1:] if renamed_identifier(text, earlier) == names]
     original, to_current = revert(text, [burst, *same])
     edited_at = start - sum((b.end - b.start) - len(b.before) for b in same if b.end <= start)
     before = analyse(language, original)
@@ -102,10 +102,10 @@ def _keyword_edits(
     return edits
 
 
-def _renamed(text: str, burst: Burst) -> tuple[str, str] | None:
+def renamed_identifier(text: str, burst: Burst) -> tuple[str, str] | None:
     """(old name, new name) when the burst, widened to the word it lies in, turned one identifier
     into another; else None."""
-    start, end = _widen(text, burst.start, burst.end)
+    start, end = widen(text, burst.start, burst.end)
     new_name = text[start:end]
     old_name = text[start : burst.start] + burst.before + text[burst.end : end]
     if new_name == old_name or not (_IDENTIFIER.match(new_name) and _IDENTIFIER.match(old_name)):
@@ -113,7 +113,7 @@ def _renamed(text: str, burst: Burst) -> tuple[str, str] | None:
     return old_name, new_name
 
 
-def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+def widen(text: str, start: int, end: int) -> tuple[int, int]:
     """The word characters around text[start:end]."""
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1

@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("DAIMA_EVAL_MIRRORS", ""),
         help="folders of local git mirrors to read the history from (os.pathsep-separated)",
     )
+    parser.add_argument(
+        "--model",
+        default="none",
+        help="the server's model.name ('auto': the default model, for pattern edits)",
+    )
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds to run")
     parser.add_argument("--list", action="store_true", help="print the cases and exit")
     parser.add_argument("--out", type=Path, default=RESULTS / "next_edit.json")
     args = parser.parse_args(argv)
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = sources_dir().parent / "next-edit-history"
     cache.mkdir(parents=True, exist_ok=True)
     cases = []
+    kinds = set(args.kinds.split(","))
     sources = load_sources(SOURCES)
     for source in sources:
         try:
@@ -44,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         cases += [c for c in build_cases(source, git_dir, args.per_kind, args.seed)
-                  if args.split in ("all", c.split)]  # fmt: skip
+                  if args.split in ("all", c.split) and c.kind in kinds]  # fmt: skip
     if args.list:
         for case in cases:
             print(f"{case.kind}\t{case.split}\t{case.case_id}\t{len(case.expected)}")
@@ -52,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     records = []
     with tempfile.TemporaryDirectory() as folder:
-        client = NextEditClient(Path(folder))
+        client = NextEditClient(Path(folder), args.model)
         try:
             for case in cases:
                 proposals, ms = client.propose(case)
@@ -66,9 +73,16 @@ def main(argv: list[str] | None = None) -> int:
             client.close()
     summary = {
         "results": summarize(records),
-        "config": {"per_kind": args.per_kind, "seed": args.seed, "split": args.split, "kinds": list(KINDS)},
+        "config": {
+            "per_kind": args.per_kind,
+            "seed": args.seed,
+            "split": args.split,
+            "kinds": sorted(kinds),
+            "model": args.model,
+        },
         "repositories": [{"repo": s.repo, "commit": s.commit, "identifiers": s.identifiers} for s in sources],
-        "measured": "over the real `daima serve` (stdio, no model), one request per case after one didChange",
+        "measured": f"over the real `daima serve` (stdio, model {args.model}, its default options), "
+        "one request per case after one didChange",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}",
         "seconds": round(time.monotonic() - started, 1),
     }

@@ -21,7 +21,7 @@ from daima.text import Position, PositionEncoding, TextDocument
 from ..lsp_stdio import Server
 from .cases import Case, Change, tokens
 
-OPTIONS = {"model": {"name": "none"}, "index": {"watch": False, "enabled": False}}
+INDEX_OFF = {"watch": False, "enabled": False}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,12 +81,17 @@ def _in_kept_text(case: Case, proposal: Change) -> bool:
 
 
 class NextEditClient:
-    """One `daima serve` (no model) in an empty folder; each case is a document of its own."""
+    """One `daima serve` in an empty folder, with no model or the named one (its default options
+    otherwise); each case is a document of its own."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, model: str = "none") -> None:
         self.root = root
         self.server = Server(root)
-        self.server.initialize(root, OPTIONS)
+        self.server.initialize(root, {"model": {"name": model}, "index": INDEX_OFF})
+        if model != "none":
+            status = self.server.wait_for_model()
+            if status.get("state") != "ready":
+                raise RuntimeError(f"the model {model} did not load: {status}")
         self.count = 0
 
     def propose(self, case: Case) -> tuple[list[Change], float]:

@@ -97,3 +97,40 @@ async def test_real_model_completes_the_function_body(client: LanguageClient, tm
     assert len(growing) >= 2, growing  # the one-line suggestion streamed token by token
     latencies = [s.lastLatencyMs for s in client.daima_status if s.lastLatencyMs is not None]  # type: ignore[attr-defined]
     assert latencies, "the status carries the last latency"
+
+
+STORE = """\
+import logging
+
+日志 = logging.getLogger(__name__)
+
+
+def 加载(路径):
+    日志.warn("加载 %s", 路径)
+    with open(路径, encoding="utf-8") as 文件:
+        return 文件.read()
+
+
+def 保存(路径, 内容):
+    日志.warn("保存 %s", 路径)
+    with open(路径, "w", encoding="utf-8") as 文件:
+        文件.write(内容)
+"""
+
+
+async def test_real_model_decides_a_pattern_edit_over_the_server(client: LanguageClient, tmp_path: Path):
+    """A method renamed at one call: with the model loaded, daima/nextEdit proposes the other call."""
+    from test_next_edit_e2e import apply_answer, change, next_edit
+
+    from daima.text import PositionEncoding
+
+    await wait_ready(client)
+    client.daima_encoding = PositionEncoding.UTF16  # type: ignore[attr-defined]
+    uri = (tmp_path / "存储.py").as_uri()
+    item = lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=STORE)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(item))
+    at = STORE.index("warn")
+    text = change(client, uri, STORE, at, at + len("warn"), "warning", 2)
+    answer = await next_edit(client, uri, text, at + len("warning"), 2)
+    assert answer["kind"] == "pattern", answer
+    assert apply_answer(text, answer, PositionEncoding.UTF16) == STORE.replace("日志.warn(", "日志.warning(")
