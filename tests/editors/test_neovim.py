@@ -145,6 +145,14 @@ def test_terminal_capture(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_real_model_pattern_edit_in_neovim(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
+    """Qwen2.5-Coder-0.5B on CPU decides a pattern edit; Neovim draws it and applies it with one key."""
+    env = {"DAIMA_CMD": json.dumps([str(daima_exe), "serve"]), "DAIMA_WORKDIR": str(tmp_path)}
+    output = run_nvim(nvim, NEOVIM / "tests" / "test_model_next_edit.lua", env, timeout=420)
+    assert "1 passed, 0 failed" in output, output[-6000:]
+
+
+@pytest.mark.slow
 def test_real_model_streams_into_neovim(nvim: str, daima_exe: Path, tmp_path: Path) -> None:
     """Qwen2.5-Coder-0.5B on CPU: a partial ghost text is drawn before the final one; accept inserts it."""
     env = {"DAIMA_CMD": json.dumps([str(daima_exe), "serve"]), "DAIMA_WORKDIR": str(tmp_path)}
