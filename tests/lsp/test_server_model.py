@@ -99,23 +99,7 @@ async def test_real_model_completes_the_function_body(client: LanguageClient, tm
     assert latencies, "the status carries the last latency"
 
 
-STORE = """\
-import logging
-
-日志 = logging.getLogger(__name__)
-
-
-def 加载(路径):
-    日志.warn("加载 %s", 路径)
-    with open(路径, encoding="utf-8") as 文件:
-        return 文件.read()
-
-
-def 保存(路径, 内容):
-    日志.warn("保存 %s", 路径)
-    with open(路径, "w", encoding="utf-8") as 文件:
-        文件.write(内容)
-"""
+STORE = (Path(__file__).parents[1] / "data" / "next_edit" / "存储.py").read_text(encoding="utf-8")
 
 
 async def test_real_model_decides_a_pattern_edit_over_the_server(client: LanguageClient, tmp_path: Path):

@@ -4,6 +4,7 @@ method renamed at one call is proposed at the other calls of the same shape, and
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from daima.nextedit.edits import apply_edits
@@ -12,28 +13,7 @@ from daima.nextedit.history import Burst
 from daima.nextedit.proposals import propose
 from daima.text import TextDocument
 
-STORE = """\
-import logging
-
-日志 = logging.getLogger(__name__)
-
-
-def 加载(路径):
-    日志.warn("加载 %s", 路径)
-    with open(路径, encoding="utf-8") as 文件:
-        return 文件.read()
-
-
-def 保存(路径, 内容):
-    日志.warn("保存 %s", 路径)
-    with open(路径, "w", encoding="utf-8") as 文件:
-        文件.write(内容)
-
-
-def 删除(路径):
-    日志.warn("删除 %s", 路径)
-    路径.unlink()
-"""
+STORE = (Path(__file__).parents[1] / "data" / "next_edit" / "存储.py").read_text(encoding="utf-8")
 
 
 def test_the_real_model_repeats_a_method_renamed_at_one_call(real_engine: Any) -> None:
