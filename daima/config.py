@@ -71,6 +71,10 @@ class CompletionOptions:
     # Show the model identifiers written in Chinese under English dictionary names (completion/readings.py)
     # and map its answer back: small models pick the right existing name more often in English.
     english_reading: bool = True
+    # Model time for one next-edit request's pattern edits (nextedit/pattern.py): a place takes about a
+    # second of a 2-core CPU's prefill, milliseconds on a GPU; the places decided by then are proposed.
+    # 0 = no limit.
+    next_edit_time_ms: int = 8000
 
 
 @dataclass(kw_only=True)

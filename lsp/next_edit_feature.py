@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NEXT_EDIT = "daima/nextEdit"
-# The model's time for one request's pattern edits: a candidate takes about a second of a 2-core CPU's
-# prefill (a GPU, milliseconds); the candidates decided by then are proposed.
-PATTERN_TIME_S = 8.0
 
 
 def new_edit_bursts() -> EditBursts:
@@ -141,8 +139,10 @@ def _fill(ls: DaimaServer, uri: str) -> Fill | None:
     engine = ls.engine_host.engine
     if engine is None:
         return None
-    template = match_template(engine.info, ls.options.completion.template)
-    return model_fill(engine, time.monotonic() + PATTERN_TIME_S, template, ls.next_edit_turns.begin(uri))
+    options = ls.options.completion
+    limit_s = options.next_edit_time_ms / 1000 if options.next_edit_time_ms > 0 else math.inf
+    template = match_template(engine.info, options.template)
+    return model_fill(engine, time.monotonic() + limit_s, template, ls.next_edit_turns.begin(uri))
 
 
 def _read(params: Any) -> tuple[str, int | None, int, int]:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 
 import tree_sitter as ts
 
+from daima.completion.names import environment_names
 from daima.indexer.languages import Language
 
 from .edits import Analysis, Proposal, ProposedEdit, analyse, apply_edits, still_parses
@@ -210,8 +211,6 @@ def _moved(offset: int, edits: list[ProposedEdit]) -> int:
 
 def _resolves(after: Analysis, at: int, name: str, language: Language) -> bool:
     """Whether the identifier put at `at` is no variable read, or one that resolves."""
-    from daima.completion.names import environment_names
-
     table = after.table
     if table is None or table.binds_unlisted:
         return True

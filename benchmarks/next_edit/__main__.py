@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         default="none",
         help="the server's model.name ('auto': the default model, for pattern edits)",
     )
+    parser.add_argument(
+        "--next-edit-time-ms",
+        type=int,
+        help="the server's completion.nextEditTimeMs (0: no limit); default: its own",
+    )
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds to run")
     parser.add_argument("--list", action="store_true", help="print the cases and exit")
     parser.add_argument("--out", type=Path, default=RESULTS / "next_edit.json")
@@ -59,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     records = []
     with tempfile.TemporaryDirectory() as folder:
-        client = NextEditClient(Path(folder), args.model)
+        limit = {} if args.next_edit_time_ms is None else {"nextEditTimeMs": args.next_edit_time_ms}
+        client = NextEditClient(Path(folder), args.model, limit)
         try:
             for case in cases:
                 proposals, ms = client.propose(case)
@@ -71,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"{record.ms:6.1f} ms {record.case_id}", file=sys.stderr)  # fmt: skip
         finally:
             client.close()
+    settings = "its default options"
+    if args.next_edit_time_ms is not None:
+        settings += f" but nextEditTimeMs {args.next_edit_time_ms}"
     summary = {
         "results": summarize(records),
         "config": {
@@ -79,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             "split": args.split,
             "kinds": sorted(kinds),
             "model": args.model,
+            "next_edit_time_ms": args.next_edit_time_ms,
         },
         "repositories": [{"repo": s.repo, "commit": s.commit, "identifiers": s.identifiers} for s in sources],
-        "measured": f"over the real `daima serve` (stdio, model {args.model}, its default options), "
+        "measured": f"over the real `daima serve` (stdio, model {args.model}, {settings}), "
         "one request per case after one didChange",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}",
         "seconds": round(time.monotonic() - started, 1),

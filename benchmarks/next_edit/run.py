@@ -84,10 +84,11 @@ class NextEditClient:
     """One `daima serve` in an empty folder, with no model or the named one (its default options
     otherwise); each case is a document of its own."""
 
-    def __init__(self, root: Path, model: str = "none") -> None:
+    def __init__(self, root: Path, model: str = "none", completion: dict[str, Any] | None = None) -> None:
         self.root = root
         self.server = Server(root)
-        self.server.initialize(root, {"model": {"name": model}, "index": INDEX_OFF})
+        options = {"model": {"name": model}, "index": INDEX_OFF, "completion": completion or {}}
+        self.server.initialize(root, options)
         if model != "none":
             status = self.server.wait_for_model()
             if status.get("state") != "ready":
