@@ -103,6 +103,9 @@ class EngineHost:
         info = engine.info
         log.info("model %s ready on %s in %.1f s", info.name, info.device, time.monotonic() - started)
         self._set_status(EngineStatus("ready", model=info.name, device=info.device))
+        warm = getattr(engine, "warm", None)
+        if callable(warm):
+            warm()  # on this loading thread: the first keystroke that needs it does not wait
 
     def _stage(self, options: ModelOptions, generation: int, message: str) -> None:
         """A step of a load in progress (download, conversion, loading, preparing), as the status."""

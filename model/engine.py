@@ -106,6 +106,10 @@ class LocalEngine:
     def info(self) -> EngineInfo:
         return self._info
 
+    def warm(self) -> None:
+        """One-time costs a long-running server pays after loading rather than on a keystroke."""
+        self.token_bytes.prepare()
+
     def tokenize(self, text: str) -> list[int]:
         """Token ids of `text`; special-token text such as <|fim_prefix|> becomes the special token."""
         return list(self.tokenizer.encode(text, add_special_tokens=False))

@@ -117,3 +117,19 @@ async def test_the_load_is_work_done_progress(client: LanguageClient) -> None:
     assert isinstance(values[0], lsp.WorkDoneProgressBegin)
     assert f"connecting to {url}" in [getattr(v, "message", None) for v in values]
     assert isinstance(values[-1], lsp.WorkDoneProgressEnd) and "failed to load" in (values[-1].message or "")
+
+
+def test_a_loaded_engine_is_warmed_on_the_loading_thread(tmp_path: Path, fetched_model_dir: Path) -> None:
+    """One-time costs (the token-healing index) are paid after the load, not by the first keystroke."""
+    from daima.model import detok
+    from daima.model.testing import tiny_model_dir
+
+    detok._TABLES.clear()  # no table built by an earlier test
+    host = EngineHost(lambda status: None)
+    tiny = str(tiny_model_dir(tmp_path / "tiny"))
+    thread = host.load(ModelOptions(name=tiny, device="cpu", quantize="none"))
+    assert thread is not None
+    thread.join(120)
+    engine = host.engine
+    assert engine is not None and "_prefix_index" in vars(engine.token_bytes)
+    engine.close()
