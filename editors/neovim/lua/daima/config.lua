@@ -69,6 +69,7 @@ M.defaults = {
       disabledLanguages = {},
       extraCandidates = 2,
       englishReading = true,
+      nextEditTimeMs = 8000, -- model time for one request's pattern edits (0 = no limit)
     },
     index = { enabled = true, maxFileKb = 1024, exclude = {}, watch = true },
     logLevel = "info",
