@@ -90,6 +90,14 @@ def load_engine(options: ModelOptions, on_stage: Callable[[str], None] | None = 
         raise EngineError(
             f"model.contextTokens is {options.context_tokens}; it must be at least {MIN_CONTEXT_TOKENS}"
         )
+    from daima.model.worker import built_on_worker
+
+    # Built on the thread that will run its generations (worker.py says why that almost doubles the
+    # decode speed on a small CPU).
+    return built_on_worker(lambda worker: _build_local(options, stage, worker))
+
+
+def _build_local(options: ModelOptions, stage: Callable[[str], None], worker: Any) -> Engine:
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
     name = resolve_name(options.name, device)
@@ -112,6 +120,7 @@ def load_engine(options: ModelOptions, on_stage: Callable[[str], None] | None = 
             speculative=options.speculative,
             int8=int8,
             packed=packed,
+            worker=worker,
         )
     except RuntimeError as error:
         if isinstance(error, EngineError):

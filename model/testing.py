@@ -84,7 +84,28 @@ def random_engine(
     max_seq_len: int = 8192,
     cache_budget_mb: int = 2048,
 ) -> Any:
-    """A LocalEngine over random weights of a real shape (`shapes.json`), for latency benchmarks."""
+    """A LocalEngine over random weights of a real shape (`shapes.json`), for latency benchmarks,
+    built on the worker thread that runs its generations (as `load_engine` builds one)."""
+    from daima.model.worker import built_on_worker
+
+    return built_on_worker(
+        lambda worker: _random_engine(
+            shape, tokenizer_dir, device, dtype, graphs, speculative, max_seq_len, cache_budget_mb, worker
+        )
+    )
+
+
+def _random_engine(
+    shape: str,
+    tokenizer_dir: Path | str,
+    device: str,
+    dtype: str,
+    graphs: bool,
+    speculative: bool,
+    max_seq_len: int,
+    cache_budget_mb: int,
+    worker: Any,
+) -> Any:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -118,4 +139,5 @@ def random_engine(
         cache_budget_mb=cache_budget_mb,
         use_graphs=graphs and device.startswith("cuda"),
         speculative=speculative,
+        worker=worker,
     )

@@ -1,5 +1,12 @@
 """One thread owns the device: generations run there one at a time, callers only submit and cancel.
 
+It owns it from the start: the local engine is built on it too (`loader.load_engine`). PyTorch's CPU
+ops run on OpenMP, and every thread that runs a parallel op gets its own team of OpenMP threads; with a
+second team alive (the one of the thread that loaded the model, idle or not) libgomp counts more threads
+than cores and stops spinning between ops, so each of the thousand small ops of a decode step waits for
+its helper threads to wake. On a 2-core VM the 0.5B model decoded at 41 ms a token on a worker beside
+the loading thread's team and 24 ms on a worker that had also loaded it.
+
 `EngineWorker.submit()` may be called from any thread (the LSP event loop included: it returns at
 once). The returned iterator blocks in `next()` until the worker produces the next delta, so the LSP
 reads it from an executor thread. A job whose cancel token is set before it starts is skipped; a
@@ -13,12 +20,14 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from daima.model.api import CancelToken
 
 log = logging.getLogger(__name__)
 
 _DONE = object()
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,7 +63,10 @@ class EngineWorker:
         return self._consume(job, own)
 
     def call(self, function: Callable[[], object]) -> object:
-        """Run `function` on the worker thread (e.g. warm-up or cache clearing) and return its result."""
+        """Run `function` on the worker thread (e.g. warm-up or cache clearing) and return its result.
+        Called from the worker thread itself (work that is already on it) it runs at once."""
+        if threading.current_thread() is self._thread:
+            return function()
         result: list[object] = []
 
         def produce(_cancelled: Callable[[], bool]) -> Iterator[str]:
@@ -95,3 +107,14 @@ class EngineWorker:
         """Stop the thread after the queued jobs."""
         self._jobs.put(None)
         self._thread.join(timeout=10)
+
+
+def built_on_worker(build: Callable[[EngineWorker], T]) -> T:
+    """`build(worker)` run on a new worker thread, which the built engine then keeps for its generations
+    (one thread does all of the model's work); the worker stops again when the build fails."""
+    worker = EngineWorker()
+    try:
+        return cast(T, worker.call(lambda: build(worker)))
+    except BaseException:
+        worker.close()
+        raise

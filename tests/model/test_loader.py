@@ -93,3 +93,39 @@ def test_remote_url_selects_the_remote_engine() -> None:
     pytest.importorskip("daima.model.remote", reason="the remote engine is another module's")
     engine = load_engine(ModelOptions(remote_url="http://127.0.0.1:9", remote_timeout_ms=200))
     assert type(engine).__name__ == "RemoteEngine"
+
+
+def test_the_engine_is_built_on_the_thread_that_runs_its_generations(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One thread must do all of the model's work: a second thread that ran torch ops (the loading
+    # thread) keeps its own OpenMP team, and beside it every decode step ran 1.7x slower (worker.py).
+    import threading
+
+    import daima.model.engine as engine_module
+    from daima.model.testing import tiny_engine
+
+    threads: dict[str, threading.Thread] = {}
+    build = engine_module.DecoderLM
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads["model"] = threading.current_thread()
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "DecoderLM", recording)
+    engine = tiny_engine()
+    try:
+        ran_on = engine.worker.call(threading.current_thread)
+        assert threads["model"] is ran_on
+        assert ran_on is not threading.current_thread()
+    finally:
+        engine.close()
+
+
+def test_a_failed_build_stops_its_worker_thread(tmp_path: Path) -> None:
+    import threading
+
+    (tmp_path / "config.json").write_text('{"model_type": "qwen2"}', encoding="utf-8")
+    before = {thread for thread in threading.enumerate() if thread.name == "daima-engine"}
+    with pytest.raises(EngineError):
+        load_engine(ModelOptions(name=str(tmp_path), device="cpu"))
+    after = {thread for thread in threading.enumerate() if thread.name == "daima-engine"}
+    assert after <= before
