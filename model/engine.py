@@ -25,6 +25,7 @@ from daima.model.api import (
     TextStream,
 )
 from daima.model.detok import TokenBytes
+from daima.model.linear import KERNEL_ROWS
 from daima.model.prefix_cache import PrefixCache
 from daima.model.sampling import PromptLookup, bias_vector, restrict, sample
 from daima.model.transformer import DecoderLM, Interrupted, context_limit
@@ -71,14 +72,17 @@ class LocalEngine:
         self.cache = PrefixCache(block_size, max(1, cache_budget_mb * 2**20 // block_bytes))
         self._resident: list[int] = []  # tokens whose KV is valid at positions 0..len-1 of the buffer
         self.prefill_meter = PrefillMeter()  # read by the prompt builder to size the suffix
-        # Tokens per head chunk of a prefill (see `_prefill`). On a 2-core CPU a pass has a large fixed
-        # cost, and an int8 pass dequantises every matrix once (model/linear.py). 1,500 tokens of a real
-        # file prefilled cold on an idle 2-core VM (0.5B): int8 at 149 tok/s in chunks of 256, 171 in
-        # chunks of 512, 186 in chunks of 1,024; fp32 at 191, 209 and 186. 512 takes most of the gain,
-        # and a newer keystroke waits for at most one chunk (about 3 s here), whose KV is then cached.
-        # On a GPU a whole prompt takes milliseconds: one pass, no separate tail.
+        # Tokens per head chunk of a prefill (see `_prefill`); a newer keystroke waits for at most one
+        # chunk, whose KV is then cached. Where the int8 kernel takes whole chunks (model/linear.py) a
+        # pass has almost no fixed cost (0.5B, 2-core VM: 271 tok/s in passes of 128, 261 in passes
+        # of 512), so chunks of 128: about half a second of waiting. Otherwise a CPU pass has a large
+        # fixed cost (an int8 pass that dequantises every matrix, or fp32 GEMM): 1,500 tokens of a real
+        # file prefilled cold, fp32 at 191 tok/s in chunks of 256, 209 in chunks of 512, 186 in chunks
+        # of 1,024; 512 takes most of the gain. On a GPU a whole prompt takes milliseconds: one pass,
+        # no separate tail.
         on_gpu = self.lm.device.type == "cuda"
-        self.prefill_chunk = 4096 if on_gpu else 512
+        small_chunks = int8 and KERNEL_ROWS >= SMALL_CHUNK
+        self.prefill_chunk = 4096 if on_gpu else SMALL_CHUNK if small_chunks else 512
         self.prefill_tail = 0 if on_gpu else PREFILL_TAIL
         self.draft_proposed = 0  # prompt-lookup counters, for `daima bench`
         self.draft_accepted = 0
@@ -365,6 +369,7 @@ class LocalEngine:
 # The end of a prompt that the next keystroke changes (the cursor's line and a suffix cut to the
 # engine's speed, see completion.budget.suffix_cap): its prefill may stop between layers.
 PREFILL_TAIL = 128
+SMALL_CHUNK = 128  # head chunk of a CPU prefill whose passes have little fixed cost
 
 
 def _eos_ids(hf_model: Any, tokenizer: Any) -> list[int]:

@@ -3,12 +3,11 @@
 A 0.5B model decodes one token by reading every weight once, so on a CPU decode speed is memory
 bandwidth: fp32 weights are 2 GB a token. `Int8Linear` keeps each weight row as int8 with one fp32
 scale per row (a quarter of the bytes) and multiplies with torch's own CPU kernel for it
-(`torch._weight_int8pack_mm`, bf16 activations) when a pass has a few rows (decode, speculative
-verification). A long prefill is compute-bound instead, and that kernel is slower there than fp32 GEMM on
-a CPU without AVX-512, so prefill multiplies by the dequantised fp32 rows, layer by layer, and never
-keeps them. The weights the model computes with are the dequantised int8 ones in both cases: a
-reference forward over `dequantized()` is what the int8 path is measured against
-(`tests/model/test_int8.py`, `benchmarks/cpu_engines_bench.py`).
+(`torch._weight_int8pack_mm`, bf16 activations). A long prefill is compute-bound instead; where the
+kernel's AVX2 code is slower there than fp32 GEMM, a pass of more than `KERNEL_ROWS` rows multiplies by
+the dequantised fp32 rows, layer by layer, and never keeps them. The weights the model computes with are
+the dequantised int8 ones in both cases: a reference forward over `dequantized()` is what the int8 path
+is measured against (`tests/model/test_int8.py`, `benchmarks/cpu_engines_bench.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,15 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-KERNEL_ROWS = 16  # up to this many rows (decode, verification) a pass uses the int8 kernel
+# Most rows a pass multiplies with the int8 kernel, by the kernel code torch picked for this CPU. One
+# forward of the 0.5B model, 500 tokens in, on a 2-core AMD EPYC VM (kernel / dequantised fp32 GEMM):
+# - AVX-512: 32 rows 0.14 / 0.56 s, 128 rows 0.47 / 1.08 s, 512 rows 1.96 / 3.49 s: the kernel always;
+# - AVX2 (ATEN_CPU_CAPABILITY=avx2): 32 rows 0.41 / 0.72 s, 128 rows 1.15 / 1.37 s, 512 rows 4.73 /
+#   3.72 s: from their slopes the two cross near 190 rows.
+# Dequantising every matrix costs about half a second a pass on that VM, which a keystroke's 20-40-token
+# prefill paid in full before. Elsewhere (not measured) only decode-sized passes use the kernel.
+_KERNEL_ROWS = {"AVX512": 1 << 30, "AVX2": 192}
+KERNEL_ROWS = _KERNEL_ROWS.get(torch.backends.cpu.get_cpu_capability(), 16)
 _CHUNK_ROWS = 8192  # output rows per kernel call: the 152k-row lm_head runs faster in pieces
 
 

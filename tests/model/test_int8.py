@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import torch
 
+import daima.model.linear as linear_module
 from daima.config import ModelOptions
 from daima.model.api import EngineError, GenerationRequest
-from daima.model.linear import KERNEL_ROWS, Int8Linear, int8_kernel_available
+from daima.model.linear import Int8Linear, int8_kernel_available
 from daima.model.loader import load_engine, pick_int8
 from daima.model.testing import tiny_engine
 from daima.model.transformer import DecoderLM
@@ -31,10 +32,14 @@ def test_each_weight_is_within_half_a_step_of_its_int8_code() -> None:
     assert torch.all(layer.dequantized()[7] == 0)
 
 
-def test_the_kernel_and_the_prefill_path_are_close_to_the_reference_product() -> None:
+def test_the_kernel_and_the_prefill_path_are_close_to_the_reference_product(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The kernel's reach depends on the CPU (linear.KERNEL_ROWS); both paths are tested on every CPU.
+    monkeypatch.setattr(linear_module, "KERNEL_ROWS", 16)
     torch.manual_seed(1)
     layer = Int8Linear(torch.randn(20000, 64), torch.randn(20000))  # several output pieces
-    for rows in (1, KERNEL_ROWS, KERNEL_ROWS + 1, 40):
+    for rows in (1, 16, 17, 40):
         x = torch.randn(1, rows, 64)
         fast = layer(x)
         layer.reference = True
@@ -42,7 +47,7 @@ def test_the_kernel_and_the_prefill_path_are_close_to_the_reference_product() ->
         layer.reference = False
         assert fast.shape == exact.shape == (1, rows, 20000)
         # The kernel takes bf16 activations and gives bf16 outputs: 8 bits of mantissa.
-        tolerance = 0.02 if rows <= KERNEL_ROWS else 1e-4
+        tolerance = 0.02 if rows <= 16 else 1e-4
         assert torch.allclose(fast, exact, rtol=tolerance, atol=tolerance * exact.abs().mean()), rows
 
 
