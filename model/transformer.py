@@ -163,7 +163,12 @@ class DecoderLM:
         cos, sin = self.cos.index_select(0, positions), self.sin.index_select(0, positions)  # [P, D]
         # Query i (at position positions[i]) may see keys 0..positions[i]; a plain causal flag lets SDPA
         # use the flash kernel when the whole sequence is computed from position 0.
-        mask = None if causal else self.positions[:kv_len][None, :] <= positions[:, None]  # [P, E]
+        # One token after everything cached (decode) sees every key: no mask at all, which spares
+        # the CPU's attention kernel a masked pass over the whole context each step.
+        sees_all = isinstance(start, int) and count == 1 and kv_len == start + 1
+        mask = (
+            None if causal or sees_all else self.positions[:kv_len][None, :] <= positions[:, None]
+        )  # [P, E]
         hidden = self._embed(tokens[None])  # [1, P, H]
         # Eager passes see a new shape per prompt; cuDNN attention would build a plan for each (tens of
         # ms on the first keystroke of a new length), so they use the flash/efficient kernels. Captured
@@ -173,7 +178,7 @@ class DecoderLM:
             for index, layer in enumerate(self.layers):
                 if interrupt is not None and interrupt():
                     raise Interrupted(f"stopped before layer {index} of {len(self.layers)}")
-                hidden = self._layer(index, layer, hidden, cos, sin, mask, positions, kv_len)
+                hidden = self._layer(index, layer, hidden, cos, sin, mask, causal, positions, kv_len)
         if last_only:
             hidden = hidden[:, -1:]
         elif rows is not None:
@@ -187,7 +192,8 @@ class DecoderLM:
         hidden: torch.Tensor,  # [1, P, H]
         cos: torch.Tensor,  # [P, D]
         sin: torch.Tensor,
-        mask: torch.Tensor | None,  # [P, E] bool; None = causal from position 0
+        mask: torch.Tensor | None,  # [P, E] bool; None: causal from position 0, or every key
+        causal: bool,
         positions: torch.Tensor,  # [P]
         kv_len: int,
     ) -> torch.Tensor:
@@ -218,7 +224,7 @@ class DecoderLM:
             keys,
             values,
             attn_mask=None if mask is None else mask[None, None],
-            is_causal=mask is None,
+            is_causal=causal,
             enable_gqa=groups > 1,
         )  # [1, Hq, P, D]
         out = fused.o(out.transpose(1, 2).reshape(1, count, heads * dim))
