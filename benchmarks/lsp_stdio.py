@@ -104,10 +104,19 @@ class Server:
         self.process.wait()
 
 
-def fill_hole(server: Server, uri: str, prefix: str, suffix: str, language_id: str = "python") -> str:
+def fill_hole(
+    server: Server,
+    uri: str,
+    prefix: str,
+    suffix: str,
+    language_id: str = "python",
+    stats: dict[str, Any] | None = None,
+) -> str:
     """Open `prefix + suffix` as `uri`, ask for an inline completion at the end of `prefix` as typing
     asks, close it; the text between prefix and suffix once the first item is applied ("" for none).
-    Partial text the server streams meanwhile is what an editor shows, not the answer: it is dropped."""
+    Partial text the server streams meanwhile is what an editor shows, not the answer: it is dropped.
+    `stats` gets the server's figures for the answer (`daima/completionProgress` when done: finishReason,
+    promptTokens, cachedTokens, ...), left empty when the server sent none (no suggestion survived)."""
     text = prefix + suffix
     document = TextDocument(uri, text)
     cursor = document.position_at(len(prefix))
@@ -119,6 +128,12 @@ def fill_hole(server: Server, uri: str, prefix: str, suffix: str, language_id: s
             "context": {"triggerKind": _AUTOMATIC}})  # fmt: skip
     finally:
         server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        if stats is not None:
+            done = [
+                n["params"] for n in server.notifications
+                if n.get("method") == "daima/completionProgress" and n["params"].get("done")
+            ]  # fmt: skip
+            stats.update(done[-1].get("stats", {}) if done else {})
         server.notifications.clear()
     items: list[Any] = (result or {}).get("items", []) if isinstance(result, dict) else (result or [])
     if not items:

@@ -67,6 +67,9 @@ class Record:
     # Each candidate the rules refused: {"rules", "completion", "passed" (would it have passed?),
     # "greedy" (it was the first candidate)}.
     refused: tuple[dict[str, Any], ...] = ()
+    # How the server's generation ended ("deadline": the deadline cut it; "" when the server reported
+    # none, as when every candidate was refused). Server source only.
+    finish: str = ""
 
 
 def sample_tasks(problems: list[Problem], size: int, seed: int, split: str = "all") -> list[Task]:
@@ -178,8 +181,10 @@ def _run_one(
     candidates = 1
     notes: tuple[str, ...] = ()
     tried: list[Tried] = []
+    finish = ""
     if source == "server":
         line = server.complete(task)
+        finish = str(server.last_stats.get("finishReason", ""))
     elif engine is None:
         raise ValueError(f"source {source!r} needs an engine in this process")
     elif source == "naive":
@@ -222,6 +227,7 @@ def _run_one(
         greedy=greedy,
         greedy_passed=(passed if greedy == line else passes(greedy)) if lines else None,
         refused=refused,
+        finish=finish,
     )
 
 
@@ -240,6 +246,9 @@ def summarize(records: Iterable[Record]) -> dict[str, Any]:
             "empty": round(100 * sum(not r.completion.strip() for r in items) / count, 1),
             "mean_seconds": round(sum(r.seconds for r in items) / count, 2),
         }
+        if source == "server":  # whether the answer came whole within the server's deadline
+            cut = sum(r.finish == "deadline" for r in items)
+            table[variant][source]["cut_by_deadline"] = round(100 * cut / count, 1)
         if source == "daima":  # what the checks and the candidates after the greedy one changed
             greedy = sum(bool(r.greedy_passed) for r in items)
             table[variant][source]["greedy_pass_at_1"] = round(100 * greedy / count, 1)

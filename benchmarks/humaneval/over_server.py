@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..lsp_stdio import Server, fill_hole
 from .tasks import Task
@@ -19,6 +20,7 @@ class ServerCompleter:
         (self.root / ".git").mkdir()
         self.server = Server(self.root)
         self.count = 0
+        self.last_stats: dict[str, Any] = {}  # the server's figures for the latest answer
         try:
             options = {"model": {"name": model, "device": device, "quantize": quantize}}
             self.server.initialize(self.root, options)
@@ -34,7 +36,8 @@ class ServerCompleter:
         """The hole's text once the suggestion is accepted ("" when there is none)."""
         self.count += 1
         uri = (self.root / f"task_{self.count}" / "humaneval.py").as_uri()
-        return fill_hole(self.server, uri, task.prefix, task.suffix)
+        self.last_stats = {}
+        return fill_hole(self.server, uri, task.prefix, task.suffix, stats=self.last_stats)
 
     def close(self) -> None:
         self.server.close()

@@ -134,6 +134,15 @@ def test_summary_and_table() -> None:
     assert "naive" in format_summary(summary)
 
 
+def test_the_server_source_counts_answers_the_deadline_cut() -> None:
+    records = [
+        Record(variant="en", source="server", task_id=name, expected="x", completion="x", exact=True,
+               passed=True, reason="passed", seconds=1.0, finish=finish)
+        for name, finish in (("a", "deadline"), ("b", "stop"), ("c", ""), ("d", "length"))
+    ]  # fmt: skip
+    assert summarize(records)["results"]["en"]["server"]["cut_by_deadline"] == 25.0
+
+
 def test_each_rule_s_refusals_are_scored_by_the_tests() -> None:
     """A refused candidate that would have failed counts for the rule, one that would have passed
     against it; the greedy pass rate says what the checks and later candidates changed."""
@@ -189,5 +198,9 @@ def test_runner_over_the_real_server(
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["source"] for r in lines] == ["server", "server"] and server.count == 2
     assert all(isinstance(r["completion"], str) for r in lines)
+    # Each record says how the server's generation ended, from its completionProgress stats.
+    assert all(r["finish"] in ("", "stop", "length", "deadline") for r in lines)
+    assert any(r["finish"] for r in lines) or not any(r["completion"] for r in lines)
     assert summary["results"]["en"]["server"]["tasks"] == 2
+    assert "cut_by_deadline" in summary["results"]["en"]["server"]
     assert summary["server_status"]["model"]
