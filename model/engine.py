@@ -61,9 +61,6 @@ class LocalEngine:
         packed: Mapping[str, Any] | None = None,
         worker: EngineWorker | None = None,
     ) -> None:
-        # The worker that will run every generation; pass the one this engine is being built on (see
-        # worker.py: one thread should run all of the model's work).
-        self.worker = worker or EngineWorker()
         self.tokenizer = tokenizer
         self.lm = DecoderLM(hf_model, max_seq_len, int8=int8, packed=packed)
         self.token_bytes = TokenBytes.of(tokenizer)
@@ -101,6 +98,9 @@ class LocalEngine:
         )
         self.graphs: Any = None
         self.warmup_s = 0.0
+        # The worker that will run every generation: the one this engine is being built on, when given
+        # (worker.py: one thread should run all of the model's work).
+        self.worker = worker or EngineWorker()
         if use_graphs and self.lm.device.type == "cuda" and not self.lm.graph_safe:
             log.info("%s routes tokens to experts on the host: decoding without CUDA graphs", name)
         elif use_graphs and self.lm.device.type == "cuda":

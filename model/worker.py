@@ -1,11 +1,11 @@
 """One thread owns the device: generations run there one at a time, callers only submit and cancel.
 
 It owns it from the start: the local engine is built on it too (`loader.load_engine`). PyTorch's CPU
-ops run on OpenMP, and every thread that runs a parallel op gets its own team of OpenMP threads; with a
-second team alive (the one of the thread that loaded the model, idle or not) libgomp counts more threads
-than cores and stops spinning between ops, so each of the thousand small ops of a decode step waits for
-its helper threads to wake. On a 2-core VM the 0.5B model decoded at 41 ms a token on a worker beside
-the loading thread's team and 24 ms on a worker that had also loaded it.
+ops run on OpenMP, and every thread that runs a parallel op gets its own team of OpenMP threads. On a
+2-core VM the 0.5B model decoded at 41 ms a token on a worker beside the team of the thread that had
+loaded it, and at 24 ms on a worker that had also loaded it. With OMP_WAIT_POLICY=PASSIVE (helper threads
+sleep between ops instead of spinning) both took about 40 ms, so a second team, idle or not, costs each
+of the thousand small ops of a decode step a wake-up of its helper threads.
 
 `EngineWorker.submit()` may be called from any thread (the LSP event loop included: it returns at
 once). The returned iterator blocks in `next()` until the worker produces the next delta, so the LSP
