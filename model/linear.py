@@ -6,9 +6,10 @@ scale per row (a quarter of the bytes) and multiplies with torch's own CPU kerne
 (`torch._weight_int8pack_mm`, bf16 activations). A long prefill is compute-bound instead: on a CPU
 that multiplies bf16 in hardware a pass of more than `BF16_ROWS` rows multiplies the codes as a bf16
 matrix, and where the kernel's AVX2 code is slower than fp32 GEMM a pass of more than `KERNEL_ROWS` rows
-multiplies by the dequantised fp32 rows, layer by layer; neither keeps the converted matrix. The weights the model computes with are
-the dequantised int8 ones in both cases: a reference forward over `dequantized()` is what the int8 path
-is measured against (`tests/model/test_int8.py`, `benchmarks/cpu_engines_bench.py`).
+multiplies by the dequantised fp32 rows, layer by layer; neither keeps the converted matrix. The weights
+the model computes with are the dequantised int8 ones on every path: a reference forward over
+`dequantized()` is what the int8 path is measured against (`tests/model/test_int8.py`,
+`benchmarks/cpu_engines_bench.py`).
 """
 
 from __future__ import annotations
