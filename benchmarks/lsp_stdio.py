@@ -104,6 +104,16 @@ class Server:
         self.process.wait()
 
 
+def answer_stats(server: Server) -> dict[str, Any]:
+    """The server's figures for its latest finished answer among the notifications received
+    (`daima/completionProgress` with done: finishReason, promptTokens, cachedTokens, ...); {} for none."""
+    done = [
+        n["params"] for n in server.notifications
+        if n.get("method") == "daima/completionProgress" and n["params"].get("done")
+    ]  # fmt: skip
+    return dict(done[-1].get("stats", {})) if done else {}
+
+
 def fill_hole(
     server: Server,
     uri: str,
@@ -129,11 +139,7 @@ def fill_hole(
     finally:
         server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
         if stats is not None:
-            done = [
-                n["params"] for n in server.notifications
-                if n.get("method") == "daima/completionProgress" and n["params"].get("done")
-            ]  # fmt: skip
-            stats.update(done[-1].get("stats", {}) if done else {})
+            stats.update(answer_stats(server))
         server.notifications.clear()
     items: list[Any] = (result or {}).get("items", []) if isinstance(result, dict) else (result or [])
     if not items:

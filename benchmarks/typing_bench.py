@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.lsp_stdio import Server
+from benchmarks.lsp_stdio import Server, answer_stats
 from daima.text import TextDocument
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -117,10 +117,7 @@ class Typist:
         items = (result or {}).get("items", []) if isinstance(result, dict) else (result or [])
         text = items[0]["insertText"] if items else ""
         text = text["value"] if isinstance(text, dict) else text
-        done = [
-            n["params"] for n in self.server.notifications if n.get("method") == "daima/completionProgress"
-        ]
-        stats = next((p.get("stats", {}) for p in reversed(done) if p.get("done")), {})
+        stats = answer_stats(self.server)
         prompt, cached = stats.get("promptTokens", 0), stats.get("cachedTokens", 0)
         return {
             "latency_ms": round(latency * 1000, 1),

@@ -70,9 +70,10 @@ class LocalEngine:
         self._resident: list[int] = []  # tokens whose KV is valid at positions 0..len-1 of the buffer
         self.prefill_meter = PrefillMeter()  # read by the prompt builder to size the suffix
         # Tokens per head chunk of a prefill (see `_prefill`); a newer keystroke waits for at most one
-        # chunk, whose KV is then cached. Where the int8 kernel takes whole chunks (model/linear.py) a
-        # pass has almost no fixed cost (0.5B, 2-core VM: 271 tok/s in passes of 128, 261 in passes
-        # of 512), so chunks of 128: about half a second of waiting. Otherwise a CPU pass has a large
+        # chunk, whose KV is then cached. Where the int8 kernel could take whole chunks (model/linear.py)
+        # a pass has little fixed cost (0.5B, 2-core VM, kernel only: 271 tok/s in passes of 128, 261 in
+        # passes of 512; on bf16 hardware a 128-token pass goes to the bf16 product, 0.25 s), so chunks
+        # of 128: a quarter to half a second of waiting. Otherwise a CPU pass has a large
         # fixed cost (an int8 pass that dequantises every matrix, or fp32 GEMM): 1,500 tokens of a real
         # file prefilled cold, fp32 at 191 tok/s in chunks of 256, 209 in chunks of 512, 186 in chunks
         # of 1,024; 512 takes most of the gain. On a GPU a whole prompt takes milliseconds: one pass,
