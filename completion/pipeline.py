@@ -115,16 +115,78 @@ def complete(
         return replace(shown[0], alternatives=tuple(shown[1:]))
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, started, alternatives, trace=trace)
+    prepared = _prepare(document, offset, job, recent_edits)
+    if prepared.reading is None:
+        return _complete(document, offset, prepared.prompt, job, on_partial, prepared.checker)
+    return _complete_in_reading(prepared, document, offset, job, on_partial)
+
+
+def warm(
+    document: TextDocument,
+    offset: int,
+    *,
+    engine: Engine,
+    index: Any = None,
+    options: CompletionOptions,
+    path: Path | None = None,
+    language_id: str = "",
+    recent_edits: Any = None,
+    cancel: CancelToken | None = None,
+) -> GenerationStats:
+    """Prefill the prompt that a completion at `offset` would send, and generate nothing worth showing,
+    so that request (or the next keystroke's, which shares all but its last line) finds the prompt in
+    the KV cache. No deadline: `cancel` stops it between prefill chunks, whose KV stays cached."""
+    language = language_for(language_id or document.language_id, path)
+    job = _Job(engine, index, options, path, language, cancel, time.monotonic())
+    prepared = _prepare(document, offset, job, recent_edits)
+    template = match_template(engine.info, options.template)
+    request = replace(
+        _request(prepared.prompt, options, job.started, template),
+        max_tokens=1,
+        deadline=None,
+        forced_prefix="",
+    )
+    stream = engine.stream(request, cancel)
+    stream.text()
+    return stream.stats
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The prompt for a hole and what the model reads: the document itself, or its English reading."""
+
+    document: TextDocument  # the text the prompt was built from (the reading's, when there is one)
+    offset: int
+    prompt: Prompt
+    checker: SpliceChecker  # the splice checker over that text
+    reading: Reading | None
+
+
+def _prepare(document: TextDocument, offset: int, job: _Job, recent_edits: Any) -> _Prepared:
     # The one parse of the document for this keystroke: the prompt, the reading and the checks share it.
-    checker = SpliceChecker(document.text, offset, offset, language)
-    reading = english_reading(document, offset, language, checker.tree) if options.english_reading else None
+    checker = SpliceChecker(document.text, offset, offset, job.language)
+    reading = (
+        english_reading(document, offset, job.language, checker.tree) if job.options.english_reading else None
+    )
     if reading is None:
         prompt = build_prompt(
-            document, offset, engine=engine, index=index, options=options, path=path,
-            language_id=language, recent_edits=recent_edits, tree=checker.tree,
+            document, offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
+            language_id=job.language, recent_edits=recent_edits, tree=checker.tree,
         )  # fmt: skip
-        return _complete(document, offset, prompt, job, on_partial, checker)
-    return _complete_in_reading(reading, document, offset, job, recent_edits, on_partial)
+        return _Prepared(document, offset, prompt, checker, None)
+    shown = TextDocument(document.uri, reading.text, document.version, document.language_id)
+    shown_offset = reading.reading_offset(offset)
+    checker = SpliceChecker(reading.text, shown_offset, shown_offset, job.language)  # the reading's own text
+    root = getattr(job.index, "root", None) if job.index is not None else None
+    snippets = gather_context(
+        document, offset, index=job.index, path=job.path, recent_edits=recent_edits, root=root
+    )  # fmt: skip
+    prompt = build_prompt(
+        shown, shown_offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
+        language_id=job.language, tree=checker.tree,
+        snippets=[replace(snippet, text=reading.to_reading(snippet.text)) for snippet in snippets],
+    )  # fmt: skip
+    return _Prepared(shown, shown_offset, prompt, checker, reading)
 
 
 @dataclass(frozen=True)
@@ -146,26 +208,16 @@ class _Job:
 
 
 def _complete_in_reading(
-    reading: Reading,
+    prepared: _Prepared,
     document: TextDocument,
     offset: int,
     job: _Job,
-    recent_edits: Any,
     on_partial: Callable[[str], None] | None,
 ) -> Suggestion | None:
     """Complete the document as the model reads it best (readings.py) and answer in its own names."""
-    shown = TextDocument(document.uri, reading.text, document.version, document.language_id)
-    shown_offset = reading.reading_offset(offset)
-    checker = SpliceChecker(reading.text, shown_offset, shown_offset, job.language)  # the reading's own text
-    root = getattr(job.index, "root", None) if job.index is not None else None
-    snippets = gather_context(
-        document, offset, index=job.index, path=job.path, recent_edits=recent_edits, root=root
-    )  # fmt: skip
-    prompt = build_prompt(
-        shown, shown_offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
-        language_id=job.language, tree=checker.tree,
-        snippets=[replace(snippet, text=reading.to_reading(snippet.text)) for snippet in snippets],
-    )  # fmt: skip
+    reading, shown, shown_offset = prepared.reading, prepared.document, prepared.offset
+    prompt, checker = prepared.prompt, prepared.checker
+    assert reading is not None
     comment = comment_marker(job.language)
 
     def partial(text: str) -> None:

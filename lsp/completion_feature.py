@@ -2,6 +2,9 @@
 
 A suggestion is only returned for the document version it was computed on: if the user typed in the
 meantime the answer is dropped (the newer request has already cancelled it in the common case).
+While the user types the start of the suggestion last shown, the rest is answered at once without the
+model (completion/type_through.py). `daima/cursor` (a client's note of where the cursor arrived) warms
+the KV cache with the prompt a request there will build, in the background (`warm_at`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from lsprotocol import types as lsp
 
 from daima.completion import pipeline
 from daima.completion.context import RecentEdits
+from daima.completion.type_through import Shown, continue_shown
 from daima.model.api import CancelToken
 from daima.text import AppliedEdit, PositionError, TextDocument
 
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COMPLETION_PROGRESS = "daima/completionProgress"
+CURSOR = "daima/cursor"
 INVOKED_ALTERNATIVES = 2  # further suggestions sought when the user asks (3 to cycle through)
 
 
@@ -46,6 +51,28 @@ class EditRecorder:
 
 def new_recent_edits() -> EditRecorder:
     return EditRecorder()
+
+
+class ShownSuggestions:
+    """The suggestion last shown in each document, for type-through."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, Shown] = {}
+
+    def remember(self, uri: str, document: TextDocument, offset: int, suggestion: Any) -> None:
+        shown = Shown.of(document.text, offset, suggestion) if suggestion is not None else None
+        if shown is None:
+            self._shown.pop(uri, None)
+        else:
+            self._shown[uri] = shown
+
+    def continued(self, uri: str, document: TextDocument, offset: int) -> Any:
+        """The rest of the shown suggestion when the user typed its start; None otherwise."""
+        shown = self._shown.get(uri)
+        return continue_shown(shown, document.text, offset) if shown is not None else None
+
+    def forget(self, uri: str) -> None:
+        self._shown.pop(uri, None)
 
 
 def _snapshot(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[TextDocument, int] | None:
@@ -95,6 +122,44 @@ async def _suggest(
                 COMPLETION_PROGRESS, {**partial_head, "text": text, "done": False}, up_to_date
             )
 
+    through = ls.shown.continued(uri, document, offset) if not alternatives else None
+    if through is not None:
+        ls.scheduler.cancel(uri)  # the user typed on: an older request's answer is no longer wanted
+        suggestion = through
+    else:
+        suggestion = await _run_pipeline(ls, uri, document, offset, on_partial, alternatives)
+    current = ls.documents.get(uri)
+    if suggestion is None or current is None or current.version != document.version:
+        if current is not None and current.version == document.version:
+            ls.shown.forget(uri)
+        return None
+    ls.shown.remember(uri, document, offset, suggestion)
+    # The final text replaces the suggestion's own range, which may start before the cursor.
+    final_range = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, enc)
+    final = {**partial_head, "range": ls.protocol._converter.unstructure(final_range)}
+    stats = {
+        "source": suggestion.source,
+        "promptTokens": suggestion.prompt_tokens,
+        "cachedTokens": suggestion.cached_tokens,
+        "generatedTokens": suggestion.generated_tokens,
+        "candidates": suggestion.candidates,
+        "finishReason": suggestion.finish_reason,
+        "totalMs": round(suggestion.total_s * 1000, 1),
+    }
+    ls.protocol.notify(COMPLETION_PROGRESS, {**final, "text": suggestion.text, "done": True, "stats": stats})
+    return document, suggestion
+
+
+async def _run_pipeline(
+    ls: DaimaServer,
+    uri: str,
+    document: TextDocument,
+    offset: int,
+    on_partial: Any,
+    alternatives: int,
+) -> Any:
+    """The pipeline's suggestion on the worker (None when superseded or failed)."""
+
     def job(cancel: CancelToken):
         return pipeline.complete(
             document,
@@ -117,23 +182,51 @@ async def _suggest(
         log.exception("completion failed for %s", uri)
         return None
     ls.engine_host.record_latency((time.monotonic() - started) * 1000)
-    current = ls.documents.get(uri)
-    if suggestion is None or current is None or current.version != document.version:
-        return None
-    # The final text replaces the suggestion's own range, which may start before the cursor.
-    final_range = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, enc)
-    final = {**partial_head, "range": ls.protocol._converter.unstructure(final_range)}
-    stats = {
-        "source": suggestion.source,
-        "promptTokens": suggestion.prompt_tokens,
-        "cachedTokens": suggestion.cached_tokens,
-        "generatedTokens": suggestion.generated_tokens,
-        "candidates": suggestion.candidates,
-        "finishReason": suggestion.finish_reason,
-        "totalMs": round(suggestion.total_s * 1000, 1),
-    }
-    ls.protocol.notify(COMPLETION_PROGRESS, {**final, "text": suggestion.text, "done": True, "stats": stats})
-    return document, suggestion
+    return suggestion
+
+
+async def warm_at(ls: DaimaServer, params: Any) -> None:
+    """`daima/cursor`: the cursor arrived at a place (a file opened or focused, a jump). Prefill the
+    prompt a request there will build, in the background; any request cancels it. Before the model is
+    ready the place is kept and warmed once it is."""
+    uri, _version, line, character = convert.document_position(params, CURSOR)
+    ls.last_cursor = (uri, lsp.Position(line=line, character=character))
+    await warm(ls, uri, ls.last_cursor[1])
+
+
+async def warm(ls: DaimaServer, uri: str, position: lsp.Position) -> None:
+    """Prefill the prompt of a request at `position` in the background (see `warm_at`)."""
+    engine = ls.engine_host.engine
+    if engine is None or ls.scheduler.busy:
+        return
+    line = position.line
+    prepared = _snapshot(ls, uri, position)
+    if prepared is None:
+        return
+    document, offset = prepared
+    place = (uri, document.version, offset, id(engine))
+    if ls.warmed == place:  # already in the cache (a repeated note, or the model's ready status after it)
+        return
+    ls.warmed = place
+
+    def job(cancel: CancelToken):
+        return pipeline.warm(
+            document, offset, engine=engine, index=ls.index.index, options=ls.options.completion,
+            path=convert.uri_to_path(uri), language_id=document.language_id,
+            recent_edits=ls.recent_edits.edits, cancel=cancel,
+        )  # fmt: skip
+
+    try:
+        stats = await ls.scheduler.run_background(job)
+    except Exception:
+        log.exception("warming %s failed", uri)
+        return
+    if stats is not None:
+        log.info(
+            "warmed %s at line %d: %d prompt tokens, %d of them computed (%s)",
+            uri, line + 1, stats.prompt_tokens, stats.prompt_tokens - stats.cached_tokens,
+            stats.finish_reason,
+        )  # fmt: skip
 
 
 async def inline_completion(

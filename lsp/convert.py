@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 from pygls import uris
+from pygls.exceptions import JsonRpcInvalidParams
 
 from daima.indexer import Symbol
 from daima.text import Position, PositionEncoding, Range, TextDocument
@@ -100,3 +102,25 @@ def symbol_information(symbol: Symbol, enc: PositionEncoding, text: str | None) 
         location=symbol_location(symbol, enc, text),
         container_name=symbol.scope or None,
     )
+
+
+def document_position(params: Any, method: str) -> tuple[str, int | None, int, int]:
+    """(uri, version or None, line, character) from the params of one of daima's own methods
+    ({textDocument: {uri, version?}, position}), or an invalid-params error that names `method`."""
+
+    def field(value: Any, name: str) -> Any:
+        return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+    document = field(params, "textDocument")
+    position = field(params, "position")
+    uri, version = field(document, "uri"), field(document, "version")
+    line, character = field(position, "line"), field(position, "character")
+    if not isinstance(uri, str) or not all(_natural(value) for value in (line, character)):
+        raise JsonRpcInvalidParams(f"{method} needs textDocument.uri and position {{line, character}}")
+    if version is not None and not _natural(version):
+        raise JsonRpcInvalidParams(f"{method}: textDocument.version must be an integer")
+    return uri, version, line, character
+
+
+def _natural(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

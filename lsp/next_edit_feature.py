@@ -76,7 +76,7 @@ class ModelTurns:
 
 
 async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
-    uri, version, line, character = _read(params)
+    uri, version, line, character = convert.document_position(params, NEXT_EDIT)
     answer: dict[str, Any] = {"uri": uri, "version": None, "kind": None, "edits": [], "otherFiles": []}
     document = ls.documents.snapshot(uri)
     if document is None:
@@ -143,27 +143,6 @@ def _fill(ls: DaimaServer, uri: str) -> Fill | None:
     limit_s = options.next_edit_time_ms / 1000 if options.next_edit_time_ms > 0 else math.inf
     template = match_template(engine.info, options.template)
     return model_fill(engine, time.monotonic() + limit_s, template, ls.next_edit_turns.begin(uri))
-
-
-def _read(params: Any) -> tuple[str, int | None, int, int]:
-    """(uri, version or None, line, character) from the request's params, or an invalid-params error."""
-
-    def field(value: Any, name: str) -> Any:
-        return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
-
-    document = field(params, "textDocument")
-    position = field(params, "position")
-    uri, version = field(document, "uri"), field(document, "version")
-    line, character = field(position, "line"), field(position, "character")
-    if not isinstance(uri, str) or not all(_natural(value) for value in (line, character)):
-        raise JsonRpcInvalidParams("daima/nextEdit needs textDocument.uri and position {line, character}")
-    if version is not None and not _natural(version):
-        raise JsonRpcInvalidParams("daima/nextEdit: textDocument.version must be an integer")
-    return uri, version, line, character
-
-
-def _natural(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _range(range_: Any) -> dict[str, Any]:

@@ -106,6 +106,10 @@ class DaimaServer(LanguageServer):
         self.scheduler = CompletionScheduler()
         self.index = index_feature.IndexHost(self)
         self.recent_edits = completion_feature.new_recent_edits()
+        self.shown = completion_feature.ShownSuggestions()
+        # Where a client last said the cursor arrived (daima/cursor): warmed once the model is ready.
+        self.last_cursor: tuple[str, lsp.Position] | None = None
+        self.warmed: tuple[str, int | None, int, int] | None = None  # (uri, version, offset, engine) last warmed
         self.edit_bursts = next_edit_feature.new_edit_bursts()
         self.recent_renames = next_edit_feature.new_recent_renames()
         self.next_edit_turns = next_edit_feature.ModelTurns()
@@ -194,6 +198,9 @@ class DaimaServer(LanguageServer):
 
     def _publish_status(self, status: EngineStatus) -> None:
         self.notify_threadsafe(STATUS, status.to_json())
+        if status.state == "ready" and self.last_cursor is not None and self.loop is not None:
+            uri, position = self.last_cursor
+            asyncio.run_coroutine_threadsafe(completion_feature.warm(self, uri, position), self.loop)
         # The model's load as LSP work-done progress too: editors show it without knowing daima/status.
         if status.state == "loading":
             if self._loading is None:
@@ -259,6 +266,7 @@ def create_server() -> DaimaServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DaimaServer, params: lsp.DidCloseTextDocumentParams) -> None:
         ls.scheduler.cancel(params.text_document.uri)
+        ls.shown.forget(params.text_document.uri)
         ls.documents.close(params.text_document.uri)
         ls.edit_bursts.forget(params.text_document.uri)
         ls.next_edit_turns.stop(params.text_document.uri)
@@ -295,7 +303,14 @@ def create_server() -> DaimaServer:
 
     @server.feature(STATUS)
     def status(ls: DaimaServer, params: Any) -> dict[str, Any]:
-        return {**ls.engine_host.status.to_json(), "options": options_to_json(ls.options)}
+        answer = {**ls.engine_host.status.to_json(), "options": options_to_json(ls.options)}
+        counters = getattr(getattr(ls.engine_host.engine, "cache", None), "stats", None)
+        if counters is not None:  # the local engine's KV prefix cache: how much of the prompts it reused
+            answer["promptCache"] = {
+                "reusedTokens": counters.reused_tokens, "computedTokens": counters.computed_tokens,
+                "hits": counters.hits, "misses": counters.misses,
+            }  # fmt: skip
+        return answer
 
     @server.feature(DOCUMENT_TEXT)
     def document_text(ls: DaimaServer, params: Any) -> dict[str, Any] | None:
@@ -307,6 +322,10 @@ def create_server() -> DaimaServer:
         if document is None:
             return None
         return {"version": document.version, "text": document.text, "inSync": ls.documents.is_in_sync(uri)}
+
+    @server.feature(completion_feature.CURSOR)
+    async def cursor(ls: DaimaServer, params: Any) -> None:
+        await completion_feature.warm_at(ls, params)
 
     @server.feature(next_edit_feature.NEXT_EDIT)
     async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
