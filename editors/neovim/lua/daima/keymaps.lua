@@ -11,15 +11,18 @@ local previous = {}
 --- Runs what `lhs` did before daima: the replaced mapping's callback or right-hand side (expr ones
 --- evaluated, remappable ones fed for remapping), else Neovim's own meaning of the key: an unmapped
 --- <M-x> (or <A-x>) is <Esc>x (:help i_META), any other key is fed without mappings.
+--- Keys are fed with "i", at the front of the typeahead: when keys arrive together (fast typing, a
+--- macro, a mapping, `.`), the ones after `lhs` are already waiting there, and appended keys would run
+--- after them (after an <Esc>, in normal mode).
 local function fall_back(lhs, mode)
   local before = previous[mode .. vim.keycode(lhs)]
   if before == nil then
     local meta = lhs:match("^<[MmAa]%-(.+)>$")
     if meta then
       local key = #meta == 1 and meta or ("<" .. meta .. ">")
-      vim.api.nvim_feedkeys(vim.keycode("<Esc>" .. key), "m", false)
+      vim.api.nvim_feedkeys(vim.keycode("<Esc>" .. key), "im", false)
     else
-      vim.api.nvim_feedkeys(vim.keycode(lhs), "n", false)
+      vim.api.nvim_feedkeys(vim.keycode(lhs), "in", false)
     end
     return
   end
@@ -43,7 +46,7 @@ local function fall_back(lhs, mode)
   if before.replace_keycodes ~= 0 or not before.callback then
     keys = vim.keycode(keys)
   end
-  vim.api.nvim_feedkeys(keys, before.noremap == 1 and "n" or "m", false)
+  vim.api.nvim_feedkeys(keys, before.noremap == 1 and "in" or "im", false)
 end
 
 local function map(lhs, fn, desc, mode)
