@@ -24,6 +24,7 @@ from daima.review.checks import parameterized, partial_may_inject
 from daima.text import TextDocument
 
 from . import words
+from .anchor import HEADROOM, PrefixAnchor, PrefixAnchors
 from .candidates import (
     PUSH_DOWN,
     PUSH_DOWN_REPEAT,
@@ -48,7 +49,7 @@ from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
 from .rules import INJECTION, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
-from .templates import FimTemplate, match_template
+from .templates import FimTemplate, Snippet, match_template
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +101,15 @@ def complete(
     on_partial: Callable[[str], None] | None = None,
     alternatives: int = 0,
     trace: list[Tried] | None = None,
+    anchors: PrefixAnchors | None = None,
 ) -> Suggestion | None:
     """The suggestion at `offset`, or None when there is nothing worth showing.
 
     `alternatives`: how many further suggestions to look for after one passes the checks (sampled,
     within the same deadline), as when the user asks to cycle through several. `trace`: gets every
-    candidate generated, in order, with the rules that refused it, whether one is shown or not."""
+    candidate generated, in order, with the rules that refused it, whether one is shown or not.
+    `anchors`: where this document's prompt started at the previous keystroke (anchor.py), kept and
+    updated; without them every prompt is cut afresh."""
     started = time.monotonic()
     if engine is None:
         found = words.complete_words(document, offset, index=index, path=path, limit=1 + alternatives)
@@ -115,7 +119,7 @@ def complete(
         return replace(shown[0], alternatives=tuple(shown[1:]))
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, started, alternatives, trace=trace)
-    prepared = _prepare(document, offset, job, recent_edits)
+    prepared = _prepare(document, offset, job, recent_edits, anchors)
     if prepared.reading is None:
         return _complete(document, offset, prepared.prompt, job, on_partial, prepared.checker)
     return _complete_in_reading(prepared, document, offset, job, on_partial)
@@ -132,13 +136,14 @@ def warm(
     language_id: str = "",
     recent_edits: Any = None,
     cancel: CancelToken | None = None,
+    anchors: PrefixAnchors | None = None,
 ) -> GenerationStats:
     """Prefill the prompt that a completion at `offset` would send, and generate nothing worth showing,
     so that request (or the next keystroke's, which shares all but its last line) finds the prompt in
     the KV cache. No deadline: `cancel` stops it between prefill chunks, whose KV stays cached."""
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, time.monotonic())
-    prepared = _prepare(document, offset, job, recent_edits)
+    prepared = _prepare(document, offset, job, recent_edits, anchors)
     template = match_template(engine.info, options.template)
     request = replace(
         _request(prepared.prompt, options, job.started, template),
@@ -162,30 +167,56 @@ class _Prepared:
     reading: Reading | None
 
 
-def _prepare(document: TextDocument, offset: int, job: _Job, recent_edits: Any) -> _Prepared:
+def _prepare(
+    document: TextDocument, offset: int, job: _Job, recent_edits: Any, anchors: PrefixAnchors | None = None
+) -> _Prepared:
+    """The prompt for the hole. With `anchors`, the prompt keeps the previous keystroke's first prefix
+    line and cross-file context while they fit (anchor.py says why), and they are updated."""
     # The one parse of the document for this keystroke: the prompt, the reading and the checks share it.
     checker = SpliceChecker(document.text, offset, offset, job.language)
     reading = (
         english_reading(document, offset, job.language, checker.tree) if job.options.english_reading else None
     )
-    if reading is None:
+    anchor = anchors.hint(document.uri, document.text, offset) if anchors is not None else None
+    headroom = HEADROOM if anchors is not None else 0.0
+    shown, shown_offset = document, offset
+    if reading is not None:
+        shown = TextDocument(document.uri, reading.text, document.version, document.language_id)
+        shown_offset = reading.reading_offset(offset)
+        checker = SpliceChecker(reading.text, shown_offset, shown_offset, job.language)  # the reading's text
+
+    def build(anchored: PrefixAnchor | None) -> tuple[Prompt, list[Snippet] | None]:
+        """The prompt, and the native snippets it kept (None when build_prompt gathered them itself)."""
+        native: list[Snippet] | None = list(anchored.snippets) if anchored is not None else None
+        if native is None and reading is not None:
+            root = getattr(job.index, "root", None) if job.index is not None else None
+            native = gather_context(
+                document, offset, index=job.index, path=job.path, recent_edits=recent_edits, root=root
+            )  # fmt: skip
+        given = native
+        if reading is not None and native is not None:
+            given = [replace(snippet, text=reading.to_reading(snippet.text)) for snippet in native]
+        start = None if anchored is None else anchored.offset
+        if reading is not None and start is not None:
+            start = reading.reading_offset(start)
         prompt = build_prompt(
-            document, offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
-            language_id=job.language, recent_edits=recent_edits, tree=checker.tree,
+            shown, shown_offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
+            language_id=job.language, recent_edits=recent_edits, tree=checker.tree, snippets=given,
+            anchor=start, headroom=headroom, keep_snippets=anchored is not None,
         )  # fmt: skip
-        return _Prepared(document, offset, prompt, checker, None)
-    shown = TextDocument(document.uri, reading.text, document.version, document.language_id)
-    shown_offset = reading.reading_offset(offset)
-    checker = SpliceChecker(reading.text, shown_offset, shown_offset, job.language)  # the reading's own text
-    root = getattr(job.index, "root", None) if job.index is not None else None
-    snippets = gather_context(
-        document, offset, index=job.index, path=job.path, recent_edits=recent_edits, root=root
-    )  # fmt: skip
-    prompt = build_prompt(
-        shown, shown_offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
-        language_id=job.language, tree=checker.tree,
-        snippets=[replace(snippet, text=reading.to_reading(snippet.text)) for snippet in snippets],
-    )  # fmt: skip
+        kept = None
+        if native is not None and given is not None:
+            by_id = {id(shown_snippet): snippet for shown_snippet, snippet in zip(given, native, strict=True)}
+            kept = [by_id[id(s)] for s in prompt.snippets if id(s) in by_id]
+        return prompt, kept
+
+    prompt, kept = build(anchor)
+    start = reading.native_offset(prompt.prefix_start) if reading is not None else prompt.prefix_start
+    if anchor is not None and start != anchor.offset:  # the prefix outgrew the anchor: a new place
+        prompt, kept = build(None)
+        start = reading.native_offset(prompt.prefix_start) if reading is not None else prompt.prefix_start
+    if anchors is not None:
+        anchors.remember(document.uri, document.text, start, prompt.snippets if kept is None else kept)
     return _Prepared(shown, shown_offset, prompt, checker, reading)
 
 

@@ -77,11 +77,18 @@ def build_prompt(
     recent_edits: RecentEdits | None = None,
     tree: Any = None,
     snippets: list[Snippet] | None = None,
+    anchor: int | None = None,
+    headroom: float = 0.0,
+    keep_snippets: bool = False,
 ) -> Prompt:
     """The FIM prompt for a completion at `offset` in `document`; never raises for a too-large input.
 
     `snippets` is cross-file context the caller gathered itself (the English reading gathers it from the
-    document's own text); by default it comes from the index and `recent_edits`."""
+    document's own text); by default it comes from the index and `recent_edits`. `anchor` (anchor.py): a
+    line start where the prefix began at the previous keystroke, kept while the prefix from there fits;
+    a fresh cut then leaves `headroom` of the prefix budget free for the lines typed next.
+    `keep_snippets`: `snippets` is the context of the previous prompt at this anchor, kept whole (when it
+    fits its share) rather than chosen again."""
     options = options or CompletionOptions()
     info = engine.info
     template = match_template(info, options.template)
@@ -119,7 +126,9 @@ def build_prompt(
     )
     kept: list[Snippet] = []
     used = 0
-    for snippet in snippets:  # priority order: the most useful first
+    if keep_snippets and sum(costs.values()) <= split.context:
+        kept = list(snippets)
+    for snippet in [] if kept else snippets:  # priority order: the most useful first
         if used + costs[id(snippet)] <= split.context:
             kept.append(snippet)
             used += costs[id(snippet)]
@@ -139,8 +148,19 @@ def build_prompt(
     mode = decide_mode(document, offset, language_id=language_id, tree=tree, max_lines=options.max_lines)
     bounds = Boundaries(document, tree)
 
+    anchored = anchor
+    if anchored is not None and (
+        anchored > healing.cut
+        or _tokens_upto(document, anchored, healing.cut, prefix_budget, counter) > prefix_budget
+    ):
+        anchored = None
+    fresh_budget = int(prefix_budget * (1 - headroom))
     for _ in range(_MAX_TRIMS):
-        start = cut_prefix(document, healing.cut, prefix_budget, counter, bounds)
+        start = (
+            anchored
+            if anchored is not None
+            else cut_prefix(document, healing.cut, fresh_budget, counter, bounds)
+        )
         end = cut_suffix(document, offset, suffix_budget, counter, bounds)
         prefix_text, suffix_text = document.text[start : healing.cut], document.text[offset:end]
         text = template.render(
@@ -153,8 +173,11 @@ def build_prompt(
         # The per-line estimate was short (tokens merged differently): give up the excess, context first.
         if context:
             context = context[:-1]
+        elif anchored is not None:
+            anchored = None
         elif prefix_budget >= suffix_budget:
             prefix_budget = max(0, prefix_budget - excess)
+            fresh_budget = int(prefix_budget * (1 - headroom))
         else:
             suffix_budget = max(0, suffix_budget - excess)
     else:

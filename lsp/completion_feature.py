@@ -173,6 +173,7 @@ async def _run_pipeline(
             cancel=cancel,
             on_partial=on_partial,
             alternatives=alternatives,
+            anchors=ls.prefix_anchors,
         )
 
     started = time.monotonic()
@@ -213,7 +214,7 @@ async def warm(ls: DaimaServer, uri: str, position: lsp.Position) -> None:
         return pipeline.warm(
             document, offset, engine=engine, index=ls.index.index, options=ls.options.completion,
             path=convert.uri_to_path(uri), language_id=document.language_id,
-            recent_edits=ls.recent_edits.edits, cancel=cancel,
+            recent_edits=ls.recent_edits.edits, cancel=cancel, anchors=ls.prefix_anchors,
         )  # fmt: skip
 
     try:

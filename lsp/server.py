@@ -16,6 +16,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from daima import __version__
+from daima.completion.anchor import PrefixAnchors
 from daima.config import Options, options_to_json, parse_options
 
 from . import completion_feature, convert, index_feature, next_edit_feature
@@ -107,9 +108,12 @@ class DaimaServer(LanguageServer):
         self.index = index_feature.IndexHost(self)
         self.recent_edits = completion_feature.new_recent_edits()
         self.shown = completion_feature.ShownSuggestions()
+        self.prefix_anchors = PrefixAnchors()  # where each document's prompt starts (completion/anchor.py)
         # Where a client last said the cursor arrived (daima/cursor): warmed once the model is ready.
         self.last_cursor: tuple[str, lsp.Position] | None = None
-        self.warmed: tuple[str, int | None, int, int] | None = None  # (uri, version, offset, engine) last warmed
+        self.warmed: tuple[str, int | None, int, int] | None = (
+            None  # (uri, version, offset, engine) last warmed
+        )
         self.edit_bursts = next_edit_feature.new_edit_bursts()
         self.recent_renames = next_edit_feature.new_recent_renames()
         self.next_edit_turns = next_edit_feature.ModelTurns()
@@ -267,6 +271,7 @@ def create_server() -> DaimaServer:
     def did_close(ls: DaimaServer, params: lsp.DidCloseTextDocumentParams) -> None:
         ls.scheduler.cancel(params.text_document.uri)
         ls.shown.forget(params.text_document.uri)
+        ls.prefix_anchors.forget(params.text_document.uri)
         ls.documents.close(params.text_document.uri)
         ls.edit_bursts.forget(params.text_document.uri)
         ls.next_edit_turns.stop(params.text_document.uri)

@@ -1,0 +1,139 @@
+"""Prompts that stay cached while the user types: the prefix's first line and the cross-file context are
+kept from one keystroke to the next while they fit (completion/anchor.py), so a keystroke's prompt
+shares every token before the edit point with the previous one."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from daima.completion import pipeline
+from daima.completion.anchor import HEADROOM, PrefixAnchors
+from daima.config import CompletionOptions
+from daima.indexer import WorkspaceIndex
+from daima.model.api import CancelToken, EngineInfo, GenerationRequest, GenerationStats, TextStream
+from daima.text import TextDocument
+
+BODY = "".join(
+    f"def 函数{n}(参数):\n    值 = 参数 * {n} + len(str(参数))\n    return 值\n\n" for n in range(80)
+)
+OPTIONS = CompletionOptions(prompt_tokens=768, english_reading=False)
+
+
+class RecordingEngine:
+    """The real tokenizer (conftest's `qwen_engine`); every request's prompt is kept, nothing generated."""
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self.prompts: list[tuple[int, ...]] = []
+
+    @property
+    def info(self) -> EngineInfo:
+        return self.base.info
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.base.tokenize(text)
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        return self.base.detokenize(ids)
+
+    def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> TextStream:
+        prompt = request.prompt
+        self.prompts.append(tuple(self.tokenize(prompt) if isinstance(prompt, str) else prompt))
+        return TextStream(deltas=iter(()), stats=GenerationStats(finish_reason="stop"))
+
+
+def _common(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _type(engine: RecordingEngine, texts: list[str], anchors: PrefixAnchors | None, index=None, path=None):
+    """Warm (build and send the prompt) after each keystroke; the cursor is at the end of each text
+    before its last line (the code below the cursor stays)."""
+    for text in texts:
+        cursor = text.index("▮")
+        document = TextDocument("file:///w/a.py", text.replace("▮", ""), language_id="python")
+        pipeline.warm(
+            document, cursor, engine=engine, index=index, options=OPTIONS, path=path, language_id="python",
+            anchors=anchors,
+        )  # fmt: skip
+    return engine.prompts
+
+
+def _keystrokes(head: str, typed: str, tail: str) -> list[str]:
+    return [head + typed[:n] + "▮" + tail for n in range(len(typed) + 1)]
+
+
+def test_a_new_line_keeps_the_prefixs_first_line(qwen_engine) -> None:
+    typed = "    x = 1\n    y = x + 2\n    "
+    texts = _keystrokes(BODY + "def 新函数():\n", typed, "\n" + BODY)
+    anchored = _type(RecordingEngine(qwen_engine), texts, PrefixAnchors())
+    fresh = _type(RecordingEngine(qwen_engine), texts, None)
+    suffix = int(OPTIONS.prompt_tokens * OPTIONS.suffix_share)
+    for before, after in itertools.pairwise(anchored):
+        # Everything before the line being typed is shared: a keystroke computes that line and the
+        # suffix after it.
+        assert _common(before, after) >= len(before) - suffix - 40
+    computed_anchored = sum(len(b) - _common(a, b) for a, b in itertools.pairwise(anchored))
+    computed_fresh = sum(len(b) - _common(a, b) for a, b in itertools.pairwise(fresh))
+    # Cut afresh, the window slides at each new line and whole prompts are computed again.
+    assert min(_common(a, b) for a, b in itertools.pairwise(fresh)) < 100
+    assert min(_common(a, b) for a, b in itertools.pairwise(anchored)) > 300
+    assert computed_fresh - computed_anchored > 300  # the slid windows, prefilled again
+
+
+def test_a_prefix_that_outgrows_its_anchor_is_cut_again_with_headroom(qwen_engine) -> None:
+    engine = RecordingEngine(qwen_engine)
+    anchors = PrefixAnchors()
+    head = BODY + "def 新函数():\n"
+    _type(engine, [head + "▮\n"], anchors)
+    first = anchors.hint("file:///w/a.py", head + "\n", len(head))
+    assert first is not None
+    grown = head + "".join(f"    变量{n} = {n} * 3\n" for n in range(60))
+    _type(engine, [grown + "▮\n"], anchors)
+    second = anchors.hint("file:///w/a.py", grown + "\n", len(grown))
+    assert second is not None and second.offset > first.offset
+    # The new cut left room: the next lines typed keep it (a cut that filled the budget would move at
+    # the next line).
+    more = grown + "".join(f"    其它{n} = {n} + 1\n" for n in range(12))
+    _type(engine, [more + "▮\n"], anchors)
+    third = anchors.hint("file:///w/a.py", more + "\n", len(more))
+    assert third is not None and third.offset == second.offset
+    assert 0 < HEADROOM < 0.5
+
+
+def test_a_jump_above_the_anchor_cuts_afresh(qwen_engine) -> None:
+    engine = RecordingEngine(qwen_engine)
+    anchors = PrefixAnchors()
+    text = BODY + BODY
+    late = text.index("def 函数70(") + len("def 函数70(")
+    _type(engine, [text[:late] + "▮" + text[late:]], anchors)
+    early = text.index("def 函数3(") + len("def 函数3(")
+    assert anchors.hint("file:///w/a.py", text, early) is None
+    _type(engine, [text[:early] + "▮" + text[early:]], anchors)
+    hint = anchors.hint("file:///w/a.py", text, early)
+    assert hint is not None and hint.offset <= early
+
+
+def test_typing_a_new_name_keeps_the_context_while_the_anchor_holds(
+    qwen_engine, workspace: WorkspaceIndex
+) -> None:
+    path = workspace.root / "主程序.py"
+    head = path.read_text("utf-8") + "\n" + BODY[:600] + "\n结果 = "
+    texts = [head + typed + "▮\n" for typed in ("", "打", "打折", "打折(")]
+
+    def snippets_per_keystroke(anchors: PrefixAnchors | None) -> list[tuple[int, ...]]:
+        engine = RecordingEngine(qwen_engine)
+        return _type(engine, texts, anchors, index=workspace, path=path)
+
+    fresh = snippets_per_keystroke(None)
+    anchored = snippets_per_keystroke(PrefixAnchors())
+    # Cut afresh, the definition of the name being typed comes into the context, which is first in
+    # the prompt: almost nothing is shared. Anchored, the context stays and only the last line changes.
+    assert min(_common(a, b) for a, b in itertools.pairwise(fresh)) < 100
+    for before, after in itertools.pairwise(anchored):
+        assert _common(before, after) >= len(before) - 80
