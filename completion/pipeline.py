@@ -102,6 +102,7 @@ def complete(
     alternatives: int = 0,
     trace: list[Tried] | None = None,
     anchors: PrefixAnchors | None = None,
+    received: float | None = None,
 ) -> Suggestion | None:
     """The suggestion at `offset`, or None when there is nothing worth showing.
 
@@ -109,8 +110,9 @@ def complete(
     within the same deadline), as when the user asks to cycle through several. `trace`: gets every
     candidate generated, in order, with the rules that refused it, whether one is shown or not.
     `anchors`: where this document's prompt started at the previous keystroke (anchor.py), kept and
-    updated; without them every prompt is cut afresh."""
-    started = time.monotonic()
+    updated; without them every prompt is cut afresh. `received`: when the request arrived
+    (time.monotonic()); the deadline counts from then, time spent waiting for the worker included."""
+    started = time.monotonic() if received is None else received
     if engine is None:
         found = words.complete_words(document, offset, index=index, path=path, limit=1 + alternatives)
         if not found:

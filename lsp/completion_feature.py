@@ -99,6 +99,7 @@ def _snapshot(ls: DaimaServer, uri: str, position: lsp.Position) -> tuple[TextDo
 async def _suggest(
     ls: DaimaServer, uri: str, position: lsp.Position, alternatives: int = 0
 ) -> tuple[TextDocument, Any] | None:
+    received = time.monotonic()
     prepared = _snapshot(ls, uri, position)
     if prepared is None:
         return None
@@ -127,7 +128,7 @@ async def _suggest(
         ls.scheduler.cancel(uri)  # the user typed on: an older request's answer is no longer wanted
         suggestion = through
     else:
-        suggestion = await _run_pipeline(ls, uri, document, offset, on_partial, alternatives)
+        suggestion = await _run_pipeline(ls, uri, document, offset, on_partial, alternatives, received)
     current = ls.documents.get(uri)
     if suggestion is None or current is None or current.version != document.version:
         if current is not None and current.version == document.version:
@@ -157,6 +158,7 @@ async def _run_pipeline(
     offset: int,
     on_partial: Any,
     alternatives: int,
+    received: float,
 ) -> Any:
     """The pipeline's suggestion on the worker (None when superseded or failed)."""
 
@@ -174,6 +176,7 @@ async def _run_pipeline(
             on_partial=on_partial,
             alternatives=alternatives,
             anchors=ls.prefix_anchors,
+            received=received,
         )
 
     started = time.monotonic()

@@ -137,3 +137,18 @@ def test_typing_a_new_name_keeps_the_context_while_the_anchor_holds(
     assert min(_common(a, b) for a, b in itertools.pairwise(fresh)) < 100
     for before, after in itertools.pairwise(anchored):
         assert _common(before, after) >= len(before) - 80
+
+
+def test_the_deadline_counts_from_the_requests_arrival(qwen_engine) -> None:
+    """Time the request waited for the worker (behind an older job) is part of its deadline."""
+    import time
+
+    engine = RecordingEngine(qwen_engine)
+    seen: list[GenerationRequest] = []
+    engine.stream = lambda request, cancel=None: (  # type: ignore[method-assign]
+        seen.append(request) or TextStream(deltas=iter(()), stats=GenerationStats(finish_reason="stop"))
+    )
+    document = TextDocument("file:///w/a.py", "x = 1\n", language_id="python")
+    arrived = time.monotonic() - 1.5  # it waited 1.5 s for the worker
+    pipeline.complete(document, 6, engine=engine, options=OPTIONS, language_id="python", received=arrived)
+    assert seen and seen[0].deadline == arrived + OPTIONS.max_time_ms / 1000
