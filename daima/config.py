@@ -85,6 +85,9 @@ class IndexOptions:
     max_file_kb: int = 1024
     exclude: list[str] = field(default_factory=list)  # extra gitignore-style patterns
     watch: bool = True  # watch the disk for changes made outside the editor
+    # Encodings tried, in order, for a file without a BOM or a Python coding cookie; one is taken only
+    # when its text encodes back to the file's very bytes (GBK files of older Chinese code bases).
+    encodings: list[str] = field(default_factory=lambda: ["utf-8", "gb18030"])
 
 
 @dataclass(kw_only=True)

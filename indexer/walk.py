@@ -4,17 +4,22 @@ Rules: `.gitignore` files (root and nested, real gitignore semantics via pathspe
 `index.exclude` option; vendored/generated folders; symlinks are not followed (a link to a file
 inside the workspace would index it twice, one outside leaves the workspace); only extensions a
 language handles. Reading: over `max_file_kb` → skipped; a NUL byte in the first 8 KiB → binary,
-skipped; minified (average line over 400 bytes) → skipped; text is UTF-8 (a BOM is dropped), or
-UTF-16 when it starts with a UTF-16 BOM; anything else is skipped with a log line. Positions are
-then counted in the UTF-8 re-encoding of that text, which is what an editor holding it sees.
+skipped; minified (average line over 400 bytes) → skipped; text is UTF-16 when it starts with a UTF-16
+BOM, else in the encoding a Python file's PEP 263 cookie names (`# -*- coding: gbk -*-`), else in the
+first of `index.encodings` (UTF-8, then GB18030 by default: older Chinese code bases are GBK) whose
+decoding gives back the very bytes when encoded again; anything else is skipped with a log line.
+Positions are then counted in the UTF-8 re-encoding of that text, which is what an editor holding it
+sees.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
+import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,8 +178,30 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def decode_source(data: bytes, max_bytes: int) -> str:
-    """The text of a source file, or SkipFile saying why it is left out (rules in the module doc)."""
+DEFAULT_ENCODINGS = ("utf-8", "gb18030")
+# PEP 263: a comment on the first or second line naming the encoding.
+_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def coding_cookie(data: bytes) -> str | None:
+    """The encoding a Python file's PEP 263 cookie names (normalised by `codecs`), or None."""
+    for line in data.split(b"\n", 2)[:2]:
+        match = _CODING_COOKIE.match(line)
+        if match:
+            try:
+                return codecs.lookup(match[1].decode("ascii")).name
+            except (LookupError, UnicodeDecodeError):
+                return None
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            return None  # the cookie must come before any code
+    return None
+
+
+def decode_source(
+    data: bytes, max_bytes: int, encodings: Sequence[str] = DEFAULT_ENCODINGS, *, python: bool = False
+) -> str:
+    """The text of a source file, or SkipFile saying why it is left out (rules in the module doc).
+    `python`: the file is Python, whose coding cookie decides its encoding."""
     if len(data) > max_bytes:
         raise SkipFile(f"larger than {max_bytes // 1024} KiB")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -187,7 +214,32 @@ def decode_source(data: bytes, max_bytes: int) -> str:
     head = data[:65536]
     if len(head) > 4 * _MINIFIED_LINE_BYTES and len(head) / (head.count(b"\n") + 1) > _MINIFIED_LINE_BYTES:
         raise SkipFile("minified or generated (very long lines)")
+    if data.startswith(codecs.BOM_UTF8):
+        return _decode(data[len(codecs.BOM_UTF8) :], "utf-8")
+    cookie = coding_cookie(data) if python else None
+    if cookie is not None:
+        return _decode(data, cookie)
+    first_error = ""
+    for encoding in encodings:
+        try:
+            return _decode(data, encoding)
+        except SkipFile as reason:
+            first_error = first_error or str(reason)
+    raise SkipFile(first_error or "no encoding given (index.encodings is empty)")
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    """`data` in `encoding`, only when encoding the text again gives back the same bytes."""
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise SkipFile(f"not UTF-8 (byte {error.start})") from None
+        raise SkipFile(f"not {_name(encoding)} (byte {error.start})") from None
+    except LookupError:
+        raise SkipFile(f"unknown encoding {encoding!r}") from None
+    if encoding.replace("_", "-").lower() not in ("utf-8", "utf8") and text.encode(encoding) != data:
+        raise SkipFile(f"not {_name(encoding)} (its bytes do not round-trip)")
+    return text
+
+
+def _name(encoding: str) -> str:
+    return "UTF-8" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding

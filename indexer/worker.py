@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -15,7 +15,7 @@ from daima.text import TextDocument
 from .extract import extract
 from .languages import language_for_path
 from .modules import normalize_imports
-from .walk import OutsideWorkspace, SkipFile, content_hash, decode_source, read_inside
+from .walk import DEFAULT_ENCODINGS, OutsideWorkspace, SkipFile, content_hash, decode_source, read_inside
 
 # Results are plain tuples so they pickle cheaply between processes:
 #   ("ok", rel, language, mtime_ns, size, hash, facts)   parsed
@@ -30,7 +30,9 @@ _PARALLEL_MIN_FILES = 64  # below this, starting worker processes costs more tha
 _BATCH = 16  # files per task sent to a worker process
 
 
-def index_file(root: str, rel: str, known_hash: str | None, max_bytes: int) -> Result:
+def index_file(
+    root: str, rel: str, known_hash: str | None, max_bytes: int, encodings: Sequence[str] = DEFAULT_ENCODINGS
+) -> Result:
     """Read, hash, decode, parse and extract one file; never raises."""
     try:
         data, info = read_inside(root, rel, max_bytes)
@@ -48,7 +50,7 @@ def index_file(root: str, rel: str, known_hash: str | None, max_bytes: int) -> R
     try:
         if language is None:
             raise SkipFile("no language for this extension")
-        text = decode_source(data, max_bytes)
+        text = decode_source(data, max_bytes, encodings, python=language.name == "python")
     except SkipFile as reason:
         return ("skip", rel, str(reason), mtime_ns, size, digest)
     try:
@@ -59,16 +61,26 @@ def index_file(root: str, rel: str, known_hash: str | None, max_bytes: int) -> R
     return ("ok", rel, language.name, mtime_ns, size, digest, facts)
 
 
-def index_files(root: str, jobs: list[tuple[str, str | None]], max_bytes: int) -> list[Result]:
+def index_files(
+    root: str,
+    jobs: list[tuple[str, str | None]],
+    max_bytes: int,
+    encodings: Sequence[str] = DEFAULT_ENCODINGS,
+) -> list[Result]:
     """A batch of `index_file` calls (fewer round trips between processes)."""
-    return [index_file(root, rel, known, max_bytes) for rel, known in jobs]
+    return [index_file(root, rel, known, max_bytes, encodings) for rel, known in jobs]
 
 
-def run_jobs(root: str, todo: list[tuple[str, str | None]], max_bytes: int) -> Iterator[Result]:
+def run_jobs(
+    root: str,
+    todo: list[tuple[str, str | None]],
+    max_bytes: int,
+    encodings: Sequence[str] = DEFAULT_ENCODINGS,
+) -> Iterator[Result]:
     """Results of `index_file` for each (path, known hash), in order; across processes when it pays."""
     if len(todo) < _PARALLEL_MIN_FILES or _usable_cores() < 2:
         for rel, known in todo:
-            yield index_file(root, rel, known, max_bytes)
+            yield index_file(root, rel, known, max_bytes, encodings)
         return
     batches = [todo[i : i + _BATCH] for i in range(0, len(todo), _BATCH)]
     # fork is cheapest, but forking a process that runs other threads (the server) could copy a
@@ -77,14 +89,14 @@ def run_jobs(root: str, todo: list[tuple[str, str | None]], max_bytes: int) -> I
     finished = 0
     try:
         with ProcessPoolExecutor(max_workers=_usable_cores(), mp_context=get_context(method)) as pool:
-            futures = [pool.submit(index_files, root, batch, max_bytes) for batch in batches]
+            futures = [pool.submit(index_files, root, batch, max_bytes, encodings) for batch in batches]
             for future in futures:
                 yield from future.result()
                 finished += 1
     except (BrokenProcessPool, OSError, RuntimeError) as error:
         log.warning("parallel indexing failed (%s); going on in this process", error)
         for batch in batches[finished:]:
-            yield from index_files(root, batch, max_bytes)
+            yield from index_files(root, batch, max_bytes, encodings)
 
 
 def _usable_cores() -> int:

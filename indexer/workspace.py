@@ -21,7 +21,16 @@ from .incremental import OpenDocument
 from .languages import language_for_path
 from .model import Chunk, IndexReport, Symbol
 from .store import Store, default_db_path
-from .walk import IgnoreRules, content_hash, excluded_name, is_regular_inside, read_inside, walk
+from .walk import (
+    IgnoreRules,
+    SkipFile,
+    content_hash,
+    decode_source,
+    excluded_name,
+    is_regular_inside,
+    read_inside,
+    walk,
+)
 from .watcher import Watcher
 from .worker import Result, index_file, run_jobs
 
@@ -96,7 +105,7 @@ class WorkspaceIndex:
         skipped: list[str] = []
         candidates = list(walk(self._real_root, self._rules, skipped))
         # Files skipped under other options (a smaller size limit) are looked at again.
-        rules_key = f"{self.options.max_file_kb}"
+        rules_key = f"{self.options.max_file_kb}|{','.join(self.options.encodings)}"
         states = self.store.file_states(recheck_skipped=self.store.get_meta("skip_rules") != rules_key)
         self.store.set_meta("skip_rules", rules_key)
         report.timings["walk"] = time.perf_counter() - began
@@ -126,7 +135,7 @@ class WorkspaceIndex:
     def _process(self, todo, report, skipped, progress, done, total) -> None:
         if progress:
             progress(done, total)
-        results = run_jobs(str(self._real_root), todo, self.max_bytes)
+        results = run_jobs(str(self._real_root), todo, self.max_bytes, self.options.encodings)
         pending: list[Result] = []
         for result in results:
             pending.append(result)
@@ -182,7 +191,10 @@ class WorkspaceIndex:
             known = self.store.query("SELECT hash FROM files WHERE path = ?", (rel,))
             todo.append((rel, known[0][0] if known else None))
         self._write(
-            [index_file(str(self._real_root), rel, known, self.max_bytes) for rel, known in todo],
+            [
+                index_file(str(self._real_root), rel, known, self.max_bytes, self.options.encodings)
+                for rel, known in todo
+            ],
             report,
             skipped,
         )
@@ -336,7 +348,12 @@ class WorkspaceIndex:
             data, _ = read_inside(self._real_root, rel, self.max_bytes)
         except OSError:
             return None
-        return data[: self.max_bytes].decode("utf-8", errors="replace")
+        language = language_for_path(path)
+        python = language is not None and language.name == "python"
+        try:  # the index's own reader: coding cookies and index.encodings
+            return decode_source(data, self.max_bytes, self.options.encodings, python=python)
+        except SkipFile:
+            return data[: self.max_bytes].decode("utf-8", errors="replace")
 
     def close(self) -> None:
         """Stop watching and close the database."""

@@ -193,3 +193,37 @@ def test_binary_non_utf8_and_bom_files(make_index) -> None:
     assert index.definitions("十六位")
     assert not index.definitions("vendored") and not index.definitions("generated")
     assert index.index_all().files_skipped == 0  # skipped files are remembered until they change
+
+
+GBK_SOURCE = (
+    'def 计算总价(商品列表):\n    """返回总价。"""\n    return sum(商品列表)\n\n总价 = 计算总价([1])\n'
+)
+
+
+def test_gbk_files_are_indexed_with_exact_positions(make_index) -> None:
+    """Older Chinese code bases are GBK: a PEP 263 cookie names it, or GB18030 (a superset) is tried
+    after UTF-8 and taken when the bytes round-trip."""
+    index = make_index(
+        {
+            "带声明.py": ("# -*- coding: gbk -*-\n" + GBK_SOURCE.replace("计算总价", "求和")).encode("gbk"),
+            "无声明.py": GBK_SOURCE.encode("gbk"),
+            "latin.py": "# coding: latin-1\ndef café():\n    pass\n".encode("latin-1"),
+        }
+    )
+    report = index.index_all()
+    assert report.skipped == []
+    [declared] = index.definitions("求和")
+    assert (declared.line, declared.column) == (1, 4)
+    [plain] = index.definitions("计算总价")
+    assert (plain.line, plain.column) == (0, 4)
+    assert index.definitions("café")
+    # The file's text as the index reads it is Unicode, the same as an editor shows it.
+    assert index.file_text(index.root / "无声明.py") == GBK_SOURCE
+
+
+def test_encodings_follow_the_option(make_index) -> None:
+    from daima.config import IndexOptions
+
+    index = make_index({"无声明.py": GBK_SOURCE.encode("gbk")}, options=IndexOptions(encodings=["utf-8"]))
+    report = index.index_all()
+    assert [line.split(": ", 1)[1] for line in report.skipped] == ["not UTF-8 (byte 4)"]

@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 export const OPTION_KEYS: Record<string, readonly string[]> = {
   model: ["name", "device", "dtype", "quantize", "remoteUrl", "remoteModel", "remoteApiKeyEnv", "remoteTimeoutMs", "contextTokens"],
   completion: ["enabled", "maxTokens", "maxLines", "maxTimeMs", "debounceMs", "disabledLanguages", "englishReading"],
-  index: ["enabled", "exclude", "watch"],
+  index: ["enabled", "exclude", "watch", "encodings"],
 };
 
 export type DaimaOptions = Record<string, unknown>;

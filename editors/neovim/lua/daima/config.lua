@@ -71,7 +71,7 @@ M.defaults = {
       englishReading = true,
       nextEditTimeMs = 8000, -- model time for one request's pattern edits (0 = no limit)
     },
-    index = { enabled = true, maxFileKb = 1024, exclude = {}, watch = true },
+    index = { enabled = true, maxFileKb = 1024, exclude = {}, watch = true, encodings = { "utf-8", "gb18030" } },
     logLevel = "info",
   },
 }
