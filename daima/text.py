@@ -402,9 +402,15 @@ class TextDocument:
         encoding: PositionEncoding = PositionEncoding.UTF16,
         version: int | None = None,
     ) -> AppliedEdit:
-        """Apply one LSP content change: ranged, or the whole text when `range_` is None."""
+        """Apply one LSP content change: ranged, or the whole text when `range_` is None. A whole text
+        is applied as the smallest edit that makes it (what differs between the common head and
+        tail), so what reads the edits (the incremental index, recent edits, next edits' bursts) sees
+        what the user changed, not the whole document replaced."""
         if range_ is None:
-            return self.replace(0, self._length, new_text, version)
+            old_text = self.text
+            head = _common_head(old_text, new_text)
+            tail = _common_head(old_text[head:][::-1], new_text[head:][::-1])
+            return self.replace(head, self._length - tail, new_text[head : len(new_text) - tail], version)
         start, end = self.range_offsets(range_, encoding)
         return self.replace(start, end, new_text, version)
 
@@ -427,3 +433,15 @@ class TextDocument:
     def _check_offset(self, offset: int) -> None:
         if not 0 <= offset <= self._length:
             raise PositionError(f"offset {offset} is outside {self.uri} ({self._length} characters)")
+
+
+def _common_head(a: str, b: str) -> int:
+    """Length of the longest common prefix of `a` and `b` (slices compared in C, halving the range)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low

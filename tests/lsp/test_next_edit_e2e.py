@@ -205,3 +205,34 @@ async def test_a_module_level_rename_reaches_javascript_and_typescript_importers
         there = await next_edit(client, uri, text, 0, version=None)
         assert there["kind"] == "rename", (rel, there)
         assert apply_answer(text, there, client.daima_encoding) == expected[rel]  # type: ignore[attr-defined]
+
+
+PARAMETER_CASE = """def 计算总价(商品列表, 折扣):
+    总价 = 0
+    for 商品 in 商品列表:
+        总价 += 商品.单价
+    print("商品列表 ok", len(商品列表))
+    return 总价 * 折扣
+
+def 其它(商品列表):
+    return 商品列表
+"""
+
+
+async def test_a_parameter_rename_sent_as_the_whole_text_is_proposed_exactly(client: LanguageClient) -> None:
+    """A client that sends the whole text (no incremental sync, or a resync) still gets the rename:
+    the two uses in the function, not the word in the string nor the other function's own parameter."""
+    uri = (client.daima_root / "参数.py").as_uri()  # type: ignore[attr-defined]
+    open_document(client, uri, PARAMETER_CASE)
+    text = PARAMETER_CASE.replace("商品列表", "货物列表", 1)
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    answer = await next_edit(client, uri, text, text.index("货物列表") + 4, version=2)
+    assert answer["kind"] == "rename" and len(answer["edits"]) == 2
+    assert apply_answer(text, answer, client.daima_encoding) == (  # type: ignore[attr-defined]
+        text.replace("for 商品 in 商品列表", "for 商品 in 货物列表").replace("len(商品列表)", "len(货物列表)")
+    )

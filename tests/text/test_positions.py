@@ -182,3 +182,17 @@ def test_edited_line_tables_equal_a_fresh_scan(case: tuple[str, list[tuple[float
         assert document._byte_starts() == fresh._byte_starts()
         assert document.source_bytes == fresh.source_bytes
     assert snapshot.text == text and snapshot._line_starts == TextDocument("", text)._line_starts
+
+
+def test_a_whole_text_change_is_applied_as_the_smallest_edit() -> None:
+    """What reads the edits (the incremental index, recent edits, next edits) sees what changed."""
+    document = TextDocument("file:///t", "def 计算(商品列表):\r\n    return 商品列表 😀\n")
+    edit = document.apply_change("def 计算(货物列表):\r\n    return 商品列表 😀\n")
+    assert (edit.start, edit.old_end, edit.new_end, edit.old_text) == (7, 9, 9, "商品")
+    assert edit.start_byte == len("def 计算(".encode()) and edit.start_point == (0, edit.start_byte)
+    assert document.text == "def 计算(货物列表):\r\n    return 商品列表 😀\n"
+    for before, after in [("aaa", "aaaa"), ("x", ""), ("", "新"), ("同", "同")]:
+        document = TextDocument("file:///t", before)
+        edit = document.apply_change(after)
+        assert document.text == after
+        assert before[: edit.start] + after[edit.start : edit.new_end] + before[edit.old_end :] == after
