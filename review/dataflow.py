@@ -234,19 +234,26 @@ def _dominates(target: Node, use: Node, syntax: Syntax) -> bool:
 
 def _classify_name(node: Node, syntax: Syntax, depth: int) -> Verdict:
     name = node.text
-    scope = enclosing_scope(node, syntax)
-    reaching = [
-        (target, value, augmented)
-        for target, value, augmented in _assignments(scope, syntax)
-        if target.text == name and target.start_byte < node.start_byte and target.id != node.id
-    ]
+    scope, use = enclosing_scope(node, syntax), node
+    while True:
+        reaching = [
+            (target, value, augmented)
+            for target, value, augmented in _assignments(scope, syntax)
+            if target.text == name and target.start_byte < use.start_byte and target.id != node.id
+        ]
+        outer = enclosing_scope(scope, syntax)
+        if reaching or outer is scope or _binds_parameter(scope, name):
+            break
+        # A closure (a lambda, a nested function) that neither assigns the name nor takes it as a
+        # parameter reads the enclosing scope's: classify it there, as it stands where the closure is.
+        scope, use = outer, scope
     # A plain assignment every path passes hides the earlier ones: a name reused for another query in
     # an earlier branch does not make this one dynamic.
     last = max(
         (
             i
             for i, (target, _, augmented) in enumerate(reaching)
-            if not augmented and _dominates(target, node, syntax)
+            if not augmented and _dominates(target, use, syntax)
         ),
         default=0,
     )
@@ -265,6 +272,21 @@ def _classify_name(node: Node, syntax: Syntax, depth: int) -> Verdict:
     if all(v.kind is Kind.CONST for v in verdicts):
         return Verdict(Kind.CONST)
     return Verdict(Kind.UNKNOWN)
+
+
+def _binds_parameter(scope: Node, name: bytes | None) -> bool:
+    """Whether the function or lambda `scope` takes `name` as a parameter (any grammar: the names in
+    its parameters field, or the lone parameter of an arrow function)."""
+    parameters = scope.child_by_field_name("parameters") or scope.child_by_field_name("parameter")
+    if parameters is None:
+        return False
+    stack = [parameters]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier" and current.text == name:
+            return True
+        stack.extend(current.named_children)
+    return False
 
 
 def _assignments(scope: Node, syntax: Syntax) -> list[tuple[Node, Node, bool]]:
