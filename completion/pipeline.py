@@ -103,6 +103,7 @@ def complete(
     trace: list[Tried] | None = None,
     anchors: PrefixAnchors | None = None,
     received: float | None = None,
+    on_quick_prompt: Callable[[], None] | None = None,
 ) -> Suggestion | None:
     """The suggestion at `offset`, or None when there is nothing worth showing.
 
@@ -111,7 +112,9 @@ def complete(
     candidate generated, in order, with the rules that refused it, whether one is shown or not.
     `anchors`: where this document's prompt started at the previous keystroke (anchor.py), kept and
     updated; without them every prompt is cut afresh. `received`: when the request arrived
-    (time.monotonic()); the deadline counts from then, time spent waiting for the worker included."""
+    (time.monotonic()); the deadline counts from then, time spent waiting for the worker included.
+    With anchors, a prompt that would not prefill within the deadline is replaced by a quick one
+    (`_quick_budget`), and `on_quick_prompt` is called so the caller can warm the full one."""
     started = time.monotonic() if received is None else received
     if engine is None:
         found = words.complete_words(document, offset, index=index, path=path, limit=1 + alternatives)
@@ -121,7 +124,9 @@ def complete(
         return replace(shown[0], alternatives=tuple(shown[1:]))
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, started, alternatives, trace=trace)
-    prepared = _prepare(document, offset, job, recent_edits, anchors)
+    prepared = _prepare(document, offset, job, recent_edits, anchors, quick=anchors is not None)
+    if prepared.quick and on_quick_prompt is not None:
+        on_quick_prompt()
     if prepared.reading is None:
         return _complete(document, offset, prepared.prompt, job, on_partial, prepared.checker)
     return _complete_in_reading(prepared, document, offset, job, on_partial)
@@ -167,13 +172,21 @@ class _Prepared:
     prompt: Prompt
     checker: SpliceChecker  # the splice checker over that text
     reading: Reading | None
+    quick: bool = False  # the prompt is the short one a cold start can prefill in time
 
 
 def _prepare(
-    document: TextDocument, offset: int, job: _Job, recent_edits: Any, anchors: PrefixAnchors | None = None
+    document: TextDocument,
+    offset: int,
+    job: _Job,
+    recent_edits: Any,
+    anchors: PrefixAnchors | None = None,
+    *,
+    quick: bool = False,
 ) -> _Prepared:
     """The prompt for the hole. With `anchors`, the prompt keeps the previous keystroke's first prefix
-    line and cross-file context while they fit (anchor.py says why), and they are updated."""
+    line and cross-file context while they fit (anchor.py says why), and they are updated. `quick`: a
+    prompt that would not prefill in time may be replaced by a short one (`_quick_budget`)."""
     # The one parse of the document for this keystroke: the prompt, the reading and the checks share it.
     checker = SpliceChecker(document.text, offset, offset, job.language)
     reading = (
@@ -219,7 +232,36 @@ def _prepare(
         start = reading.native_offset(prompt.prefix_start) if reading is not None else prompt.prefix_start
     if anchors is not None:
         anchors.remember(document.uri, document.text, start, prompt.snippets if kept is None else kept)
+    short = _quick_budget(job, prompt) if quick else None
+    if short is not None:
+        # The full prompt stays the anchored one (the caller warms it); this one is asked now.
+        quick_options = replace(job.options, prompt_tokens=short)
+        quick_prompt = build_prompt(
+            shown, shown_offset, engine=job.engine, index=None, options=quick_options, path=job.path,
+            language_id=job.language, tree=checker.tree, snippets=[],
+        )  # fmt: skip
+        return _Prepared(shown, shown_offset, quick_prompt, checker, reading, quick=True)
     return _Prepared(shown, shown_offset, prompt, checker, reading)
+
+
+QUICK_PREFILL_SHARE = 0.5  # of the deadline, what a request may spend prefilling what is not cached
+QUICK_MIN_TOKENS = 256
+
+
+def _quick_budget(job: _Job, prompt: Prompt) -> int | None:
+    """The size of a prompt the engine can prefill in time, when `prompt` cannot be: on a CPU a file
+    opened cold is a ~2,000-token prompt that takes seconds, and the deadline would pass with nothing
+    shown. None when the prompt fits (or the engine cannot tell its speed or its cache)."""
+    meter = getattr(job.engine, "prefill_meter", None)
+    cached_tokens = getattr(job.engine, "cached_tokens", None)
+    speed = meter.tokens_per_s if meter is not None else None
+    if speed is None or cached_tokens is None or job.options.max_time_ms <= 0:
+        return None
+    affordable = int(speed * job.options.max_time_ms / 1000 * QUICK_PREFILL_SHARE)
+    ids = prompt.token_ids or tuple(job.engine.tokenize(prompt.text))
+    if len(ids) - cached_tokens(ids) <= affordable:
+        return None
+    return max(QUICK_MIN_TOKENS, affordable)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the KV cache with the prompt a request there will build, in the background (`war
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 COMPLETION_PROGRESS = "daima/completionProgress"
 CURSOR = "daima/cursor"
+_BACKGROUND: set[asyncio.Task[None]] = set()
 INVOKED_ALTERNATIVES = 2  # further suggestions sought when the user asks (3 to cycle through)
 
 
@@ -128,7 +130,9 @@ async def _suggest(
         ls.scheduler.cancel(uri)  # the user typed on: an older request's answer is no longer wanted
         suggestion = through
     else:
-        suggestion = await _run_pipeline(ls, uri, document, offset, on_partial, alternatives, received)
+        suggestion = await _run_pipeline(
+            ls, uri, document, offset, on_partial, alternatives, received, position
+        )
     current = ls.documents.get(uri)
     if suggestion is None or current is None or current.version != document.version:
         if current is not None and current.version == document.version:
@@ -159,8 +163,11 @@ async def _run_pipeline(
     on_partial: Any,
     alternatives: int,
     received: float,
+    position: lsp.Position,
 ) -> Any:
-    """The pipeline's suggestion on the worker (None when superseded or failed)."""
+    """The pipeline's suggestion on the worker (None when superseded or failed). When the pipeline had
+    to ask with a quick prompt (the full one would not prefill in time), the full one is warmed next."""
+    quick: list[bool] = []
 
     def job(cancel: CancelToken):
         return pipeline.complete(
@@ -177,6 +184,7 @@ async def _run_pipeline(
             alternatives=alternatives,
             anchors=ls.prefix_anchors,
             received=received,
+            on_quick_prompt=lambda: quick.append(True),
         )
 
     started = time.monotonic()
@@ -186,6 +194,10 @@ async def _run_pipeline(
         log.exception("completion failed for %s", uri)
         return None
     ls.engine_host.record_latency((time.monotonic() - started) * 1000)
+    if quick:
+        task = asyncio.ensure_future(warm(ls, uri, position))
+        _BACKGROUND.add(task)  # held until done (the loop keeps only weak references to tasks)
+        task.add_done_callback(_BACKGROUND.discard)
     return suggestion
 
 
@@ -258,19 +270,33 @@ async def inline_completion(
 
 
 async def completion(ls: DaimaServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-    """The same suggestion as a completion item, for clients without inline completion."""
+    """The same suggestion as a completion item, for clients without inline completion.
+
+    A client that shows inline completions gets none: its editor would open the suggest widget over the
+    ghost text and hide it (VS Code does). The item's label is the whole word being completed and the
+    first line of the suggestion (`计算总价(商品列表)`, never the bare rest `总价(商品列表)`), and its
+    edit replaces the typed part of the word, so the client's filter matches what the user typed."""
+    text_caps = ls.client_capabilities.text_document if ls.client_capabilities else None
+    if text_caps is not None and text_caps.inline_completion is not None:
+        return None
     result = await _suggest(ls, params.text_document.uri, params.position)
     if result is None:
         return None
     document, suggestion = result
-    edit_range = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, ls.encoding)
-    first_line = next((line for line in suggestion.text.splitlines() if line.strip()), suggestion.text)
+    text = document.text
+    word_start = suggestion.start
+    while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] == "_"):
+        word_start -= 1
+    typed = text[word_start : suggestion.start]
+    new_text = typed + suggestion.text
+    edit_range = convert.offsets_to_lsp_range(document, word_start, suggestion.end, ls.encoding)
+    first_line = next((line for line in new_text.splitlines() if line.strip()), new_text)
     item = lsp.CompletionItem(
         label=first_line.strip()[:80],
         kind=lsp.CompletionItemKind.Text,
         detail="daima",
-        filter_text=suggestion.text,
-        text_edit=lsp.TextEdit(range=edit_range, new_text=suggestion.text),
+        filter_text=new_text,
+        text_edit=lsp.TextEdit(range=edit_range, new_text=new_text),
         insert_text_format=lsp.InsertTextFormat.PlainText,
     )
     return lsp.CompletionList(is_incomplete=True, items=[item])

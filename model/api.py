@@ -133,7 +133,9 @@ class Engine(Protocol):
     """What completion/ needs from a model: tokenize, and stream text for a prompt.
 
     An engine may also have a `prefill_meter` (`PrefillMeter`) with its measured prefill speed; the
-    prompt builder sizes the suffix by it when it is there (the local engine has one)."""
+    prompt builder sizes the suffix by it when it is there (the local engine has one). And it may have
+    `cached_tokens(prompt) -> int`, how many leading tokens of a prompt it would not compute: with both,
+    a request whose prompt would not prefill within the deadline asks with a shorter one."""
 
     @property
     def info(self) -> EngineInfo: ...

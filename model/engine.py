@@ -115,8 +115,24 @@ class LocalEngine:
         return self._info
 
     def warm(self) -> None:
-        """One-time costs a long-running server pays after loading rather than on a keystroke."""
+        """One-time costs a long-running server pays after loading rather than on a keystroke: the
+        token-healing index, and the prefill speed (so the first request already knows whether its
+        prompt can be prefilled in time)."""
         self.token_bytes.prepare()
+        self.worker.call(self._measure_prefill)
+
+    def _measure_prefill(self) -> None:
+        """Time passes of one prefill chunk into the meter (the first pays one-time costs: the second
+        is counted). The KV they write holds no prompt, so nothing is resident after them."""
+        ids = [self.eos_ids[0] if self.eos_ids else 0] * self.prefill_chunk
+        for counted in (False, True):
+            began = time.monotonic()
+            logits = self._run(ids, 0, all_rows=False)
+            if logits.device.type == "cuda":
+                torch.cuda.synchronize(logits.device)
+            if counted:
+                self.prefill_meter.record(len(ids), time.monotonic() - began)
+        self._resident = []
 
     def tokenize(self, text: str) -> list[int]:
         """Token ids of `text`; special-token text such as <|fim_prefix|> becomes the special token."""
@@ -131,6 +147,18 @@ class LocalEngine:
         stats = GenerationStats()
         deltas = self.worker.submit(lambda cancelled: self._generate(request, cancelled, stats), cancel)
         return TextStream(deltas=deltas, stats=stats)
+
+    def cached_tokens(self, prompt: str | Sequence[int]) -> int:
+        """How many leading tokens of `prompt` a generation would not compute (in the KV buffer or the
+        prefix cache). Runs on the worker, after any generation queued before it."""
+
+        def count() -> int:
+            ids = self.tokenize(prompt) if isinstance(prompt, str) else list(prompt)
+            blocks = self.cache.match(ids)
+            self.cache.release(blocks)
+            return max(common_prefix(self._resident, ids), len(blocks) * self.cache.block_size)
+
+        return int(self.worker.call(count))
 
     def clear_cache(self) -> None:
         """Forget every cached prefix (runs on the worker)."""

@@ -5,14 +5,21 @@ shares every token before the edit point with the previous one."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from daima.completion import pipeline
 from daima.completion.anchor import HEADROOM, PrefixAnchors
 from daima.config import CompletionOptions
 from daima.indexer import WorkspaceIndex
-from daima.model.api import CancelToken, EngineInfo, GenerationRequest, GenerationStats, TextStream
+from daima.model.api import (
+    CancelToken,
+    EngineInfo,
+    GenerationRequest,
+    GenerationStats,
+    PrefillMeter,
+    TextStream,
+)
 from daima.text import TextDocument
 
 BODY = "".join(
@@ -152,3 +159,46 @@ def test_the_deadline_counts_from_the_requests_arrival(qwen_engine) -> None:
     arrived = time.monotonic() - 1.5  # it waited 1.5 s for the worker
     pipeline.complete(document, 6, engine=engine, options=OPTIONS, language_id="python", received=arrived)
     assert seen and seen[0].deadline == arrived + OPTIONS.max_time_ms / 1000
+
+
+class TimedEngine(RecordingEngine):
+    """A recording engine that reports a prefill speed and how much of a prompt it has cached."""
+
+    def __init__(self, base: Any, tokens_per_s: float, cached: Callable[[Sequence[int]], int]) -> None:
+        super().__init__(base)
+        self.prefill_meter = PrefillMeter()
+        self.prefill_meter.record(int(tokens_per_s), 1.0)
+        self.cached_tokens = lambda prompt: cached(
+            prompt if not isinstance(prompt, str) else self.tokenize(prompt)
+        )
+
+
+def test_a_cold_prompt_the_deadline_cannot_prefill_is_asked_short_and_the_full_one_warmed(
+    qwen_engine,
+) -> None:
+    text = BODY + "def 新函数():\n    " + "▮\n" + BODY
+    cursor = text.index("▮")
+    document = TextDocument("file:///w/a.py", text.replace("▮", ""), language_id="python")
+    slow = TimedEngine(qwen_engine, tokens_per_s=200, cached=lambda ids: 0)  # 200 tok/s, nothing cached
+    quick: list[bool] = []
+    pipeline.complete(
+        document, cursor, engine=slow, options=OPTIONS, language_id="python", anchors=PrefixAnchors(),
+        on_quick_prompt=lambda: quick.append(True),
+    )  # fmt: skip
+    # Half the 2 s deadline at 200 tok/s is 200 tokens: the prompt asked is the shortest quick one.
+    assert quick == [True] and len(slow.prompts[0]) <= pipeline.QUICK_MIN_TOKENS
+    anchors = PrefixAnchors()
+    pipeline.warm(document, cursor, engine=slow, options=OPTIONS, language_id="python", anchors=anchors)
+    assert len(slow.prompts[-1]) > 350  # warming builds the full prompt (suffix capped), whatever it costs
+
+    warm = TimedEngine(qwen_engine, tokens_per_s=200, cached=lambda ids: len(ids) - 20)  # all but the tail
+    quick.clear()
+    pipeline.complete(
+        document, cursor, engine=warm, options=OPTIONS, language_id="python", anchors=anchors,
+        on_quick_prompt=lambda: quick.append(True),
+    )  # fmt: skip
+    assert quick == [] and len(warm.prompts[0]) > 350
+    # Without anchors (daima complete, the evals) the prompt is the full one, as before.
+    cold = TimedEngine(qwen_engine, tokens_per_s=200, cached=lambda ids: 0)
+    pipeline.complete(document, cursor, engine=cold, options=OPTIONS, language_id="python")
+    assert len(cold.prompts[0]) > 350

@@ -167,9 +167,13 @@ async def test_completion_fallback_returns_a_text_edit(client: LanguageClient) -
         lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=position)
     )
     assert isinstance(result, lsp.CompletionList) and result.items
-    edit = result.items[0].text_edit
+    item = result.items[0]
+    edit = item.text_edit
     assert isinstance(edit, lsp.TextEdit) and edit.range.end == position
-    assert edit.new_text.endswith("列表")
+    # The whole word: the label and the edit start at the typed part, which the client filters by.
+    assert edit.new_text == "商品列表" and item.label == "商品列表" and item.filter_text == "商品列表"
+    start = lsp_position(TextDocument(uri, text), len(text) - 2, client.daima_encoding)  # type: ignore[attr-defined]
+    assert edit.range.start == start
 
 
 async def test_cancelled_request_returns_no_suggestion(client: LanguageClient) -> None:

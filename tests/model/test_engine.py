@@ -46,6 +46,37 @@ def test_greedy_output_with_the_cache_is_identical_to_output_without_it(tiny_eng
     assert reused[-1] >= 16  # the block cache brought CODE back after another document
 
 
+def test_cached_tokens_says_what_a_generation_would_not_compute(tiny_engine: Any) -> None:
+    tiny_engine.clear_cache()
+    ids = tiny_engine.tokenize(CODE)
+    assert tiny_engine.cached_tokens(ids) == 0
+    greedy(tiny_engine, CODE, 2)
+    assert tiny_engine.cached_tokens(ids) >= len(ids) - 1  # all of it (the KV buffer holds the prompt)
+    greedy(tiny_engine, "something else entirely " * 8, 2)  # the buffer now holds another prompt
+    from_blocks = tiny_engine.cached_tokens(CODE + "\nprint(1)\n")
+    assert from_blocks >= 16 and from_blocks % tiny_engine.cache.block_size == 0  # whole cached blocks
+    _, again = greedy(tiny_engine, CODE + "\nprint(1)\n", 2)
+    assert again.cached_tokens == from_blocks
+
+
+def test_the_prefill_speed_is_measured_when_the_engine_is_warmed(tiny_dir: Any) -> None:
+    from daima.config import ModelOptions
+    from daima.model.loader import load_engine
+
+    engine: Any = load_engine(
+        ModelOptions(name=str(tiny_dir), device="cpu", dtype="float32", quantize="none")
+    )
+    try:
+        assert engine.prefill_meter.tokens_per_s is None
+        engine.warm()
+        assert engine.prefill_meter.tokens_per_s is not None and engine.prefill_meter.tokens_per_s > 0
+        assert engine.cached_tokens(CODE) == 0  # the measuring passes leave no prompt behind
+        text, _ = greedy(engine, CODE)
+        assert text == fresh(engine, CODE)
+    finally:
+        engine.close()
+
+
 def test_the_block_cache_serves_a_prompt_after_another_document(tiny_engine: Any) -> None:
     tiny_engine.clear_cache()
     greedy(tiny_engine, CODE, 2)
