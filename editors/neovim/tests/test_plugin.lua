@@ -355,6 +355,34 @@ test("entering insert mode asks for a suggestion where the cursor is", function(
   H.type("<Esc>")
 end)
 
+test("where the cursor comes to rest is told to the server (daima/cursor), not every key", function()
+  open("rest.py", { "a = 1", "b = 2", "c = 3", "" })
+  local client = lsp.client(0)
+  local told = {}
+  local notify = client.notify
+  client.notify = function(self, method, params)
+    if method == "daima/cursor" then
+      told[#told + 1] = params.position
+    end
+    return notify(self, method, params)
+  end
+  vim.api.nvim_win_set_cursor(0, { 3, 2 })
+  wait_for("daima/cursor after the cursor rests", function()
+    return #told == 1
+  end)
+  assert(told[1].line == 2 and told[1].character == 2, vim.inspect(told))
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  vim.api.nvim_win_set_cursor(0, { 2, 1 }) -- two moves within the rest time: one note, for the last
+  wait_for("one more daima/cursor", function()
+    return #told == 2
+  end)
+  assert(told[2].line == 1 and told[2].character == 1, vim.inspect(told))
+  H.type("Ax<Esc>") -- typing asks for suggestions itself: no note while in insert mode
+  H.sleep(400)
+  assert(#told <= 3, vim.inspect(told)) -- at most the rest after <Esc>
+  client.notify = notify
+end)
+
 test(":DaimaToggleFiletype and :DaimaSnooze stop suggestions, and they come back", function()
   open("quiet.py", { "计算总价 = 1", "x = 计算", "" })
   local notify = vim.notify

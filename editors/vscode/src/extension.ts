@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import { LanguageClient, State } from "vscode-languageclient/node";
 import { describeSetup, snooze, toggleLanguage } from "./commands";
+import { CursorNotes } from "./cursor";
 import { AdaptiveDebounce } from "./debounce";
 import { InlineCompletions, ProgressParams } from "./inline";
 import { NextEdits } from "./nextEdit";
@@ -46,6 +47,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
   });
   const nextEditEnabled = () => vscode.workspace.getConfiguration("daima").get<boolean>("nextEdit.enabled", true);
   nextEdits.enabled = nextEditEnabled() ?? true;
+  const cursorNotes = new CursorNotes((place) => {
+    if (client?.isRunning() && inline.enabled) {
+      void client.sendNotification("daima/cursor", {
+        textDocument: { uri: place.uri },
+        position: { line: place.line, character: place.character },
+      });
+    }
+  });
+  const noteCursor = (editor: vscode.TextEditor | undefined) => {
+    if (editor && enabledFor(editor.document.languageId)) {
+      const position = editor.selection.active;
+      cursorNotes.moved({ uri: editor.document.uri.toString(), line: position.line, character: position.character });
+    }
+  };
 
   async function start(): Promise<void> {
     status.update({ state: "starting" });
@@ -141,6 +156,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     status,
     nextEdits,
     vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.contentChanges.length > 0) cursorNotes.edited();
       const editor = vscode.window.activeTextEditor;
       if (editor && editor.document === event.document && event.contentChanges.length > 0) {
         nextEdits.changed(editor);
@@ -150,7 +166,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     vscode.window.onDidChangeActiveTextEditor((editor) => {
       nextEdits.clear();
       if (editor) nextEdits.changed(editor);
+      noteCursor(editor);
     }),
+    vscode.window.onDidChangeTextEditorSelection((event) => {
+      if (event.textEditor === vscode.window.activeTextEditor) noteCursor(event.textEditor);
+    }),
+    { dispose: () => cursorNotes.cancel() },
     vscode.commands.registerCommand("daima.nextEdit", () => {
       const editor = vscode.window.activeTextEditor;
       return editor ? nextEdits.jumpOrApply(editor) : false;

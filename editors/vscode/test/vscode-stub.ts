@@ -119,6 +119,8 @@ export const workspace = namespace("workspace", {
 
 /** Fired by a test that makes another editor the active one, as VS Code does. */
 export const activeEditorChanged = new EventEmitter<unknown>();
+/** Fired by a test that moves an editor's cursor, as VS Code does. */
+export const selectionChanged = new EventEmitter<unknown>();
 const outputLines: string[] = [];
 export const output = outputLines;
 export const window = namespace("window", {
@@ -126,6 +128,7 @@ export const window = namespace("window", {
   visibleTextEditors: [],
   tabGroups: { all: [], onDidChangeTabs: new EventEmitter<unknown>().event },
   onDidChangeActiveTextEditor: activeEditorChanged.event,
+  onDidChangeTextEditorSelection: selectionChanged.event,
   onDidChangeVisibleTextEditors: new EventEmitter<unknown>().event,
   createOutputChannel: (name: string) => ({
     name,

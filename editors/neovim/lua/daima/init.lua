@@ -195,6 +195,22 @@ local function on_cursor_moved(args)
   end
 end
 
+-- Where the cursor comes to rest (a file opened or entered, a jump, a search), the server is told, once
+-- it has stayed CURSOR_REST_MS: typing moves the cursor in insert mode and asks for suggestions itself.
+local CURSOR_REST_MS = 200
+local cursor_timer = nil
+local function on_cursor_rest(args)
+  if not M.enabled or lsp.client(args.buf) == nil then
+    return
+  end
+  cursor_timer = cursor_timer or vim.uv.new_timer()
+  cursor_timer:start(CURSOR_REST_MS, 0, vim.schedule_wrap(function()
+    if vim.api.nvim_get_current_buf() == args.buf and not vim.api.nvim_get_mode().mode:match("^i") then
+      lsp.notify_cursor(args.buf)
+    end
+  end))
+end
+
 local function attach(bufnr)
   local id = lsp.attach(bufnr, M.config)
   if id and builtin then
@@ -253,6 +269,7 @@ function M.setup(opts)
       end
     end,
   })
+  vim.api.nvim_create_autocmd({ "BufEnter", "CursorMoved", "LspAttach" }, { group = group, callback = on_cursor_rest })
   if not builtin then
     vim.api.nvim_create_autocmd("TextChangedI", { group = group, callback = on_text_changed })
     vim.api.nvim_create_autocmd("InsertEnter", { group = group, callback = on_insert_enter })

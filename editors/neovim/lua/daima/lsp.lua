@@ -165,6 +165,16 @@ function M.request(bufnr, handler, invoked)
   }
 end
 
+--- Tells the server where the cursor rests in `bufnr` (daima/cursor): it prefills the prompt of a
+--- suggestion there in the background, so the first one after a jump or a file opened comes sooner.
+function M.notify_cursor(bufnr)
+  local client = M.client(bufnr)
+  if client == nil or client:is_stopped() then
+    return
+  end
+  client:notify("daima/cursor", vim.lsp.util.make_position_params(0, client.offset_encoding))
+end
+
 --- Cancels a pending request (the server then stops generating for it).
 function M.cancel(pending)
   if pending and pending.client and pending.request_id and not pending.client:is_stopped() then
