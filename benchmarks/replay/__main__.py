@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--options", default="{}", help="JSON initializationOptions for the server")
     parser.add_argument("--mirrors", default=os.environ.get("DAIMA_EVAL_MIRRORS", ""),
                         help="folders of local git mirrors (os.pathsep-separated)")  # fmt: skip
+    parser.add_argument("--server-log", type=Path, help="a folder for each server's log (one file an edit)")
     parser.add_argument("--list", action="store_true", help="print the edits and exit")
     parser.add_argument("--out", type=Path, help="default benchmarks/results/replay_HALF.json")
     args = parser.parse_args(argv)
@@ -119,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
                         assert naive is not None
                         found = replay(naive, edit, tree, events)
                     else:
-                        server = ServerCompleter(tree, options)
+                        log_file = None
+                        if args.server_log:
+                            args.server_log.mkdir(parents=True, exist_ok=True)
+                            log_file = args.server_log / f"{half}-{number:03d}.log"
+                        server = ServerCompleter(tree, options, log=log_file)
                         status = server.status
                         try:
                             found = replay(server, edit, tree, events)

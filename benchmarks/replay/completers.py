@@ -48,11 +48,14 @@ class ServerCompleter:
 
     name = "daima"
 
-    def __init__(self, root: Path, options: dict[str, Any], *, startup_timeout_s: float = 900) -> None:
+    def __init__(
+        self, root: Path, options: dict[str, Any], *, startup_timeout_s: float = 900, log: Path | None = None
+    ) -> None:
+        """`log`: a file for the server's own log (`--log-file`), to see why a pause showed nothing."""
+        command = [sys.executable, "-m", "daima", "serve", *(["--log-file", str(log)] if log else [])]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, cwd=root,
-        )  # fmt: skip
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root
+        )
         self._write_lock = threading.Lock()
         self._answers: dict[int, tuple[float, dict[str, Any]]] = {}
         self._arrived = threading.Condition()
