@@ -157,6 +157,7 @@ def warm(
         max_tokens=1,
         deadline=None,
         forced_prefix="",
+        background=True,  # any request stops it between layers, not after the chunk it is in
     )
     stream = engine.stream(request, cancel)
     stream.text()
@@ -245,7 +246,7 @@ def _prepare(
 
 
 QUICK_PREFILL_SHARE = 0.5  # of the deadline, what a request may spend prefilling what is not cached
-QUICK_MIN_TOKENS = 256
+QUICK_MIN_TOKENS = 64  # a few lines: below this a suggestion has too little to go on
 
 
 def _quick_budget(job: _Job, prompt: Prompt) -> int | None:

@@ -59,6 +59,9 @@ class GenerationRequest:
     # Added to the logits of these token ids at every step after the forced prefix (OpenAI `logit_bias`
     # semantics), e.g. to favour the first tokens of identifiers that are in scope at the cursor.
     logit_bias: Mapping[int, float] | None = None
+    # Work done ahead of a request (warming the KV cache where the user is about to ask): it gives way
+    # at once, between layers, instead of finishing the prefill chunk it is in.
+    background: bool = False
 
     def expired(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline

@@ -191,7 +191,7 @@ class LocalEngine:
                 return cancelled() or request.expired()
 
             try:
-                logits = self._device(self._prefill, ids, stats, stop)
+                logits = self._device(self._prefill, ids, stats, stop, request.background)
             except Interrupted:  # a newer keystroke or the deadline: a long prefill must not make it wait
                 stats.finish_reason = "cancelled" if cancelled() else "deadline"
                 return
@@ -216,9 +216,13 @@ class LocalEngine:
             ids = ids[len(ids) - room :]
         return ids
 
-    def _prefill(self, ids: list[int], stats: GenerationStats, stop: Callable[[], bool]) -> torch.Tensor:
+    def _prefill(
+        self, ids: list[int], stats: GenerationStats, stop: Callable[[], bool], background: bool = False
+    ) -> torch.Tensor:
         """Logits after `ids`, computing only what neither the KV buffer nor the prefix cache holds;
-        raises Interrupted when `stop` says so (between chunks, or between layers inside one)."""
+        raises Interrupted when `stop` says so (between chunks, or between layers inside one).
+        `background`: every chunk may stop between layers (work ahead of a request gives way at once;
+        the chunk it was in is lost, the ones before stay cached)."""
         limit = len(ids) - 1  # at least one token is computed: its logits start the generation
         reuse = min(common_prefix(self._resident, ids), limit)
         blocks = self.cache.match(ids, limit)
@@ -258,7 +262,8 @@ class LocalEngine:
             while True:
                 end = min(tail, done + self.prefill_chunk) if done < tail else len(ids)
                 last = end == len(ids)
-                logits = self._run(ids[done:end], done, all_rows=False, interrupt=stop if last else None)[-1]
+                interrupt = stop if last or background else None
+                logits = self._run(ids[done:end], done, all_rows=False, interrupt=interrupt)[-1]
                 if logits.device.type == "cuda":
                     torch.cuda.synchronize(logits.device)  # the pass is queued, not done
                 done, finished = end, time.monotonic()

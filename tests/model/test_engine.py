@@ -356,3 +356,33 @@ def test_the_deadline_stops_a_long_prefill(engine_like: Any) -> None:
     again = engine.stream(GenerationRequest(prompt=prompt, max_tokens=2))
     again.text()
     assert again.stats.cached_tokens == 32 < again.stats.prompt_tokens  # chunks 1 and 2 were kept
+
+
+def test_background_prefill_gives_way_between_layers_a_requests_after_whole_chunks(tiny_engine: Any) -> None:
+    """Warming ahead of a request must not make the request wait for the chunk it is in; a request's
+    own head chunks run whole, so a newer keystroke keeps what they computed."""
+    from daima.model.api import GenerationStats
+    from daima.model.engine import Interrupted
+
+    ids = tiny_engine.tokenize(CODE * 50)
+    assert len(ids) > tiny_engine.prefill_chunk * 2 + tiny_engine.prefill_tail
+
+    def resident_after_stop(background: bool) -> int:
+        tiny_engine.clear_cache()
+        polls = []
+
+        def stop() -> bool:  # yes from its second poll on
+            polls.append(1)
+            return len(polls) > 1
+
+        def run() -> int:
+            try:
+                tiny_engine._prefill(ids, GenerationStats(), stop, background)
+            except Interrupted:
+                pass
+            return len(tiny_engine._resident)
+
+        return int(tiny_engine.worker.call(run))
+
+    assert resident_after_stop(background=True) == 0  # stopped inside the first chunk
+    assert resident_after_stop(background=False) == 2 * tiny_engine.prefill_chunk  # two whole chunks
