@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -376,10 +377,8 @@ def test_background_prefill_gives_way_between_layers_a_requests_after_whole_chun
             return len(polls) > 1
 
         def run() -> int:
-            try:
+            with contextlib.suppress(Interrupted):
                 tiny_engine._prefill(ids, GenerationStats(), stop, background)
-            except Interrupted:
-                pass
             return len(tiny_engine._resident)
 
         return int(tiny_engine.worker.call(run))
