@@ -24,7 +24,7 @@ from daima.review.checks import parameterized, partial_may_inject
 from daima.text import TextDocument
 
 from . import words
-from .anchor import HEADROOM, PrefixAnchor, PrefixAnchors
+from .anchor import PrefixAnchors
 from .candidates import (
     PUSH_DOWN,
     PUSH_DOWN_REPEAT,
@@ -34,7 +34,6 @@ from .candidates import (
     bias_for_names,
     choose,
 )
-from .context import gather_context
 from .names import NameScope, first_word, index_names, name_scope
 from .needs import (
     BLOCK_KEYWORDS,
@@ -45,11 +44,11 @@ from .needs import (
     opens_block,
 )
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
-from .prompt import Prompt, build_prompt
-from .readings import Reading, english_reading
+from .prepare import Prepared, prepare
+from .prompt import Prompt
 from .rules import INJECTION, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
-from .templates import FimTemplate, Snippet, match_template
+from .templates import FimTemplate, match_template
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ def complete(
     updated; without them every prompt is cut afresh. `received`: when the request arrived
     (time.monotonic()); the deadline counts from then, time spent waiting for the worker included.
     With anchors, a prompt that would not prefill within the deadline is replaced by a quick one
-    (`_quick_budget`), and `on_quick_prompt` is called so the caller can warm the full one."""
+    (`prepare.quick_budget`), and `on_quick_prompt` is called so the caller can warm the full one."""
     started = time.monotonic() if received is None else received
     if engine is None:
         found = words.complete_words(document, offset, index=index, path=path, limit=1 + alternatives)
@@ -124,7 +123,10 @@ def complete(
         return replace(shown[0], alternatives=tuple(shown[1:]))
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, started, alternatives, trace=trace)
-    prepared = _prepare(document, offset, job, recent_edits, anchors, quick=anchors is not None)
+    prepared = prepare(
+        document, offset, engine=engine, index=index, options=options, path=path, language=language,
+        recent_edits=recent_edits, anchors=anchors, quick=anchors is not None,
+    )  # fmt: skip
     if prepared.quick and on_quick_prompt is not None:
         on_quick_prompt()
     if prepared.reading is None:
@@ -150,7 +152,10 @@ def warm(
     the KV cache. No deadline: `cancel` stops it between prefill chunks, whose KV stays cached."""
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, time.monotonic())
-    prepared = _prepare(document, offset, job, recent_edits, anchors)
+    prepared = prepare(
+        document, offset, engine=engine, index=index, options=options, path=path, language=language,
+        recent_edits=recent_edits, anchors=anchors,
+    )  # fmt: skip
     template = match_template(engine.info, options.template)
     request = replace(
         _request(prepared.prompt, options, job.started, template),
@@ -162,107 +167,6 @@ def warm(
     stream = engine.stream(request, cancel)
     stream.text()
     return stream.stats
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """The prompt for a hole and what the model reads: the document itself, or its English reading."""
-
-    document: TextDocument  # the text the prompt was built from (the reading's, when there is one)
-    offset: int
-    prompt: Prompt
-    checker: SpliceChecker  # the splice checker over that text
-    reading: Reading | None
-    quick: bool = False  # the prompt is the short one a cold start can prefill in time
-
-
-def _prepare(
-    document: TextDocument,
-    offset: int,
-    job: _Job,
-    recent_edits: Any,
-    anchors: PrefixAnchors | None = None,
-    *,
-    quick: bool = False,
-) -> _Prepared:
-    """The prompt for the hole. With `anchors`, the prompt keeps the previous keystroke's first prefix
-    line and cross-file context while they fit (anchor.py says why), and they are updated. `quick`: a
-    prompt that would not prefill in time may be replaced by a short one (`_quick_budget`)."""
-    # The one parse of the document for this keystroke: the prompt, the reading and the checks share it.
-    checker = SpliceChecker(document.text, offset, offset, job.language)
-    reading = (
-        english_reading(document, offset, job.language, checker.tree) if job.options.english_reading else None
-    )
-    anchor = anchors.hint(document.uri, document.text, offset) if anchors is not None else None
-    headroom = HEADROOM if anchors is not None else 0.0
-    shown, shown_offset = document, offset
-    if reading is not None:
-        shown = TextDocument(document.uri, reading.text, document.version, document.language_id)
-        shown_offset = reading.reading_offset(offset)
-        checker = SpliceChecker(reading.text, shown_offset, shown_offset, job.language)  # the reading's text
-
-    def build(anchored: PrefixAnchor | None) -> tuple[Prompt, list[Snippet] | None]:
-        """The prompt, and the native snippets it kept (None when build_prompt gathered them itself)."""
-        native: list[Snippet] | None = list(anchored.snippets) if anchored is not None else None
-        if native is None and reading is not None:
-            root = getattr(job.index, "root", None) if job.index is not None else None
-            native = gather_context(
-                document, offset, index=job.index, path=job.path, recent_edits=recent_edits, root=root
-            )  # fmt: skip
-        given = native
-        if reading is not None and native is not None:
-            given = [replace(snippet, text=reading.to_reading(snippet.text)) for snippet in native]
-        start = None if anchored is None else anchored.offset
-        if reading is not None and start is not None:
-            start = reading.reading_offset(start)
-        prompt = build_prompt(
-            shown, shown_offset, engine=job.engine, index=job.index, options=job.options, path=job.path,
-            language_id=job.language, recent_edits=recent_edits, tree=checker.tree, snippets=given,
-            anchor=start, headroom=headroom, keep_snippets=anchored is not None,
-        )  # fmt: skip
-        kept = None
-        if native is not None and given is not None:
-            by_id = {id(shown_snippet): snippet for shown_snippet, snippet in zip(given, native, strict=True)}
-            kept = [by_id[id(s)] for s in prompt.snippets if id(s) in by_id]
-        return prompt, kept
-
-    prompt, kept = build(anchor)
-    start = reading.native_offset(prompt.prefix_start) if reading is not None else prompt.prefix_start
-    if anchor is not None and start != anchor.offset:  # the prefix outgrew the anchor: a new place
-        prompt, kept = build(None)
-        start = reading.native_offset(prompt.prefix_start) if reading is not None else prompt.prefix_start
-    if anchors is not None:
-        anchors.remember(document.uri, document.text, start, prompt.snippets if kept is None else kept)
-    short = _quick_budget(job, prompt) if quick else None
-    if short is not None:
-        # The full prompt stays the anchored one (the caller warms it); this one is asked now.
-        quick_options = replace(job.options, prompt_tokens=short)
-        quick_prompt = build_prompt(
-            shown, shown_offset, engine=job.engine, index=None, options=quick_options, path=job.path,
-            language_id=job.language, tree=checker.tree, snippets=[],
-        )  # fmt: skip
-        return _Prepared(shown, shown_offset, quick_prompt, checker, reading, quick=True)
-    return _Prepared(shown, shown_offset, prompt, checker, reading)
-
-
-QUICK_PREFILL_SHARE = 0.5  # of the deadline, what a request may spend prefilling what is not cached
-QUICK_MIN_TOKENS = 64  # a few lines: below this a suggestion has too little to go on
-
-
-def _quick_budget(job: _Job, prompt: Prompt) -> int | None:
-    """The size of a prompt the engine can prefill in time, when `prompt` cannot be: on a CPU a file
-    opened cold is a ~2,000-token prompt that takes seconds, and the deadline would pass with nothing
-    shown. None when the prompt fits (or the engine cannot tell its speed or its cache)."""
-    meter = getattr(job.engine, "prefill_meter", None)
-    cached_tokens = getattr(job.engine, "cached_tokens", None)
-    speed = meter.tokens_per_s if meter is not None else None
-    if speed is None or cached_tokens is None or job.options.max_time_ms <= 0:
-        return None
-    affordable = int(speed * job.options.max_time_ms / 1000 * QUICK_PREFILL_SHARE)
-    ids = prompt.token_ids or tuple(job.engine.tokenize(prompt.text))
-    if len(ids) - cached_tokens(ids) <= affordable:
-        return None
-    return max(QUICK_MIN_TOKENS, affordable)
 
 
 @dataclass(frozen=True)
@@ -284,7 +188,7 @@ class _Job:
 
 
 def _complete_in_reading(
-    prepared: _Prepared,
+    prepared: Prepared,
     document: TextDocument,
     offset: int,
     job: _Job,

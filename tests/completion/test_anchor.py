@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from daima.completion import pipeline
+from daima.completion import pipeline, prepare
 from daima.completion.anchor import HEADROOM, PrefixAnchors
 from daima.config import CompletionOptions
 from daima.indexer import WorkspaceIndex
@@ -186,7 +186,7 @@ def test_a_cold_prompt_the_deadline_cannot_prefill_is_asked_short_and_the_full_o
         on_quick_prompt=lambda: quick.append(True),
     )  # fmt: skip
     # Half the 2 s deadline at 200 tok/s is 200 tokens: the prompt asked is the shortest quick one.
-    assert quick == [True] and len(slow.prompts[0]) <= pipeline.QUICK_MIN_TOKENS
+    assert quick == [True] and len(slow.prompts[0]) <= prepare.QUICK_MIN_TOKENS
     anchors = PrefixAnchors()
     pipeline.warm(document, cursor, engine=slow, options=OPTIONS, language_id="python", anchors=anchors)
     assert len(slow.prompts[-1]) > 350  # warming builds the full prompt (suffix capped), whatever it costs
