@@ -44,11 +44,11 @@ from .needs import (
     opens_block,
 )
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
-from .prepare import Prepared, prepare
+from .prepare import Prepared, prepare, request_for
 from .prompt import Prompt
 from .rules import INJECTION, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
 from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
-from .templates import FimTemplate, match_template
+from .templates import match_template
 
 log = logging.getLogger(__name__)
 
@@ -134,41 +134,6 @@ def complete(
     return _complete_in_reading(prepared, document, offset, job, on_partial)
 
 
-def warm(
-    document: TextDocument,
-    offset: int,
-    *,
-    engine: Engine,
-    index: Any = None,
-    options: CompletionOptions,
-    path: Path | None = None,
-    language_id: str = "",
-    recent_edits: Any = None,
-    cancel: CancelToken | None = None,
-    anchors: PrefixAnchors | None = None,
-) -> GenerationStats:
-    """Prefill the prompt that a completion at `offset` would send, and generate nothing worth showing,
-    so that request (or the next keystroke's, which shares all but its last line) finds the prompt in
-    the KV cache. No deadline: `cancel` stops it between prefill chunks, whose KV stays cached."""
-    language = language_for(language_id or document.language_id, path)
-    job = _Job(engine, index, options, path, language, cancel, time.monotonic())
-    prepared = prepare(
-        document, offset, engine=engine, index=index, options=options, path=path, language=language,
-        recent_edits=recent_edits, anchors=anchors,
-    )  # fmt: skip
-    template = match_template(engine.info, options.template)
-    request = replace(
-        _request(prepared.prompt, options, job.started, template),
-        max_tokens=1,
-        deadline=None,
-        forced_prefix="",
-        background=True,  # any request stops it between layers, not after the chunk it is in
-    )
-    stream = engine.stream(request, cancel)
-    stream.text()
-    return stream.stats
-
-
 @dataclass(frozen=True)
 class _Job:
     """What one completion request works with, beside the document and the cursor."""
@@ -251,7 +216,7 @@ def _complete(
         job.engine, job.index, job.options, job.path, job.language, job.cancel
     )  # fmt: skip
     text = document.text
-    request = _request(prompt, options, job.started, match_template(engine.info, options.template))
+    request = request_for(prompt, options, job.started, match_template(engine.info, options.template))
     hole = Hole(
         prefix=text[:offset],
         suffix=text[offset:],
@@ -365,31 +330,6 @@ def _held_back_near_sinks(
             on_partial(text)
 
     return partial
-
-
-def _request(
-    prompt: Prompt, options: CompletionOptions, started: float, template: FimTemplate
-) -> GenerationRequest:
-    """The greedy request for a built prompt.
-
-    Indentation is not healed: forced to reproduce a run of spaces, the 0.5B model picks a longer
-    whitespace token and derails (empty or garbage lines). The indentation goes
-    back into the prompt as typed instead, which is what the model saw in training.
-    """
-    forced = prompt.forced_prefix
-    body: str | list[int] = list(prompt.token_ids) if prompt.token_ids else prompt.text
-    if forced and not forced.strip() and template.order == "PSM":
-        cut = prompt.text.rfind(template.suffix)
-        if cut >= 0:
-            body, forced = prompt.text[:cut] + forced + prompt.text[cut:], ""
-    return GenerationRequest(
-        prompt=body,
-        max_tokens=options.max_tokens,
-        stop=prompt.stop,
-        stop_token_ids=prompt.stop_token_ids,
-        deadline=started + options.max_time_ms / 1000 if options.max_time_ms > 0 else None,
-        forced_prefix=forced,
-    )
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,21 @@ does the server's warm path, so a warmed prompt is exactly the one the next requ
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from daima.config import CompletionOptions
-from daima.model.api import Engine
+from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
 from daima.text import TextDocument
 
 from .anchor import HEADROOM, PrefixAnchor, PrefixAnchors
 from .context import gather_context
 from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
-from .syntax import SpliceChecker
-from .templates import Snippet
+from .syntax import SpliceChecker, language_for
+from .templates import FimTemplate, Snippet, match_template
 
 
 @dataclass(frozen=True)
@@ -126,3 +127,62 @@ def quick_budget(engine: Engine, options: CompletionOptions, prompt: Prompt) -> 
     if len(ids) - cached_tokens(ids) <= affordable:
         return None
     return max(QUICK_MIN_TOKENS, affordable)
+
+
+def request_for(
+    prompt: Prompt, options: CompletionOptions, started: float, template: FimTemplate
+) -> GenerationRequest:
+    """The greedy request for a built prompt.
+
+    Indentation is not healed: forced to reproduce a run of spaces, the 0.5B model picks a longer
+    whitespace token and derails (empty or garbage lines). The indentation goes
+    back into the prompt as typed instead, which is what the model saw in training.
+    """
+    forced = prompt.forced_prefix
+    body: str | list[int] = list(prompt.token_ids) if prompt.token_ids else prompt.text
+    if forced and not forced.strip() and template.order == "PSM":
+        cut = prompt.text.rfind(template.suffix)
+        if cut >= 0:
+            body, forced = prompt.text[:cut] + forced + prompt.text[cut:], ""
+    return GenerationRequest(
+        prompt=body,
+        max_tokens=options.max_tokens,
+        stop=prompt.stop,
+        stop_token_ids=prompt.stop_token_ids,
+        deadline=started + options.max_time_ms / 1000 if options.max_time_ms > 0 else None,
+        forced_prefix=forced,
+    )
+
+
+def warm(
+    document: TextDocument,
+    offset: int,
+    *,
+    engine: Engine,
+    index: Any = None,
+    options: CompletionOptions,
+    path: Path | None = None,
+    language_id: str = "",
+    recent_edits: Any = None,
+    cancel: CancelToken | None = None,
+    anchors: PrefixAnchors | None = None,
+) -> GenerationStats:
+    """Prefill the prompt that a completion at `offset` would send, and generate nothing worth showing,
+    so that request (or the next keystroke's, which shares all but its last line) finds the prompt in
+    the KV cache. No deadline: `cancel` stops it between layers; the chunks done before stay cached."""
+    language = language_for(language_id or document.language_id, path)
+    prepared = prepare(
+        document, offset, engine=engine, index=index, options=options, path=path, language=language,
+        recent_edits=recent_edits, anchors=anchors,
+    )  # fmt: skip
+    template = match_template(engine.info, options.template)
+    request = replace(
+        request_for(prepared.prompt, options, time.monotonic(), template),
+        max_tokens=1,
+        deadline=None,
+        forced_prefix="",
+        background=True,  # any request stops it between layers, not after the chunk it is in
+    )
+    stream = engine.stream(request, cancel)
+    stream.text()
+    return stream.stats

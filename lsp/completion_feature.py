@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from daima.completion import pipeline
+from daima.completion import pipeline, prepare
 from daima.completion.context import RecentEdits
 from daima.completion.type_through import Shown, continue_shown
 from daima.model.api import CancelToken
@@ -226,7 +226,7 @@ async def warm(ls: DaimaServer, uri: str, position: lsp.Position) -> None:
     ls.warmed = place
 
     def job(cancel: CancelToken):
-        return pipeline.warm(
+        return prepare.warm(
             document, offset, engine=engine, index=ls.index.index, options=ls.options.completion,
             path=convert.uri_to_path(uri), language_id=document.language_id,
             recent_edits=ls.recent_edits.edits, cancel=cancel, anchors=ls.prefix_anchors,

@@ -64,7 +64,7 @@ def _type(engine: RecordingEngine, texts: list[str], anchors: PrefixAnchors | No
     for text in texts:
         cursor = text.index("▮")
         document = TextDocument("file:///w/a.py", text.replace("▮", ""), language_id="python")
-        pipeline.warm(
+        prepare.warm(
             document, cursor, engine=engine, index=index, options=OPTIONS, path=path, language_id="python",
             anchors=anchors,
         )  # fmt: skip
@@ -188,7 +188,7 @@ def test_a_cold_prompt_the_deadline_cannot_prefill_is_asked_short_and_the_full_o
     # Half the 2 s deadline at 200 tok/s is 200 tokens: the prompt asked is the shortest quick one.
     assert quick == [True] and len(slow.prompts[0]) <= prepare.QUICK_MIN_TOKENS
     anchors = PrefixAnchors()
-    pipeline.warm(document, cursor, engine=slow, options=OPTIONS, language_id="python", anchors=anchors)
+    prepare.warm(document, cursor, engine=slow, options=OPTIONS, language_id="python", anchors=anchors)
     assert len(slow.prompts[-1]) > 350  # warming builds the full prompt (suffix capped), whatever it costs
 
     warm = TimedEngine(qwen_engine, tokens_per_s=200, cached=lambda ids: len(ids) - 20)  # all but the tail
