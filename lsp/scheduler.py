@@ -39,28 +39,25 @@ class CompletionScheduler:
         if previous is not None:
             previous.cancel()
         self._latest[key] = cancel
-
-        def guarded() -> T | None:
-            if cancel.cancelled:
-                return None
-            return job(cancel)
-
-        loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self._executor, guarded)
-        except asyncio.CancelledError:
-            cancel.cancel()
-            raise
+            return await self._on_worker(job, cancel)
         finally:
             if self._latest.get(key) is cancel:
                 del self._latest[key]
-        return None if cancel.cancelled else result
 
     async def run_background(self, job: Callable[[CancelToken], T]) -> T | None:
         """Run `job(cancel)` on the worker unless a request or a newer background job comes first;
         returns None when it was cancelled."""
         self._cancel_background()
         cancel = self._background = CancelToken()
+        try:
+            return await self._on_worker(job, cancel)
+        finally:
+            if self._background is cancel:
+                self._background = None
+
+    async def _on_worker(self, job: Callable[[CancelToken], T], cancel: CancelToken) -> T | None:
+        """`job(cancel)` on the worker thread, skipped if cancelled before it starts; None if cancelled."""
 
         def guarded() -> T | None:
             return None if cancel.cancelled else job(cancel)
@@ -71,9 +68,6 @@ class CompletionScheduler:
         except asyncio.CancelledError:
             cancel.cancel()
             raise
-        finally:
-            if self._background is cancel:
-                self._background = None
         return None if cancel.cancelled else result
 
     @property
