@@ -102,7 +102,7 @@ def prepare(
         # The full prompt stays the anchored one (the caller warms it); this one is asked now.
         quick_options = replace(options, prompt_tokens=short)
         quick_prompt = build_prompt(
-            shown, shown_offset, engine=engine, index=None, options=quick_options, path=path,
+            shown, shown_offset, engine=engine, index=index, options=quick_options, path=path,
             language_id=language, tree=checker.tree, snippets=[],
         )  # fmt: skip
         return Prepared(shown, shown_offset, quick_prompt, checker, reading, quick=True)
@@ -124,9 +124,11 @@ def quick_budget(engine: Engine, options: CompletionOptions, prompt: Prompt) -> 
         return None
     affordable = int(speed * options.max_time_ms / 1000 * QUICK_PREFILL_SHARE)
     ids = prompt.token_ids or tuple(engine.tokenize(prompt.text))
-    if len(ids) - cached_tokens(ids) <= affordable:
+    short = max(QUICK_MIN_TOKENS, affordable)
+    # Only a much shorter prompt is worth what it leaves out (a small file's prompt is asked whole).
+    if len(ids) - cached_tokens(ids) <= affordable or len(ids) < 2 * short:
         return None
-    return max(QUICK_MIN_TOKENS, affordable)
+    return short
 
 
 def request_for(

@@ -154,7 +154,9 @@ def build_prompt(
         or _tokens_upto(document, anchored, healing.cut, prefix_budget, counter) > prefix_budget
     ):
         anchored = None
-    fresh_budget = int(prefix_budget * (1 - headroom))
+    # Headroom only where the budget limits the prefix: a prefix that fits whole starts at the file's
+    # first line, which stays put however much is typed after it (until it no longer fits).
+    fresh_budget = prefix_budget if need_prefix <= prefix_budget else int(prefix_budget * (1 - headroom))
     for _ in range(_MAX_TRIMS):
         start = (
             anchored
@@ -177,7 +179,7 @@ def build_prompt(
             anchored = None
         elif prefix_budget >= suffix_budget:
             prefix_budget = max(0, prefix_budget - excess)
-            fresh_budget = int(prefix_budget * (1 - headroom))
+            fresh_budget = min(fresh_budget, prefix_budget)
         else:
             suffix_budget = max(0, suffix_budget - excess)
     else:
