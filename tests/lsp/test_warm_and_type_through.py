@@ -57,6 +57,17 @@ def _at(line: int, character: int) -> lsp.Range:
     )
 
 
+def _insert(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
+    """One typed insertion at line:character (a didChange as an editor sends it)."""
+    change = lsp.TextDocumentContentChangePartial(range=_at(line, character), text=text)
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[change],
+        )
+    )
+
+
 def _open(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
     client.text_document_did_open(
         lsp.DidOpenTextDocumentParams(
@@ -99,27 +110,13 @@ async def test_typing_the_start_of_the_suggestion_shows_its_rest_without_asking_
     first = await _ask(words_client, uri, 1, 1)
     assert first is not None and first.items[0].insert_text == "价格式化"
     assert (await _last_done(words_client, 1))["stats"]["source"] == "words"
-    words_client.text_document_did_change(
-        lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[lsp.TextDocumentContentChangePartial(
-                range=_at(1, 1),
-                text="价")],
-        )
-    )  # fmt: skip
+    _insert(words_client, uri, 2, 1, 1, "价")
     rest = await _ask(words_client, uri, 1, 2)
     assert rest is not None and rest.items[0].insert_text == "格式化"
     done = await _last_done(words_client, 2)
     assert done["stats"]["source"] == "type-through" and done["version"] == 2
     # A character the suggestion does not have: the completer is asked again.
-    words_client.text_document_did_change(
-        lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=3),
-            content_changes=[lsp.TextDocumentContentChangePartial(
-                range=_at(1, 2),
-                text="x")],
-        )
-    )  # fmt: skip
+    _insert(words_client, uri, 3, 1, 2, "x")
     assert await _ask(words_client, uri, 1, 3) is None
 
 
