@@ -20,6 +20,7 @@ from daima.completion import pipeline, prepare
 from daima.completion.context import RecentEdits
 from daima.completion.type_through import Shown, continue_shown
 from daima.model.api import CancelToken
+from daima.nextedit.rename import widen
 from daima.text import AppliedEdit, PositionError, TextDocument
 
 from . import convert
@@ -284,9 +285,7 @@ async def completion(ls: DaimaServer, params: lsp.CompletionParams) -> lsp.Compl
         return None
     document, suggestion = result
     text = document.text
-    word_start = suggestion.start
-    while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] == "_"):
-        word_start -= 1
+    word_start = widen(text, suggestion.start, suggestion.start)[0]
     typed = text[word_start : suggestion.start]
     new_text = typed + suggestion.text
     edit_range = convert.offsets_to_lsp_range(document, word_start, suggestion.end, ls.encoding)
