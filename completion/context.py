@@ -9,17 +9,17 @@ that fails, completion goes on with whatever context could be had (the failure i
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from daima.indexer.api import CodeIndex
+from daima.indexer.model import Chunk, Symbol
 from daima.text import AppliedEdit, TextDocument
 
 from .templates import Snippet
@@ -32,11 +32,9 @@ WINDOW_BEFORE, WINDOW_AFTER = 40, 10  # lines around the cursor whose names are 
 MAX_NAMES = 48  # index look-ups per prompt (nearest names first)
 MAX_DEFINITIONS = 24
 PER_NAME = 2  # definitions kept per name
+AMBIGUOUS = 6  # a name defined in this many other files is not looked up
 SIMILAR_K = 3
 DOC_LINES = 2  # docstring/comment head kept with a signature
-# Imports in the languages daima indexes: Python `import a`/`from m import a, b`, JS/TS `import {a} from`,
-# Java/Go/Rust `import`/`use` paths (the last component is the name).
-_IMPORT_LINES = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s+(.+)$|^\s*use\s+(.+);", re.MULTILINE)
 # Keywords and very common builtins: looking them up in the index only adds noise.
 _KEYWORD_TEXT = (
     "False None True and as assert async await break class continue def del elif else except finally "
@@ -96,25 +94,31 @@ def gather_context(
     document: TextDocument,
     offset: int,
     *,
-    index: Any = None,
+    index: CodeIndex | None = None,
     path: str | Path | None = None,
     recent_edits: RecentEdits | None = None,
     root: str | Path | None = None,
 ) -> list[Snippet]:
-    """Context snippets from other files, in priority order (most useful first)."""
-    current = str(path) if path is not None else None
+    """Context snippets from other files, in priority order (most useful first).
+
+    Names resolve as the code at the cursor sees them (`index.visible_names`): an imported name to the
+    definition in the module it is imported from, a name this file binds to nothing (the prompt already
+    holds this file); only other names near the cursor are looked up in the whole workspace."""
+    current = Path(path) if path is not None else None
     snippets: list[Snippet] = []
     if index is not None:
+        own: set[str] = set()
         try:
-            snippets.extend(_definitions(document, offset, index, current, root))
+            found, own = _definitions(document, offset, index, current, root)
+            snippets.extend(found)
         except Exception:
             log.exception("definitions for the completion context failed; going on without them")
         try:
-            snippets.extend(_similar(document, offset, index, current, root))
+            snippets.extend(_similar(document, offset, index, current, root, own))
         except Exception:
             log.exception("similar chunks for the completion context failed; going on without them")
     if recent_edits is not None:
-        for edit in recent_edits.recent(exclude_path=current):
+        for edit in recent_edits.recent(exclude_path=path):
             snippets.append(Snippet(path=_label(edit.path, root), text=edit.text, kind="recent"))
     return snippets
 
@@ -141,95 +145,61 @@ def names_near(document: TextDocument, offset: int) -> list[str]:
     return sorted(found, key=lambda name: found[name])
 
 
-def imported_names(document: TextDocument) -> list[str]:
-    """Names a file imports (Python, JS/TS, Java, Go, Rust import lines), in file order."""
-    names: list[str] = []
-    for match in _IMPORT_LINES.finditer(document.text):
-        clause = match.group(1) or match.group(2) or ""
-        clause = clause.split(" from ")[0]
-        for part in re.split(r"[,{}()*\s]+", clause):
-            name = part.split(".")[-1].split("::")[-1].strip("'\";")
-            if _IDENTIFIER.fullmatch(name) and name not in _KEYWORDS and name not in names:
-                names.append(name)
-    return names
-
-
-_FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([^)\n]+)", re.MULTILINE)
-_JS_IMPORT = re.compile(r"^\s*import\s+\{?([^}\n]*?)\}?\s+from\s+['\"]([^'\"]+)['\"]", re.MULTILINE)
-
-
-def _import_modules(document: TextDocument, current: str | None = None) -> dict[str, str]:
-    """Imported name -> the module path it comes from, as a path fragment ("商店/价格")."""
-    modules: dict[str, str] = {}
-    for match in _FROM_IMPORT.finditer(document.text):
-        module = match.group(1)
-        fragment = module.lstrip(".").replace(".", "/")
-        dots = len(module) - len(module.lstrip("."))
-        if dots and current is not None:
-            # `from .x import y` in a/b/c.py is a/b/x; each further dot goes one folder up.
-            base = Path(current).parents[dots - 1] if dots <= len(Path(current).parents) else Path("/")
-            fragment = (base / fragment).as_posix() if fragment else base.as_posix()
-        for part in match.group(2).split(","):
-            name = part.split(" as ")[0].strip()
-            if fragment and _IDENTIFIER.fullmatch(name):
-                modules.setdefault(name, fragment)
-    for match in _JS_IMPORT.finditer(document.text):
-        fragment = re.sub(r"\.[jt]sx?$", "", match.group(2)).lstrip("./")
-        for part in match.group(1).split(","):
-            name = part.split(" as ")[0].strip()
-            if fragment and _IDENTIFIER.fullmatch(name):
-                modules.setdefault(name, fragment)
-    return modules
-
-
-def _is_module(path: str, fragment: str) -> bool:
-    """Whether a file is the module `fragment` ("商店/价格" is 商店/价格.py or 商店/价格/__init__.py)."""
-    stem = (
-        re.sub(r"\.[^./\\]+$", "", path.replace("\\", "/")).removesuffix("/__init__").removesuffix("/index")
-    )
-    fragment = fragment.strip("/")
-    return stem == fragment or stem.endswith("/" + fragment)
-
-
 def _definitions(
-    document: TextDocument, offset: int, index: Any, current: str | None, root: str | Path | None
-) -> list[Snippet]:
-    imported = imported_names(document)
-    near = [name for name in names_near(document, offset) if name not in imported]
-    by_path: dict[str, list[Any]] = {}
+    document: TextDocument, offset: int, index: CodeIndex, path: Path | None, root: str | Path | None
+) -> tuple[list[Snippet], set[str]]:
+    """Definition snippets, one per file, and the names this file binds at the cursor (an untitled
+    buffer has no path: its names near the cursor are looked up in the whole workspace)."""
+    here = index.relative(path) if path is not None else None
+    visible: dict[str, list[Symbol]] = {}
+    listed = index.visible_names(path, document.text, document.byte_offset(offset)) if path else []
+    for symbol in listed:
+        if symbol.kind != "module":  # an import the index could not resolve to a definition
+            visible.setdefault(symbol.name, []).append(symbol)
+    own = {name for name, symbols in visible.items() if any(_is_here(index, s, path, here) for s in symbols)}
+    # Imported names in import order (visible_names lists the file's own names first, then its imports).
+    imported = [name for name in visible if name not in own]
+    # What the imports resolved to: a name near the cursor defined there is that definition, not its
+    # namesakes elsewhere (`from m import 原名 as 别名` leaves 原名 on the import line).
+    resolved = {(s.path, s.start_byte) for name in imported for s in visible[name]}
+    near = [name for name in names_near(document, offset) if name not in visible]
+    by_path: dict[str, list[Symbol]] = {}
     kinds: dict[str, str] = {}
     count = 0
-    modules = _import_modules(document, current)
     for position, name in enumerate((imported + near)[:MAX_NAMES]):
-        found = [s for s in index.definitions(name) or () if str(getattr(s, "path", "")) not in ("", current)]
-        # Only the definition in the module the name is imported from when there is one; else by path,
-        # and a name defined in many files (`__init__`, `get`) contributes only a couple of them.
-        hint = modules.get(name, "")
-        from_module = [s for s in found if hint and _is_module(str(s.path), hint)]
-        found = from_module or sorted(found, key=lambda s: (str(s.path), getattr(s, "line", 0)))
+        if position < len(imported):
+            found = visible[name]
+        else:
+            found = [s for s in index.definitions(name) if not _is_here(index, s, path, here)]
+            found = [s for s in found if (s.path, s.start_byte) in resolved] or found
+            if len(found) >= AMBIGUOUS:
+                continue  # `__init__`, `run`, `get`: a name defined this often says little
+            found.sort(key=lambda s: (str(s.path), s.line))
         for symbol in found[:PER_NAME]:
-            symbol_path = str(symbol.path)
             if count >= MAX_DEFINITIONS:
                 break
-            label = _label(symbol_path, root)
+            label = _label(str(symbol.path), root)
             by_path.setdefault(label, []).append(symbol)
             # A file that defines an imported name is the most stable context there is.
             kinds.setdefault(label, "import" if position < len(imported) else "definition")
             count += 1
     snippets = []
     for label, symbols in by_path.items():
-        unique = {(getattr(s, "line", 0), getattr(s, "name", "")): s for s in symbols}
+        unique = {(s.line, s.start_byte): s for s in symbols}  # an aliased import is its definition
         body = "\n".join(_describe(unique[key], label) for key in sorted(unique))
         snippets.append(Snippet(path=label, text=body, kind=kinds[label]))
-    return snippets
+    return snippets, own
 
 
-def _describe(symbol: Any, path: str) -> str:
+def _is_here(index: CodeIndex, symbol: Symbol, path: Path | None, here: str | None) -> bool:
+    """Whether a symbol is defined in the file being completed."""
+    return symbol.path == path or (here is not None and index.relative(symbol.path) == here)
+
+
+def _describe(symbol: Symbol, path: str) -> str:
     """Signature plus the head of the docstring, as the symbol's own language writes it."""
-    signature = (getattr(symbol, "signature", "") or getattr(symbol, "name", "")).rstrip()
-    doc_lines = [
-        line.strip() for line in (getattr(symbol, "doc", "") or "").strip().splitlines() if line.strip()
-    ]
+    signature = (symbol.signature or symbol.name).rstrip()
+    doc_lines = [line.strip() for line in symbol.doc.strip().splitlines() if line.strip()]
     doc = doc_lines[:DOC_LINES]
     if path.endswith((".py", ".pyi")):
         # Written as valid Python (header, colon, docstring body) so the model reads it as code.
@@ -253,44 +223,38 @@ def _describe(symbol: Any, path: str) -> str:
 
 
 def _similar(
-    document: TextDocument, offset: int, index: Any, current: str | None, root: str | Path | None
+    document: TextDocument,
+    offset: int,
+    index: CodeIndex,
+    path: Path | None,
+    root: str | Path | None,
+    own: set[str],
 ) -> list[Snippet]:
     line = document.line_of(offset)
     first = max(0, line - 12)
     window = document.text[document.line_start(first) : offset]
     if not window.strip():
         return []
-    chunks = _call_similar(index, window, current)
     snippets = []
-    for chunk in chunks:
-        chunk_path = str(getattr(chunk, "path", ""))
-        if not chunk_path or chunk_path == current:
+    for chunk in index.similar_chunks(window, SIMILAR_K + 2, exclude=path):
+        if (path is not None and chunk.path == path) or _redefines(index, chunk, own):
             continue
-        snippets.append(
-            Snippet(path=_label(chunk_path, root), text=str(getattr(chunk, "text", "")), kind="similar")
-        )
+        snippets.append(Snippet(path=_label(str(chunk.path), root), text=chunk.text, kind="similar"))
         if len(snippets) >= SIMILAR_K:
             break
     return snippets
 
 
-def _call_similar(index: Any, window: str, current: str | None) -> Sequence[Any]:
-    """Call `index.similar_chunks` with the keywords its signature has (k, and a path to leave out)."""
-    method = index.similar_chunks
-    try:
-        parameters = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        parameters = {}  # type: ignore[assignment]
-    kwargs: dict[str, Any] = {}
-    for name in ("k", "limit", "top_k"):
-        if name in parameters:
-            kwargs[name] = SIMILAR_K + 2
-            break
-    for name in ("exclude_path", "exclude", "path"):
-        if name in parameters and current is not None:
-            kwargs[name] = Path(current)
-            break
-    return list(method(window, **kwargs) or ())
+def _redefines(index: CodeIndex, chunk: Chunk, own: set[str]) -> bool:
+    """The chunk defines a class or function that this file also defines: another file's `class 商品`
+    with other fields, shown beside this file's, is code the model copies with the wrong fields
+    (`商品.价格` where this 商品 has 单价)."""
+    for name in own.intersection(_IDENTIFIER.findall(chunk.text)):  # a chunk is a few lines: few queries
+        for symbol in index.definitions(name):
+            inside = chunk.start_line <= symbol.line < chunk.end_line
+            if symbol.path == chunk.path and inside and symbol.kind in ("class", "function", "struct"):
+                return True
+    return False
 
 
 def _label(path: str, root: str | Path | None) -> str:

@@ -37,10 +37,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import tree_sitter as ts
 
+from daima.indexer.api import CodeIndex
 from daima.indexer.bindings import Binding, Occurrence, ScopeTable, scope_table, scopes_around
 from daima.indexer.languages import Language, language_for_id
 from daima.text import TextDocument
@@ -256,7 +256,7 @@ def first_word(code: str) -> str:
     return match.group(1) if match else ""
 
 
-def index_names(index: Any, path: Path | None, text: str, offset: int) -> set[str]:
+def index_names(index: CodeIndex | None, path: Path | None, text: str, offset: int) -> set[str]:
     """Names the index says are visible at the cursor (enclosing scopes, imports); never raises."""
     if index is None or path is None:
         return set()

@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from daima.config import CompletionOptions
+from daima.indexer.api import CodeIndex
 from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
 from daima.review.checks import parameterized, partial_may_inject
 from daima.text import TextDocument
@@ -34,6 +34,7 @@ from .candidates import (
     bias_for_names,
     choose,
 )
+from .context import RecentEdits
 from .names import NameScope, first_word, index_names, name_scope
 from .needs import (
     BLOCK_KEYWORDS,
@@ -91,11 +92,11 @@ def complete(
     offset: int,
     *,
     engine: Engine | None,
-    index: Any = None,
+    index: CodeIndex | None = None,
     options: CompletionOptions,
     path: Path | None = None,
     language_id: str = "",
-    recent_edits: Any = None,
+    recent_edits: RecentEdits | None = None,
     cancel: CancelToken | None = None,
     on_partial: Callable[[str], None] | None = None,
     alternatives: int = 0,
@@ -139,7 +140,7 @@ class _Job:
     """What one completion request works with, beside the document and the cursor."""
 
     engine: Engine
-    index: Any
+    index: CodeIndex | None
     options: CompletionOptions
     path: Path | None
     language: str

@@ -12,14 +12,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from daima.config import CompletionOptions
+from daima.indexer.api import CodeIndex
 from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
 from daima.text import TextDocument
 
 from .anchor import HEADROOM, PrefixAnchor, PrefixAnchors
-from .context import gather_context
+from .context import RecentEdits, gather_context
 from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
 from .syntax import SpliceChecker, language_for
@@ -43,11 +43,11 @@ def prepare(
     offset: int,
     *,
     engine: Engine,
-    index: Any,
+    index: CodeIndex | None,
     options: CompletionOptions,
     path: Path | None,
     language: str,
-    recent_edits: Any = None,
+    recent_edits: RecentEdits | None = None,
     anchors: PrefixAnchors | None = None,
     quick: bool = False,
 ) -> Prepared:
@@ -69,7 +69,7 @@ def prepare(
         """The prompt, and the native snippets it kept (None when build_prompt gathered them itself)."""
         native: list[Snippet] | None = list(anchored.snippets) if anchored is not None else None
         if native is None and reading is not None:
-            root = getattr(index, "root", None) if index is not None else None
+            root = index.root if index is not None else None
             native = gather_context(
                 document, offset, index=index, path=path, recent_edits=recent_edits, root=root
             )  # fmt: skip
@@ -161,11 +161,11 @@ def warm(
     offset: int,
     *,
     engine: Engine,
-    index: Any = None,
+    index: CodeIndex | None = None,
     options: CompletionOptions,
     path: Path | None = None,
     language_id: str = "",
-    recent_edits: Any = None,
+    recent_edits: RecentEdits | None = None,
     cancel: CancelToken | None = None,
     anchors: PrefixAnchors | None = None,
 ) -> GenerationStats:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from daima.config import CompletionOptions
+from daima.indexer.api import CodeIndex
 from daima.model.api import Engine
 from daima.text import TextDocument
 
@@ -70,7 +71,7 @@ def build_prompt(
     offset: int,
     *,
     engine: Engine,
-    index: Any = None,
+    index: CodeIndex | None = None,
     options: CompletionOptions | None = None,
     path: str | Path | None = None,
     language_id: str = "",
@@ -98,7 +99,7 @@ def build_prompt(
     if info.supports_forced_prefix:
         healing = heal(document.text, offset, engine.tokenize, engine.detokenize)
 
-    root = getattr(index, "root", None) if index is not None else None
+    root = index.root if index is not None else None
     label = _path_label(document, path, root)
     repo = Path(root).name if root else DEFAULT_REPO_NAME
     comment = line_comment(language_id)

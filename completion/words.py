@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from daima.indexer.api import CodeIndex
 from daima.text import TextDocument
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def complete_words(
     document: TextDocument,
     offset: int,
     *,
-    index: Any = None,
+    index: CodeIndex | None = None,
     path: Path | None = None,
     extra_names: Iterable[str] = (),
     limit: int = 1,
@@ -77,17 +77,12 @@ def complete_words(
     return [WordCompletion(text=name[len(prefix) :], candidate=name) for name in ranked[:limit]]
 
 
-def _index_names(index: Any, prefix: str, path: Path | None) -> list[str]:
+def _index_names(index: CodeIndex | None, prefix: str, path: Path | None) -> list[str]:
     """Names the workspace index knows that start with `prefix`; never raises (the index is optional)."""
     if index is None:
         return []
     try:
-        lookup = getattr(index, "definitions_with_prefix", None) or getattr(
-            index, "definitions_by_prefix", None
-        )
-        if lookup is None:
-            return []
-        return [str(getattr(item, "name", item)) for item in lookup(prefix)]
+        return [symbol.name for symbol in index.definitions_with_prefix(prefix)]
     except Exception:
         log.exception("index lookup for identifier completion failed")
         return []

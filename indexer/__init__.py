@@ -4,7 +4,7 @@ Entry point: `WorkspaceIndex.open(root)`, then `index_all()`; queries return the
 `Chunk` dataclasses. `languages` maps files and LSP language ids to grammars and tags queries.
 """
 
-from .context import CompletionContext, gather_context
+from .api import CodeIndex
 from .languages import Language, language_for_id, language_for_path
 from .lookup import definition_at
 from .model import Chunk, IndexReport, Symbol
@@ -12,13 +12,12 @@ from .workspace import WorkspaceIndex
 
 __all__ = [
     "Chunk",
-    "CompletionContext",
+    "CodeIndex",
     "IndexReport",
     "Language",
     "Symbol",
     "WorkspaceIndex",
     "definition_at",
-    "gather_context",
     "language_for_id",
     "language_for_path",
 ]

@@ -37,8 +37,9 @@ _WRAPPERS = frozenset(
 # (name, kind, line, column_utf16, start_byte, end_byte, signature, doc, scope, column_utf8, column_utf32):
 # the name's column in each LSP position encoding, so an answer never re-reads the file to count them.
 SymbolRow = tuple[str, str, int, int, int, int, str, str, str, int, int]
-# (module, name, line, column_utf16)
-ImportRow = tuple[str, str, int, int]
+# (module, name, line, column_utf16, original): `original` is the name the module defines when the
+# import binds it under another (`from m import 原名 as 别名`), else ""
+ImportRow = tuple[str, str, int, int, str]
 # (start_line, end_line, space-separated distinct identifier tokens)
 ChunkRow = tuple[int, int, str]
 
@@ -116,9 +117,10 @@ def extract_range(
         if "import.module" in captures and low <= captures["import.module"][0].start_byte < high:
             module = text_of(captures["import.module"][0]).strip("\"'<>")
             named = captures.get("import.name")
+            original = text_of(captures["import.original"][0]) if "import.original" in captures else ""
             for node in named or captures["import.module"]:
                 imported = text_of(node) if named else _bound_name(language.name, module)
-                facts.imports.append((module, imported, *_position(document, node)))
+                facts.imports.append((module, imported, *_position(document, node), original))
 
     for capture, nodes in references_cursor.captures(tree.root_node).items():
         if capture.startswith("name.reference."):

@@ -125,12 +125,12 @@ def _shift_symbol(symbol: SymbolRow, edit: AppliedEdit) -> SymbolRow | None:
 
 
 def _shift_import(row: ImportRow, edit: AppliedEdit) -> ImportRow | None:
-    module, name, line, column = row
+    module, name, line, column, original = row
     if edit.start_point[0] <= line <= edit.old_end_point[0]:
         return None
     if line > edit.old_end_point[0]:
         line += edit.new_end_point[0] - edit.old_end_point[0]
-    return (module, name, line, column)
+    return (module, name, line, column, original)
 
 
 def _container(symbols: list[SymbolRow], low: int, high: int, strict: bool = False) -> SymbolRow | None:

@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -197,10 +198,13 @@ def visible_names(index: WorkspaceIndex, path: Path, text: str, byte_offset: int
     scopes = {""} | {_join(s.scope, s.name) for s in enclosing}
     visible = [s for s in here if s.scope in scopes]
     seen = {(s.path, s.start_byte) for s in visible}
-    for module, name, line, column in facts.imports:
-        found = [s for s in definitions(index, name) if _from_module(index, s, module)] or definitions(
-            index, name
+    for module, name, line, column, original in facts.imports:
+        wanted = original or name
+        found = [s for s in definitions(index, wanted) if _from_module(index, s, module)] or definitions(
+            index, wanted
         )
+        if original and original != name:  # `from m import 原名 as 别名` binds 别名 to m's 原名
+            found = [replace(s, name=name) for s in found]
         if not found:
             found = [Symbol(name, "module", path, line, column, 0, 0, f"import {module}", "", "")]
         for symbol in found:

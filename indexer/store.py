@@ -240,7 +240,7 @@ class Store:
             [(file_id, *row) for row in facts.symbols],
         )
         db.executemany(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [(file_id, *row) for row in facts.imports]
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [(file_id, *row[:4]) for row in facts.imports]
         )
 
     @staticmethod

@@ -21,4 +21,4 @@
 (import_statement name: (dotted_name) @import.module)
 (import_statement name: (aliased_import name: (dotted_name) @import.module alias: (identifier) @import.name))
 (import_from_statement module_name: (_) @import.module name: (dotted_name (identifier) @import.name))
-(import_from_statement module_name: (_) @import.module name: (aliased_import alias: (identifier) @import.name))
+(import_from_statement module_name: (_) @import.module name: (aliased_import name: (dotted_name) @import.original alias: (identifier) @import.name))

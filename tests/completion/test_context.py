@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from daima.completion.context import RecentEdits, gather_context, imported_names, names_near, stable_order
+from daima.completion.context import RecentEdits, gather_context, names_near, stable_order
 from daima.completion.templates import Snippet
-from daima.indexer import WorkspaceIndex
+from daima.indexer import CodeIndex, WorkspaceIndex
 from daima.text import TextDocument
 
 WORKSPACE = Path(__file__).parents[1] / "data" / "prompt" / "workspace"
@@ -49,11 +49,22 @@ def test_no_index_and_failing_index_degrade(
     class FailingIndex:
         root = workspace.root
 
+        def relative(self, path: Path) -> str | None:
+            return workspace.relative(path)
+
         def definitions(self, name: str) -> list:
+            raise RuntimeError("database is locked")
+
+        def definitions_with_prefix(self, prefix: str, limit: int = 50) -> list:
+            raise RuntimeError("database is locked")
+
+        def visible_names(self, path: Path, text: str, byte_offset: int) -> list:
             raise RuntimeError("database is locked")
 
         def similar_chunks(self, text: str, k: int = 4, exclude: Path | None = None) -> list:
             return workspace.similar_chunks(text, k, exclude)
+
+    assert isinstance(FailingIndex(), CodeIndex) and isinstance(workspace, CodeIndex)
 
     with caplog.at_level(logging.ERROR):
         snippets = gather_context(document, len(MAIN), index=FailingIndex(), path=path, root=workspace.root)
@@ -87,20 +98,6 @@ def test_recent_edits_become_snippets(workspace: WorkspaceIndex) -> None:
     edits.record(workspace.root / "商店" / "工具.py", tools, tools.replace(0, 0, ""))
     snippets = gather_context(document, 5, index=None, path=path, recent_edits=edits, root=workspace.root)
     assert snippets == [Snippet(path="商店/工具.py", text=TOOLS, kind="recent")]
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ("from 商店.价格 import 计算总价, 商品\nimport os\n", ["计算总价", "商品", "os"]),
-        ("import { 总价, 打折 } from './工具.js';\n", ["总价", "打折"]),
-        ("import java.util.列表;\n", ["列表"]),
-        ("use crate::工具::打折;\n", ["打折"]),
-        ("x = 1  # import 不是\n", []),
-    ],
-)
-def test_imported_names(source: str, expected: list[str]) -> None:
-    assert imported_names(TextDocument("file:///t", source)) == expected
 
 
 def test_names_near_are_nearest_first_without_keywords() -> None:
@@ -146,3 +143,15 @@ def test_relative_and_aliased_imports_find_their_module(
     snippets = gather_context(document, len(source), index=workspace, path=path, root=workspace.root)
     imported = [s.path for s in snippets if s.kind in ("import", "definition")]
     assert imported[0] == "商店/价格.py" and "旧版/价格.py" not in imported
+
+
+def test_an_aliased_import_shows_its_definition_once(workspace: WorkspaceIndex) -> None:
+    path = workspace.root / "结算.py"
+    source = "from 商店.价格 import 计算总价 as 算\n\n总额 = 算([])\n"
+    document = TextDocument(path.as_uri(), source, language_id="python")
+    snippets = gather_context(document, len(source), index=workspace, path=path, root=workspace.root)
+    [shown] = [s for s in snippets if s.kind in ("import", "definition")]
+    assert shown.path == "商店/价格.py" and shown.text.count("def 计算总价(") == 1
+    # The alias is a name the code here can use, bound to the module's function.
+    visible = {s.name: s for s in workspace.visible_names(path, source, len(source.encode()))}
+    assert visible["算"].kind == "function" and visible["算"].signature.startswith("def 计算总价(")

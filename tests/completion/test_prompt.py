@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from daima.completion.prompt import build_prompt, counter_for
 from daima.config import CompletionOptions
-from daima.indexer import WorkspaceIndex
+from daima.indexer import CodeIndex, WorkspaceIndex
 from daima.model.api import GenerationRequest
 from daima.text import TextDocument
 
@@ -156,12 +156,22 @@ def test_failing_index_still_builds_a_prompt(qwen_engine, caplog: pytest.LogCapt
     class BrokenIndex:
         root = Path("/w")
 
+        def relative(self, path: Path) -> str | None:
+            return None
+
         def definitions(self, name: str) -> list:
+            raise OSError("disk gone")
+
+        def definitions_with_prefix(self, prefix: str, limit: int = 50) -> list:
+            raise OSError("disk gone")
+
+        def visible_names(self, path: Path, text: str, byte_offset: int) -> list:
             raise OSError("disk gone")
 
         def similar_chunks(self, text: str, k: int = 4, exclude: Path | None = None) -> list:
             raise OSError("disk gone")
 
+    assert isinstance(BrokenIndex(), CodeIndex)
     with caplog.at_level(logging.ERROR):
         prompt = _build(qwen_engine, SHOP + "计算总价(▮", index=BrokenIndex())
     assert prompt.snippets == () and prompt.text.startswith("<|fim_prefix|>")

@@ -1,9 +1,21 @@
 """Done-when test: a completion context built from the index's queries (definitions of the names used
-near the cursor, resolved through imports and scopes, plus similar chunks from other files)."""
+near the cursor, resolved through imports and scopes, plus similar chunks from other files), through the
+one `gather_context` the server runs."""
 
 from __future__ import annotations
 
-from daima.indexer import definition_at, gather_context
+from pathlib import Path
+
+from daima.completion.context import gather_context
+from daima.completion.templates import Snippet
+from daima.indexer import WorkspaceIndex, definition_at
+from daima.text import TextDocument
+
+
+def _context(index: WorkspaceIndex, path: Path, text: str, offset: int) -> list[Snippet]:
+    document = TextDocument(path.as_uri(), text, language_id="python")
+    return gather_context(document, offset, index=index, path=path, root=index.root)
+
 
 PRICING = '''"""Prices."""
 
@@ -60,20 +72,26 @@ def test_context_from_the_index(make_index) -> None:
     )
     index.index_all()
     path = index.root / "app.py"
-    cursor = len(APP.encode()) - 1  # after "return "
-    context = gather_context(index, path, APP, cursor)
+    offset = len(APP) - 1  # after "return "
+    cursor = len(APP.encode()) - 1
+    context = _context(index, path, APP, offset)
 
-    names = [s.name for s in context.definitions]
-    assert {"apply_discount", "含税价", "reserve", "Stock"} <= set(names)
-    assert "checkout" not in names  # the prompt already holds the current file
-    by_name = {s.name: s for s in context.definitions}
-    assert by_name["apply_discount"].signature == "def apply_discount(price: float, rate: float) -> float"
-    assert by_name["apply_discount"].doc == "Price after a discount rate between 0 and 1."
-    assert by_name["reserve"].scope == "Stock"
+    by_path = {s.path: s for s in context if s.kind in ("import", "definition")}
+    assert by_path["shop/pricing.py"].kind == "import"  # imported names come first, from their module
+    assert context[0].path == "shop/pricing.py"
+    assert by_path["shop/pricing.py"].text == (
+        "def apply_discount(price: float, rate: float) -> float:\n"
+        '    """Price after a discount rate between 0 and 1."""\n'
+        "def 含税价(price: float) -> float:\n    ..."
+    )
+    inventory = by_path["shop/inventory.py"].text
+    assert "class Stock:" in inventory and "def reserve(self, sku: str, count: int) -> bool:" in inventory
+    assert "app.py" not in by_path  # the prompt already holds the current file
     # The loop over orders with apply_discount is most like the report's loop.
-    assert context.chunks and context.chunks[0].path.name == "report.py"
-    assert all(chunk.path != path for chunk in context.chunks)
-    assert "apply_discount(order.price, order.rate)" in context.chunks[0].text
+    similar = [s for s in context if s.kind == "similar"]
+    assert similar and similar[0].path == "shop/report.py"
+    assert all(s.path != "app.py" for s in similar)
+    assert "apply_discount(order.price, order.rate)" in similar[0].text
 
     # The queries underneath, as the server's handlers use them.
     visible = {s.name for s in index.visible_names(path, APP, cursor)}
@@ -92,8 +110,8 @@ def test_context_follows_unsaved_edits(make_index) -> None:
     edited = PRICING + "\n\ndef 会员折扣(price):\n    return price * 0.9\n"
     index.update_document(pricing, edited)
     text = APP.replace("    return \n", "    return 会员折扣(total)\n")
-    context = gather_context(index, index.root / "app.py", text, len(text.encode()) - 2)
-    assert "会员折扣" in [s.name for s in context.definitions]
+    context = _context(index, index.root / "app.py", text, len(text) - 2)
+    assert any("def 会员折扣(price):" in s.text for s in context if s.kind in ("import", "definition"))
 
 
 def test_a_chunk_that_defines_this_file_s_class_differently_is_left_out(make_index) -> None:
@@ -104,7 +122,8 @@ def test_a_chunk_that_defines_this_file_s_class_differently_is_left_out(make_ind
     alike = "def 清点(书单):\n    return sum(图书.定价 for 图书 in 书单)\n"
     index = make_index({"a.py": here, "b.py": other, "c.py": alike})
     index.index_all()
-    cursor = len(here.encode()) - 1
-    context = gather_context(index, index.root / "a.py", here, cursor)
+    context = _context(index, index.root / "a.py", here, len(here) - 1)
     # b.py's own 图书 (with 售价) would be copied beside this file's 图书 (with 定价): only c.py is shown.
-    assert [chunk.path.name for chunk in context.chunks] == ["c.py"]
+    assert [s.path for s in context if s.kind == "similar"] == ["c.py"]
+    # This file binds 图书 and 书款: no other file's definition of them is looked up.
+    assert [s for s in context if s.kind in ("import", "definition")] == []
