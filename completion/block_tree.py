@@ -22,6 +22,8 @@ from pathlib import Path
 
 import tree_sitter as ts
 
+from daima.indexer.languages import line_comment
+
 from .syntax import parser_for
 
 _DATA = Path(__file__).with_name("block_nodes.json")
@@ -67,7 +69,7 @@ class BlockTree:
         self._kinds = _kinds(language)
         self._language = language
         self._prefix = prefix
-        self._comment = "#" if language == "python" else "//"
+        self._comment = line_comment(language)
         self._prefix_tree = prefix_tree or (lambda: _prefix_tree(prefix, language))
 
     @property

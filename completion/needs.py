@@ -23,12 +23,14 @@ import builtins
 import keyword
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import tree_sitter as ts
 
 from daima.indexer.bindings import Occurrence
 
 from .names import NameScope, is_read
+from .syntax import SpliceChecker
 
 # The blocks of statements a binding's reach is judged by (flow, not scope: the scopes are the table's).
 _FLOW_BLOCKS = frozenset({"block", "module"})
@@ -265,3 +267,36 @@ def _is_flow_block(node: ts.Node) -> bool:
     if node.type not in _FLOW_BLOCKS:
         return False
     return node.parent is None or node.parent.type not in _BRANCHES
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the code after the hole needs the completion to bind, and whether it can still do so."""
+
+    names: tuple[str, ...] = ()
+    line_before: str = ""  # the cursor line up to the cursor
+    line_after: str = ""  # the rest of the cursor line
+    opens_block: bool = False  # the next line is indented deeper: this one must be a block header
+    code_follows: bool = False  # the next line continues the block: this one must not leave it
+    # The identifiers of the function around a blank hole's line when its code goes on after the hole
+    # (a new name the completion binds that none of them reads is a dead store), else None.
+    function_names: frozenset[str] | None = None
+
+    @property
+    def at_statement_start(self) -> bool:
+        return not self.line_before.strip() or self.line_before.rstrip().endswith(",")
+
+
+def needs_at(checker: SpliceChecker, names: NameScope, language: str, line_before: str, after: str) -> Needs:
+    """What the code after the hole at `checker`'s cursor needs (Python only: the others need nothing)."""
+    line_after = after.split("\n", 1)[0].rstrip("\r")
+    if language != "python" or not may_bind(line_before):
+        return Needs(line_before=line_before, line_after=line_after)
+    return Needs(
+        tuple(needed_names(names, checker.tree, checker.hole_byte)),
+        line_before,
+        line_after,
+        opens_block(line_before, after),
+        code_follows_in_block(line_before, after),
+        None if line_before.strip() else names_around_in_function(names, checker.tree, checker.hole_byte),
+    )

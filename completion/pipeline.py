@@ -19,6 +19,7 @@ from pathlib import Path
 
 from daima.config import CompletionOptions
 from daima.indexer.api import CodeIndex
+from daima.indexer.languages import line_comment
 from daima.model.api import CancelToken, Engine, GenerationRequest, GenerationStats
 from daima.review.checks import parameterized, partial_may_inject
 from daima.text import TextDocument
@@ -36,19 +37,12 @@ from .candidates import (
 )
 from .context import RecentEdits
 from .names import NameScope, first_word, index_names, name_scope
-from .needs import (
-    BLOCK_KEYWORDS,
-    code_follows_in_block,
-    may_bind,
-    names_around_in_function,
-    needed_names,
-    opens_block,
-)
+from .needs import BLOCK_KEYWORDS, Needs, needs_at
 from .postprocess import Hole, PostProcessor, Processed, suggestion_text
 from .prepare import Prepared, prepare, request_for
 from .prompt import Prompt
 from .rules import INJECTION, REPEATS_SUFFIX, UNBOUND, Checked, run_rules, steer_from
-from .syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix, python_header
+from .syntax import SpliceChecker, language_for, longest_valid_prefix, python_header
 from .templates import match_template
 
 log = logging.getLogger(__name__)
@@ -164,7 +158,7 @@ def _complete_in_reading(
     reading, shown, shown_offset = prepared.reading, prepared.document, prepared.offset
     prompt, checker = prepared.prompt, prepared.checker
     assert reading is not None
-    comment = comment_marker(job.language)
+    comment = line_comment(job.language)
 
     def partial(text: str) -> None:
         if on_partial is not None and not reading.made_up_names(text, comment):
@@ -224,14 +218,14 @@ def _complete(
         mode=prompt.mode,
         max_lines=prompt.max_lines,
         forced_prefix=request.forced_prefix,
-        comment=comment_marker(language),
+        comment=line_comment(language),
         language=language,
         prefix_tree=checker.head_tree,
     )
     indexed = index_names(index, path, text, offset)
     names = name_scope(checker, language, indexed)
     line_before = text[text.rfind("\n", 0, offset) + 1 : offset]
-    needs = _needs(checker, names, language, line_before, text[offset:])
+    needs = needs_at(checker, names, language, line_before, text[offset:])
     stats = GenerationStats()
     tried: list[Candidate] = []
     showable: list[Candidate] = []  # a made-up name never maps back to the user's: never shown
@@ -295,7 +289,7 @@ def _parameterized(
     checker: SpliceChecker,
     names: NameScope,
     language: str,
-    needs: _Needs,
+    needs: Needs,
     suffix: str,
     offset: int,
     made_up: Callable[[str], list[str]] | None,
@@ -333,40 +327,8 @@ def _held_back_near_sinks(
     return partial
 
 
-@dataclass(frozen=True)
-class _Needs:
-    """What the code after the hole needs the completion to bind, and whether it can still do so."""
-
-    names: tuple[str, ...] = ()
-    line_before: str = ""  # the cursor line up to the cursor
-    line_after: str = ""  # the rest of the cursor line
-    opens_block: bool = False  # the next line is indented deeper: this one must be a block header
-    code_follows: bool = False  # the next line continues the block: this one must not leave it
-    # The identifiers of the function around a blank hole's line when its code goes on after the hole
-    # (a new name the completion binds that none of them reads is a dead store), else None.
-    function_names: frozenset[str] | None = None
-
-    @property
-    def at_statement_start(self) -> bool:
-        return not self.line_before.strip() or self.line_before.rstrip().endswith(",")
-
-
-def _needs(checker: SpliceChecker, names: NameScope, language: str, line_before: str, after: str) -> _Needs:
-    line_after = after.split("\n", 1)[0].rstrip("\r")
-    if language != "python" or not may_bind(line_before):
-        return _Needs(line_before=line_before, line_after=line_after)
-    return _Needs(
-        tuple(needed_names(names, checker.tree, checker.hole_byte)),
-        line_before,
-        line_after,
-        opens_block(line_before, after),
-        code_follows_in_block(line_before, after),
-        None if line_before.strip() else names_around_in_function(names, checker.tree, checker.hole_byte),
-    )
-
-
 def _variant(
-    request: GenerationRequest, attempt: int, tried: list[Candidate], engine: Engine, needs: _Needs
+    request: GenerationRequest, attempt: int, tried: list[Candidate], engine: Engine, needs: Needs
 ) -> GenerationRequest:
     """Attempt 0 is greedy. After a candidate fails its checks the next is steered greedy: names that
     do not exist, bindings nothing needs while a needed name stays unbound, new names nothing reads
@@ -424,7 +386,7 @@ def _variant(
     return replace(steering, temperature=0.7, top_p=0.95, seed=attempt)
 
 
-def _needed_keyword(line: str, needs: _Needs) -> bool:
+def _needed_keyword(line: str, needs: Needs) -> bool:
     """True when the line's first word is a keyword the hole needs, followed by a name: a block
     header's where the next line is indented deeper, `return`'s or `raise`'s where nothing follows
     in the block."""
@@ -441,7 +403,7 @@ def _is_header(line: str) -> bool:
     return first_word(line) in BLOCK_KEYWORDS and line.rstrip().endswith(":")
 
 
-def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: _Needs) -> str:
+def _forced_start(request: GenerationRequest, tried: list[Candidate], needs: Needs) -> str:
     """The start to force when no candidate bound any name the code after the hole needs (a candidate
     that broke the file binds nothing): the first such name (the model goes on `, b = …` or ` = …` as
     it likes), then that name and ` =` (with the name pushed down, `_variant`: `ans = ans + x` reads
@@ -516,7 +478,7 @@ def _check(
     checker: SpliceChecker,
     names: NameScope,
     language: str,
-    needs: _Needs,
+    needs: Needs,
     suffix: str = "",
     made_up: Callable[[str], list[str]] | None = None,
 ) -> Candidate:

@@ -16,6 +16,7 @@ from typing import Any
 
 from daima.config import CompletionOptions
 from daima.indexer.api import CodeIndex
+from daima.indexer.languages import line_comment
 from daima.model.api import Engine
 from daima.text import TextDocument
 
@@ -23,7 +24,7 @@ from .budget import Boundaries, cut_prefix, cut_suffix, split_budget, suffix_cap
 from .context import RecentEdits, gather_context, stable_order
 from .healing import Healing, heal
 from .mode import decide_mode
-from .templates import DEFAULT_REPO_NAME, FimTemplate, Snippet, line_comment, match_template
+from .templates import DEFAULT_REPO_NAME, FimTemplate, Snippet, match_template
 from .tokens import TokenCounter
 
 log = logging.getLogger(__name__)

@@ -16,19 +16,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from daima.indexer.bindings import ScopeTable
 
 from .behaviour import Behaviour, behaviour
 from .fields import unknown_attributes
 from .names import NameReads, NameScope, candidate_reads, candidate_table, first_word
-from .needs import assigns_to_itself, dead_stores, ends_flow, left_unbound, shadowed_builtins
+from .needs import Needs, assigns_to_itself, dead_stores, ends_flow, left_unbound, shadowed_builtins
 from .suffix import is_duplicate_of_suffix
 from .syntax import SpliceChecker
-
-if TYPE_CHECKING:
-    from .pipeline import _Needs
 
 
 @dataclass(frozen=True)
@@ -47,7 +43,7 @@ class Checked:
 
     text: str  # the candidate, cut to what keeps the file valid
     line_before: str  # the cursor line before the text the candidate replaces
-    needs: _Needs
+    needs: Needs
     names: NameScope  # the document's scope table and the names known besides it (names.py)
     language: str
     suffix: str

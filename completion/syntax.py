@@ -7,7 +7,6 @@ incremental re-parse, so trying several candidates or several cut points stays c
 from __future__ import annotations
 
 import ast
-import importlib
 import io
 import logging
 import tokenize
@@ -16,69 +15,26 @@ from pathlib import Path
 
 import tree_sitter as ts
 
+from daima.indexer.languages import editor_language_id, language_for_id
 from daima.text import TextDocument
 
 log = logging.getLogger(__name__)
 
-# language id (LSP) → (grammar module, function returning the language pointer). File extensions map to
-# language ids below. Kept small: the languages daima's indexer covers.
-_GRAMMARS = {
-    "python": ("tree_sitter_python", "language"),
-    "javascript": ("tree_sitter_javascript", "language"),
-    "javascriptreact": ("tree_sitter_javascript", "language"),
-    "typescript": ("tree_sitter_typescript", "language_typescript"),
-    "typescriptreact": ("tree_sitter_typescript", "language_tsx"),
-    "java": ("tree_sitter_java", "language"),
-    "go": ("tree_sitter_go", "language"),
-    "rust": ("tree_sitter_rust", "language"),
-    "c": ("tree_sitter_c", "language"),
-    "cpp": ("tree_sitter_cpp", "language"),
-}
-_EXTENSIONS = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".tsx": "typescriptreact",
-    ".java": "java",
-    ".go": "go",
-    ".rs": "rust",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-    ".hh": "cpp",
-}
-_HASH_COMMENT = {"python", "ruby", "shellscript", "perl", "r", "yaml", "toml"}
-
 
 def language_for(language_id: str, path: Path | str | None = None) -> str:
-    """The language id to use: the client's, else one guessed from the file extension ("" if unknown)."""
+    """The language id to use: the client's, else the registry's for the file's extension ("" if unknown)."""
     if language_id:
         return language_id
-    if path is not None:
-        return _EXTENSIONS.get(Path(path).suffix.lower(), "")
-    return ""
-
-
-def comment_marker(language_id: str) -> str:
-    """The line comment marker, for bracket balancing ("#" or "//")."""
-    return "#" if language_id in _HASH_COMMENT or not language_id else "//"
+    return editor_language_id(path) if path is not None else ""
 
 
 @cache
 def _language(language_id: str) -> ts.Language | None:
-    spec = _GRAMMARS.get(language_id)
-    if spec is None:
+    language = language_for_id(language_id)
+    if language is None:
         return None
     try:
-        module = importlib.import_module(spec[0])
-        return ts.Language(getattr(module, spec[1])())
+        return language.ts_language
     except Exception:  # a missing grammar only disables the check
         log.warning("no tree-sitter grammar for %s", language_id)
         return None

@@ -104,9 +104,8 @@ class FimTemplate:
 
 
 @cache
-def _table() -> tuple[dict[str, FimTemplate], dict[str, str]]:
+def _table() -> dict[str, FimTemplate]:
     raw = json.loads(resources.files("daima.completion").joinpath("templates.json").read_text("utf-8"))
-    comments = raw.get("_line_comments", {})
     templates = {}
     for family, entry in raw.items():
         if family.startswith("_"):
@@ -125,18 +124,12 @@ def _table() -> tuple[dict[str, FimTemplate], dict[str, str]]:
             names=entry.get("names", ""),
             model_types=tuple(entry.get("model_types", ())),
         )
-    return templates, comments
+    return templates
 
 
 def templates() -> dict[str, FimTemplate]:
     """Every template in the table, by family."""
-    return dict(_table()[0])
-
-
-def line_comment(language_id: str) -> str:
-    """The line comment marker of a language ('//' when unknown)."""
-    comments = _table()[1]
-    return comments.get(language_id, comments.get("default", "//"))
+    return dict(_table())
 
 
 def _normalise(token: str) -> str:
@@ -146,7 +139,7 @@ def _normalise(token: str) -> str:
 
 def match_template(info: EngineInfo | None, override: str = "auto") -> FimTemplate:
     """The template for a model: the explicit override, else by special tokens, name, model type."""
-    table = _table()[0]
+    table = _table()
     if override and override != "auto":
         if override in table:
             return table[override]

@@ -1,8 +1,10 @@
-"""The language registry: which grammar and tags query handle a file.
+"""The language registry, the one place that knows a language: its grammar, tags query, file
+extensions, LSP language ids, line comment marker, and whether the reviewer has rules for it.
 
 Adding a language = one row here, one `queries/<name>.scm` file and one fixture; a
-`queries/<name>.locals.scm` file gives it a scope model (bindings.py). Grammars load lazily, so a
-missing grammar wheel only disables its language.
+`queries/<name>.locals.scm` file gives it a scope model (bindings.py). The indexer, completion's syntax
+checks and the reviewer all look languages up here. Grammars load lazily, so a missing grammar wheel
+only disables its language.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ class Language:
     module: str  # grammar wheel module
     function: str  # function of `module` returning the grammar pointer
     extensions: tuple[str, ...]
-    language_ids: tuple[str, ...]
+    language_ids: tuple[str, ...]  # the first is the one a file of this language gets without a client
+    line_comment: str = "//"
+    # The reviewer's rules for this language (review/rules/<reviewed_as>*), "" when it has none.
+    reviewed_as: str = ""
     _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
     @property
@@ -60,13 +65,22 @@ class Language:
 
 
 LANGUAGES: tuple[Language, ...] = (
-    Language("python", "tree_sitter_python", "language", (".py", ".pyi"), ("python",)),
+    Language(
+        "python",
+        "tree_sitter_python",
+        "language",
+        (".py", ".pyi"),
+        ("python",),
+        line_comment="#",
+        reviewed_as="python",
+    ),
     Language(
         "javascript",
         "tree_sitter_javascript",
         "language",
         (".js", ".jsx", ".mjs", ".cjs"),
         ("javascript", "javascriptreact"),
+        reviewed_as="javascript",
     ),
     Language(
         "typescript",
@@ -76,7 +90,7 @@ LANGUAGES: tuple[Language, ...] = (
         ("typescript",),
     ),
     Language("tsx", "tree_sitter_typescript", "language_tsx", (".tsx",), ("typescriptreact",)),
-    Language("java", "tree_sitter_java", "language", (".java",), ("java",)),
+    Language("java", "tree_sitter_java", "language", (".java",), ("java",), reviewed_as="java"),
     Language("go", "tree_sitter_go", "language", (".go",), ("go",)),
     Language("rust", "tree_sitter_rust", "language", (".rs",), ("rust",)),
     Language("c", "tree_sitter_c", "language", (".c", ".h"), ("c",)),
@@ -94,6 +108,11 @@ _BY_ID = {lid: lang for lang in LANGUAGES for lid in lang.language_ids} | {
     lang.name: lang for lang in LANGUAGES
 }
 _BY_NAME = {lang.name: lang for lang in LANGUAGES}
+# Languages daima has no grammar for still get context written as their own comments.
+_OTHER_LINE_COMMENTS = {
+    "ruby": "#", "shellscript": "#", "perl": "#", "r": "#", "yaml": "#", "toml": "#",
+    "lua": "--", "sql": "--", "haskell": "--",
+}  # fmt: skip
 
 
 def language_for_path(path: Path | str) -> Language | None:
@@ -109,6 +128,18 @@ def language_for_id(language_id: str) -> Language | None:
 def language_named(name: str) -> Language:
     """The language with this registry name (KeyError when unknown)."""
     return _BY_NAME[name]
+
+
+def line_comment(language_id: str) -> str:
+    """The line comment marker of an LSP language id or registry name ("//" when unknown)."""
+    language = _BY_ID.get(language_id)
+    return language.line_comment if language is not None else _OTHER_LINE_COMMENTS.get(language_id, "//")
+
+
+def editor_language_id(path: Path | str) -> str:
+    """The LSP language id a file gets from its extension when no client says ("" when unknown)."""
+    language = language_for_path(path)
+    return language.language_ids[0] if language is not None else ""
 
 
 def indexed_extensions() -> frozenset[str]:

@@ -9,7 +9,6 @@ node that spans one, from the first added line inside it.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
+from daima.indexer.languages import language_for_id, language_for_path, language_named
 from daima.review.dataflow import SYNTAX, Kind, Syntax, classify
 from daima.review.findings import Finding, Severity
 from daima.review.fixes import make_fix
@@ -25,29 +25,18 @@ from daima.review.rules import query_source, rules_table
 from daima.review.wrappers import SinkUse, Wrapper, wrapper_uses
 from daima.text import TextDocument
 
-# Grammar module per language; the suffix table says which files each language reviews.
-GRAMMARS = {
-    "python": "tree_sitter_python",
-    "java": "tree_sitter_java",
-    "javascript": "tree_sitter_javascript",
-}
-SUFFIXES = {".py": "python", ".pyi": "python", ".java": "java", ".js": "javascript", ".mjs": "javascript",
-            ".cjs": "javascript", ".jsx": "javascript"}  # fmt: skip
-
 
 def language_of(path: str) -> str | None:
-    """The reviewed language of a path, from its suffix. Trailing blanks and dots do not hide it
-    (`a.py ` runs as `python "a.py "`, and some file systems drop them)."""
-    name = path.rstrip(" \t.")
-    dot = name.rfind(".")
-    return SUFFIXES.get(name[dot:].lower()) if dot >= 0 else None
+    """The reviewed language of a path (the registry row's `reviewed_as`), from its suffix. Trailing
+    blanks and dots do not hide it (`a.py ` runs as `python "a.py "`, and some file systems drop them)."""
+    language = language_for_path(path.rstrip(" \t."))
+    return language.reviewed_as or None if language is not None else None
 
 
-@cache
 def ts_language(name: str) -> Language:
-    """The tree-sitter Language of a reviewed language."""
-    # Cached for the life of the process: a Query must not outlive its Language (tree-sitter crashes).
-    return Language(importlib.import_module(GRAMMARS[name]).language())
+    """The tree-sitter Language of a reviewed language (the registry caches it for the life of the
+    process: a Query must not outlive its Language, tree-sitter crashes)."""
+    return language_named(name).ts_language
 
 
 @cache
@@ -279,13 +268,14 @@ def check_file(
 
 # The rules a completion must never break: what the code runs is built from input.
 INJECTION_RULES = frozenset({"sql-injection", "shell-injection", "code-injection"})
-# Editor language ids and the reviewed language whose rules apply to them.
-_EDITOR_LANGUAGES = {
-    "python": "python",
-    "javascript": "javascript",
-    "javascriptreact": "javascript",
-    "java": "java",
-}
+
+
+def _reviewed(language_id: str) -> str | None:
+    """The reviewed language whose rules apply to an editor language id (None: the reviewer has none)."""
+    language = language_for_id(language_id)
+    return language.reviewed_as or None if language is not None else None
+
+
 _QUOTED = re.compile(r'"([^"\s]+)"')
 _SINK_PREDICATE = re.compile(r"\(#(?:any-of|eq)\? @_\w+((?:\s+\"[^\"]+\")+)\)")
 
@@ -316,7 +306,7 @@ def partial_may_inject(partial: str, after: str, language_id: str) -> bool:
     it names a sink, or it holds a string and the lines `after` it name one (`sql = "…" + name` above
     `cursor.execute(sql)`). Partial text cannot be checked as a whole (it does not parse yet), so such
     text is held back until the whole suggestion has passed the rules."""
-    language = _EDITOR_LANGUAGES.get(language_id)
+    language = _reviewed(language_id)
     if language is None:
         return False
     words = sink_words(language)
@@ -329,7 +319,7 @@ def injections(text: str, lines: Collection[int], language_id: str, path: str = 
     """SQL, shell and code injection findings in `text` on the 1-based `lines` (a completion's lines
     spliced into its document); [] for a language the reviewer has no rules for, or lines that can hold
     no part of a flow."""
-    language = _EDITOR_LANGUAGES.get(language_id)
+    language = _reviewed(language_id)
     if language is None or not lines:
         return []
     # A flow reported on these lines has its sink, or the string it builds, there: lines with neither a

@@ -130,10 +130,11 @@ def test_ends_flow(completion: str, expected: bool) -> None:
 
 def test_steering_forces_the_needed_name_then_its_binding_without_reading_it(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
-    needs = _Needs(("答案",), line_before="    ")
+    needs = Needs(("答案",), line_before="    ")
     greedy = GenerationRequest(prompt="…", max_tokens=16)
     # The greedy line already began with the needed name: forcing the name alone would repeat it.
     tried = [
@@ -152,10 +153,11 @@ def test_steering_forces_the_needed_name_then_its_binding_without_reading_it(qwe
 
 def test_steering_forces_a_loop_header_where_the_next_line_is_indented_deeper(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
-    needs = _Needs(("序号",), line_before="    ", opens_block=True)
+    needs = Needs(("序号",), line_before="    ", opens_block=True)
     greedy = GenerationRequest(prompt="…", max_tokens=16)
     # `序号=序号+1` binds the name but breaks the file (unexpected indent below): it binds nothing.
     tried = [Candidate(text="序号=序号+1", parses=False, findings=(Finding(UNRESOLVED, ("序号",)),))]
@@ -175,11 +177,12 @@ def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last
 
 def test_steering_forces_every_needed_name_after_a_line_that_bound_some(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     # HumanEval/0/L1: the body reads 索引二 and 元素二; `for 索引二 in range(…)` binds only the first.
-    needs = _Needs(("索引二", "元素二"), line_before="        ", opens_block=True)
+    needs = Needs(("索引二", "元素二"), line_before="        ", opens_block=True)
     greedy = GenerationRequest(prompt="…", max_tokens=16)
     tried = [
         Candidate(
@@ -191,7 +194,7 @@ def test_steering_forces_every_needed_name_after_a_line_that_bound_some(qwen_eng
     tried.append(Candidate(text=header + " in 数字列表:", forced=header, steered=True))
     assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # bound: nothing to force
     # `临时值甲 = float(甲)` where the code below reads both 临时值甲 and 临时值乙.
-    flat = _Needs(("临时值甲", "临时值乙"), line_before="    ")
+    flat = Needs(("临时值甲", "临时值乙"), line_before="    ")
     tried = [Candidate(text="临时值甲 = float(甲)", findings=(Finding(UNBOUND, ("临时值乙",)),))]
     assert _variant(greedy, 1, tried, qwen_engine, flat).forced_prefix == "临时值甲, 临时值乙"
 
@@ -272,28 +275,30 @@ def _pushed(request: Any) -> set[int]:
 
 def test_steering_pushes_down_the_token_a_missing_name_was_glued_to(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     # Qwen's tokenizer writes `sorted(array` as `sorted` `(array`: biasing `array` and ` array` alone
     # left the next candidate identical (HumanEval/116 with Chinese names).
     (glued,) = qwen_engine.tokenize("(array")
     tried = [Candidate(text="return sorted(array, key=len)", findings=(Finding(UNRESOLVED, ("array",)),))]
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, Needs())
     assert glued in _pushed(steered)
     assert qwen_engine.tokenize("(")[0] not in _pushed(steered)  # the bracket itself stays free
 
 
 def test_steering_pushes_down_the_token_the_model_actually_used(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN_REPEAT, Candidate, starting_tokens
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     # The model wrote `最` `近` `数` `对`, not the canonical `最近` `数` `对`, and copied the next line.
     ids = [i for piece in ("最", "近", "数", "对", " =", " None") for i in qwen_engine.tokenize(piece)]
     assert qwen_engine.tokenize("最近数对")[0] != ids[0]
     tried = [Candidate(text="最近数对 = None", token_ids=tuple(ids), findings=(Finding(REPEATS_SUFFIX),))]
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, Needs())
     assert (steered.logit_bias or {}).get(ids[0]) == PUSH_DOWN_REPEAT
     # A token holding only part of a character is never pushed: it would push every character
     # that shares its bytes.
@@ -307,13 +312,14 @@ def test_steering_pushes_down_the_token_the_model_actually_used(qwen_engine: Any
 
 def test_steering_pushes_down_a_dead_store_and_a_shadowed_builtin(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate, choose
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     dead = Candidate(text="平方 = 序号 ** 2", findings=(Finding(DEAD_STORE, ("平方",)),))
     shadow = Candidate(text="sum = 0", findings=(Finding(SHADOWS_BUILTIN, ("sum",)),))
     assert not dead.ok and not shadow.ok and dead.problems == shadow.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 2, [dead, shadow], qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 2, [dead, shadow], qwen_engine, Needs())
     bias = steered.logit_bias or {}
     assert bias.get(qwen_engine.tokenize("平方")[0]) == PUSH_DOWN
     assert bias.get(qwen_engine.tokenize("sum")[0]) == PUSH_DOWN
@@ -324,78 +330,84 @@ def test_steering_pushes_down_a_dead_store_and_a_shadowed_builtin(qwen_engine: A
 
 def test_steering_pushes_down_the_first_word_of_a_line_that_left_a_loop_endless(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     endless = Candidate(text="奇数考拉兹.append(int(整数))", findings=(Finding(ENDLESS_LOOP, ("整数",)),))
     assert not endless.ok and endless.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [endless], qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [endless], qwen_engine, Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize("奇数考拉兹")[0]) == PUSH_DOWN
 
 
 def test_steering_pushes_down_a_literal_the_code_after_misuses(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     misused = Candidate(text="答案 = 0", findings=(Finding(MISUSED_LITERAL, ("0",)),))
     assert not misused.ok and misused.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [misused], qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [misused], qwen_engine, Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 0")[0]) == PUSH_DOWN
 
 
 def test_steering_pushes_down_the_word_of_a_repeated_string_key(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     repeated = Candidate(text="'zero': 0,", findings=(Finding(DUPLICATE_KEY, ("'zero'",)),))
     assert not repeated.ok and repeated.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [repeated], qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [repeated], qwen_engine, Needs())
     bias = steered.logit_bias or {}
     assert bias.get(qwen_engine.tokenize("zero")[0]) == PUSH_DOWN
     assert qwen_engine.tokenize("'")[0] not in bias  # the quote itself stays free
     # A numeric key is not pushed down: that would push its digits everywhere in the line.
     number = Candidate(text="1: 'One',", findings=(Finding(DUPLICATE_KEY, ("1",)),))
     assert not (
-        _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [number], qwen_engine, _Needs()).logit_bias
+        _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [number], qwen_engine, Needs()).logit_bias
     )
 
 
 def test_steering_pushes_down_a_reused_loop_variable(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     reused = Candidate(text="for 下标 in range(2, 整数):", findings=(Finding(REUSED_LOOP_NAME, ("下标",)),))
     assert not reused.ok and reused.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [reused], qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [reused], qwen_engine, Needs())
     assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 下标")[0]) == PUSH_DOWN
 
 
 def test_steering_pushes_down_every_block_keyword_after_a_header_with_no_body(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     # `for 序号 in range(len(已排序数组)):` above a line of the same indentation was cut to nothing;
     # with only `for` pushed down the model wrote `if …:` next.
     header = Candidate(text="", uncut="for 序号 in range(len(已排序数组)):")
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, _Needs())
+    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, Needs())
     bias = steered.logit_bias or {}
     assert all(
         bias.get(qwen_engine.tokenize(word)[0]) == PUSH_DOWN for word in ("for", "if", "while", "else")
     )
     # Where the next line is indented deeper a header is what the line needs: only its word goes.
     opens = _variant(
-        GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, _Needs(opens_block=True)
+        GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, Needs(opens_block=True)
     )
     assert (opens.logit_bias or {}).get(qwen_engine.tokenize("if")[0], 0) >= 0
 
 
 def test_a_name_the_completion_makes_local_and_reads_first_is_found() -> None:
     from daima.completion.candidates import Candidate
-    from daima.completion.pipeline import _check, _Needs
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _check
 
     document = (
         "def 最大质因数(整数):\n    def 是质数(数值):\n        if 数值 % 2 == 0:\n            \n"
@@ -404,10 +416,10 @@ def test_a_name_the_completion_makes_local_and_reads_first_is_found() -> None:
     hole = document.index("            \n") + 12
     checker = SpliceChecker(document, hole, hole, "python")
     names = name_scope(checker, "python")
-    checked = _check(Candidate(text="整数 //= 2"), checker, names, "python", _Needs(line_before=" " * 12))
+    checked = _check(Candidate(text="整数 //= 2"), checker, names, "python", Needs(line_before=" " * 12))
     assert checked.found(READ_BEFORE_BOUND) == ("整数",) and not checked.ok
     assert "reads a name it makes local before binding it: 整数" in checked.notes
-    fine = _check(Candidate(text="return False"), checker, names, "python", _Needs(line_before=" " * 12))
+    fine = _check(Candidate(text="return False"), checker, names, "python", Needs(line_before=" " * 12))
     assert fine.ok
 
 
@@ -424,7 +436,8 @@ def test_choose_counts_every_kind_of_problem() -> None:
 
 def test_a_one_line_if_above_its_own_body_is_cut_to_its_header_and_says_so() -> None:
     from daima.completion.candidates import Candidate
-    from daima.completion.pipeline import _check, _Needs
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _check
 
     document = (
         "def 是质数(整数):\n    for 序号 in range(2, 整数):\n        \n"
@@ -432,7 +445,7 @@ def test_a_one_line_if_above_its_own_body_is_cut_to_its_header_and_says_so() -> 
     )
     hole = document.index("        \n") + 8
     checker = SpliceChecker(document, hole, hole, "python")
-    needs = _Needs(line_before=" " * 8, opens_block=True)
+    needs = Needs(line_before=" " * 8, opens_block=True)
     candidate = Candidate(text="if 整数 % 序号 == 0: return False")
     checked = _check(candidate, checker, name_scope(checker, "python"), "python", needs)
     assert checked.text == "if 整数 % 序号 == 0:" and checked.ok
@@ -443,21 +456,22 @@ def test_a_repeated_line_keeps_the_keyword_the_hole_needs_and_pushes_down_what_f
     qwen_engine: Any,
 ) -> None:
     from daima.completion.candidates import PUSH_DOWN_REPEAT, Candidate
-    from daima.completion.pipeline import _Needs, _variant
+    from daima.completion.needs import Needs
+    from daima.completion.pipeline import _variant
     from daima.model.api import GenerationRequest
 
     request = GenerationRequest(prompt="…", max_tokens=16)
     # `if num > 0:` copied from the line below where the line must open a block (HumanEval/99).
     header = Candidate(text="if 数值 > 0:", findings=(Finding(REPEATS_SUFFIX),))
-    steered = _variant(request, 1, [header], qwen_engine, _Needs(opens_block=True))
+    steered = _variant(request, 1, [header], qwen_engine, Needs(opens_block=True))
     assert steered.forced_prefix == "if"
     bias = steered.logit_bias or {}
     assert bias.get(qwen_engine.tokenize(" 数值")[0]) == PUSH_DOWN_REPEAT
     assert qwen_engine.tokenize("if")[0] not in bias
     # `return y - 1` copied from the dedented line below, where the block ends (HumanEval/102).
     returned = Candidate(text="return 乙 - 1", findings=(Finding(REPEATS_SUFFIX),))
-    assert _variant(request, 1, [returned], qwen_engine, _Needs()).forced_prefix == "return"
+    assert _variant(request, 1, [returned], qwen_engine, Needs()).forced_prefix == "return"
     # Where code follows in the block a `return` cannot be kept: its word is pushed down as before.
-    follows = _variant(request, 1, [returned], qwen_engine, _Needs(code_follows=True))
+    follows = _variant(request, 1, [returned], qwen_engine, Needs(code_follows=True))
     assert follows.forced_prefix == ""
     assert (follows.logit_bias or {}).get(qwen_engine.tokenize("return")[0]) == PUSH_DOWN_REPEAT

@@ -9,7 +9,8 @@ from scripted import ScriptedModel
 
 from daima.completion.candidates import Candidate
 from daima.completion.names import name_scope
-from daima.completion.pipeline import _check, _Needs, complete
+from daima.completion.needs import Needs
+from daima.completion.pipeline import _check, complete
 from daima.completion.rules import INJECTION
 from daima.completion.syntax import SpliceChecker
 from daima.config import CompletionOptions
@@ -24,7 +25,7 @@ SAFE = '游标.execute("SELECT * FROM 用户 WHERE 名字 = ?", (用户名,))'
 def checked(candidate: str, head: str = HEAD, tail: str = TAIL, language: str = "python") -> Candidate:
     text = head + tail
     checker = SpliceChecker(text, len(head), len(head), language)
-    needs = _Needs(line_before=head[head.rfind("\n") + 1 :])
+    needs = Needs(line_before=head[head.rfind("\n") + 1 :])
     return _check(Candidate(text=candidate), checker, name_scope(checker, language), language, needs, tail)
 
 

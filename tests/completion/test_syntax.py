@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from daima.completion.syntax import SpliceChecker, comment_marker, language_for, longest_valid_prefix
+from daima.completion.syntax import SpliceChecker, language_for, longest_valid_prefix
+from daima.indexer.languages import line_comment
 
 CASES = json.loads((Path(__file__).parent.parent / "data" / "syntax" / "cases.json").read_text("utf-8"))[
     "cases"
@@ -65,7 +66,7 @@ def test_head_tree_without_a_grammar_is_none() -> None:
 def test_language_and_comment_guess() -> None:
     assert language_for("", Path("购物车.py")) == "python"
     assert language_for("typescriptreact", Path("a.py")) == "typescriptreact"
-    assert (comment_marker("python"), comment_marker("go")) == ("#", "//")
+    assert (line_comment("python"), line_comment("go")) == ("#", "//")
 
 
 def _whole_file_parses(text: str) -> bool:

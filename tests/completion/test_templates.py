@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from daima.completion.templates import Snippet, line_comment, match_template, templates
+from daima.completion.templates import Snippet, match_template, templates
+from daima.indexer.languages import line_comment
 from daima.model.api import EngineInfo
 
 DATA = json.loads((Path(__file__).parents[1] / "data" / "prompt" / "templates.json").read_text("utf-8"))
