@@ -112,8 +112,8 @@ async def _suggest(
     partial_head = {
         "uri": uri,
         "version": document.version,
-        "position": {"line": position.line, "character": position.character},
-        "range": ls.protocol._converter.unstructure(cursor_range),
+        "position": convert.to_json(position),
+        "range": convert.to_json(cursor_range),
     }
 
     def up_to_date() -> bool:  # a partial for text the user has typed past is never sent
@@ -142,7 +142,7 @@ async def _suggest(
     ls.shown.remember(uri, document, offset, suggestion)
     # The final text replaces the suggestion's own range, which may start before the cursor.
     final_range = convert.offsets_to_lsp_range(document, suggestion.start, suggestion.end, enc)
-    final = {**partial_head, "range": ls.protocol._converter.unstructure(final_range)}
+    final = {**partial_head, "range": convert.to_json(final_range)}
     stats = {
         "source": suggestion.source,
         "promptTokens": suggestion.prompt_tokens,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lsprotocol import converters
 from lsprotocol import types as lsp
 from pygls import uris
 from pygls.exceptions import JsonRpcInvalidParams
@@ -34,6 +35,15 @@ _SYMBOL_KINDS = {
     "field": lsp.SymbolKind.Field,
     "macro": lsp.SymbolKind.Function,
 }
+
+
+_CONVERTER = converters.get_converter()
+
+
+def to_json(value: object) -> Any:
+    """An lsprotocol value as the JSON the wire carries, for notifications and results of our own
+    methods (`daima/*`): lsprotocol's public converter, the one pygls uses for the standard ones."""
+    return _CONVERTER.unstructure(value)
 
 
 def encoding(kind: str | lsp.PositionEncodingKind | None) -> PositionEncoding:

@@ -104,7 +104,9 @@ async def next_edit(ls: DaimaServer, params: Any) -> dict[str, Any]:
     answer["kind"] = proposal.kind
     answer["edits"] = [
         {
-            "range": _range(document.range_at(edit.start, edit.end, ls.encoding)),
+            "range": convert.to_json(
+                convert.to_lsp_range(document.range_at(edit.start, edit.end, ls.encoding))
+            ),
             "newText": edit.new_text,
             "reason": edit.reason,
         }
@@ -143,10 +145,3 @@ def _fill(ls: DaimaServer, uri: str) -> Fill | None:
     limit_s = options.next_edit_time_ms / 1000 if options.next_edit_time_ms > 0 else math.inf
     template = match_template(engine.info, options.template)
     return model_fill(engine, time.monotonic() + limit_s, template, ls.next_edit_turns.begin(uri))
-
-
-def _range(range_: Any) -> dict[str, Any]:
-    return {
-        "start": {"line": range_.start.line, "character": range_.start.character},
-        "end": {"line": range_.end.line, "character": range_.end.character},
-    }

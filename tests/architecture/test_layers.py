@@ -108,7 +108,7 @@ def test_no_import_cycle_between_modules() -> None:
         stack.append(module)
         for target in sorted(graph[module]):
             if state.get(target) == 1:
-                cycles.append(stack[stack.index(target) :] + [target])
+                cycles.append([*stack[stack.index(target) :], target])
             elif target not in state:
                 visit(target, stack)
         stack.pop()
@@ -143,3 +143,12 @@ def test_grammars_are_named_only_by_the_language_registry() -> None:
         if path != registry and "tree_sitter_" in path.read_text("utf-8")
     ]
     assert named == []
+
+
+def test_protocol_json_only_through_lsprotocol_s_public_converter() -> None:
+    private = [
+        f"{path.relative_to(ROOT)}"
+        for path in MODULES.values()
+        if "._converter" in path.read_text("utf-8") or '"character":' in path.read_text("utf-8")
+    ]
+    assert private == []
