@@ -3,7 +3,7 @@
 A rule looks at a candidate once it is cut to what keeps the file valid (`Checked`) and reports what it
 finds as `Finding`s: its id, what the finding is about (names, literals, keys) and the note logged and
 shown by `daima complete --json`. The registry states, per rule, what it prevents in code people write,
-how a later candidate is steered away from it (`steer`, read by the pipeline's `_variant`), how many
+how a later candidate is steered away from it (`steer`, read by `steering.steered`), how many
 problems a finding counts for when no candidate passes (`counts`), and whether it needs code after the
 hole: such a rule never runs at a hole with nothing below it (code written top-down), where it could only
 reject lines that the code still to be written would read.
@@ -79,7 +79,7 @@ class Rule:
     find: Callable[[Checked], list[Finding]]
     # How a later candidate is steered away: "subjects" pushes the subjects' first tokens down,
     # "first_word" the first word of the line, "quoted_keys" the words of quoted dict keys; "pipeline"
-    # is steered by the pipeline itself (_variant); "none" is not steered.
+    # is steered by steering.steered itself; "none" is not steered.
     steer: str = "subjects"
     counts: str = "subjects"  # problems a finding counts for: one per subject, or "once"
     needs_code_below: bool = False

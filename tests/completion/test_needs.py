@@ -131,7 +131,7 @@ def test_ends_flow(completion: str, expected: bool) -> None:
 def test_steering_forces_the_needed_name_then_its_binding_without_reading_it(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     needs = Needs(("答案",), line_before="    ")
@@ -142,28 +142,28 @@ def test_steering_forces_the_needed_name_then_its_binding_without_reading_it(qwe
             text="答案.extend(奇数)", findings=(Finding(UNRESOLVED, ("答案",)), Finding(UNBOUND, ("答案",)))
         )
     ]
-    steered = _variant(greedy, 1, tried, qwen_engine, needs)
-    assert steered.forced_prefix == "答案 =" and steered.temperature == 0
-    pushed = {i for i, value in (steered.logit_bias or {}).items() if value < 0}
+    request = steered(greedy, 1, tried, qwen_engine, needs)
+    assert request.forced_prefix == "答案 =" and request.temperature == 0
+    pushed = {i for i, value in (request.logit_bias or {}).items() if value < 0}
     assert qwen_engine.tokenize("答案")[0] in pushed  # `答案 = 答案 + 奇数` would read it unbound
     # A greedy line that began elsewhere gets the name alone first (`答案, 其余 = …` stays possible).
     tried = [Candidate(text="return 奇数", findings=(Finding(UNBOUND, ("答案",)),))]
-    assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "答案"
+    assert steered(greedy, 1, tried, qwen_engine, needs).forced_prefix == "答案"
 
 
 def test_steering_forces_a_loop_header_where_the_next_line_is_indented_deeper(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     needs = Needs(("序号",), line_before="    ", opens_block=True)
     greedy = GenerationRequest(prompt="…", max_tokens=16)
     # `序号=序号+1` binds the name but breaks the file (unexpected indent below): it binds nothing.
     tried = [Candidate(text="序号=序号+1", parses=False, findings=(Finding(UNRESOLVED, ("序号",)),))]
-    assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 序号"
+    assert steered(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 序号"
     tried.append(Candidate(text="for 序号 in 列表", forced="for 序号", steered=True, parses=False))
-    assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # tried: sample instead
+    assert steered(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # tried: sample instead
 
 
 def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last() -> None:
@@ -178,7 +178,7 @@ def test_a_candidate_that_only_repeats_the_suffix_is_tried_again_and_chosen_last
 def test_steering_forces_every_needed_name_after_a_line_that_bound_some(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     # HumanEval/0/L1: the body reads 索引二 and 元素二; `for 索引二 in range(…)` binds only the first.
@@ -189,14 +189,14 @@ def test_steering_forces_every_needed_name_after_a_line_that_bound_some(qwen_eng
             text="for 索引二 in range(索引 + 1, len(数字列表)):", findings=(Finding(UNBOUND, ("元素二",)),)
         )
     ]
-    assert _variant(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 索引二, 元素二"
+    assert steered(greedy, 1, tried, qwen_engine, needs).forced_prefix == "for 索引二, 元素二"
     header = "for 索引二, 元素二"
     tried.append(Candidate(text=header + " in 数字列表:", forced=header, steered=True))
-    assert _variant(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # bound: nothing to force
+    assert steered(greedy, 2, tried, qwen_engine, needs).forced_prefix == ""  # bound: nothing to force
     # `临时值甲 = float(甲)` where the code below reads both 临时值甲 and 临时值乙.
     flat = Needs(("临时值甲", "临时值乙"), line_before="    ")
     tried = [Candidate(text="临时值甲 = float(甲)", findings=(Finding(UNBOUND, ("临时值乙",)),))]
-    assert _variant(greedy, 1, tried, qwen_engine, flat).forced_prefix == "临时值甲, 临时值乙"
+    assert steered(greedy, 1, tried, qwen_engine, flat).forced_prefix == "临时值甲, 临时值乙"
 
 
 @pytest.mark.parametrize(
@@ -276,30 +276,30 @@ def _pushed(request: Any) -> set[int]:
 def test_steering_pushes_down_the_token_a_missing_name_was_glued_to(qwen_engine: Any) -> None:
     from daima.completion.candidates import Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     # Qwen's tokenizer writes `sorted(array` as `sorted` `(array`: biasing `array` and ` array` alone
     # left the next candidate identical (HumanEval/116 with Chinese names).
     (glued,) = qwen_engine.tokenize("(array")
     tried = [Candidate(text="return sorted(array, key=len)", findings=(Finding(UNRESOLVED, ("array",)),))]
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, Needs())
-    assert glued in _pushed(steered)
-    assert qwen_engine.tokenize("(")[0] not in _pushed(steered)  # the bracket itself stays free
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, Needs())
+    assert glued in _pushed(request)
+    assert qwen_engine.tokenize("(")[0] not in _pushed(request)  # the bracket itself stays free
 
 
 def test_steering_pushes_down_the_token_the_model_actually_used(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN_REPEAT, Candidate, starting_tokens
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     # The model wrote `最` `近` `数` `对`, not the canonical `最近` `数` `对`, and copied the next line.
     ids = [i for piece in ("最", "近", "数", "对", " =", " None") for i in qwen_engine.tokenize(piece)]
     assert qwen_engine.tokenize("最近数对")[0] != ids[0]
     tried = [Candidate(text="最近数对 = None", token_ids=tuple(ids), findings=(Finding(REPEATS_SUFFIX),))]
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, Needs())
-    assert (steered.logit_bias or {}).get(ids[0]) == PUSH_DOWN_REPEAT
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 1, tried, qwen_engine, Needs())
+    assert (request.logit_bias or {}).get(ids[0]) == PUSH_DOWN_REPEAT
     # A token holding only part of a character is never pushed: it would push every character
     # that shares its bytes.
     # `, 元素二` as the model wrote it: `,` ` \xe5` `\x85\x83` (the rest of 元) `素` `二`.
@@ -313,14 +313,14 @@ def test_steering_pushes_down_the_token_the_model_actually_used(qwen_engine: Any
 def test_steering_pushes_down_a_dead_store_and_a_shadowed_builtin(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate, choose
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     dead = Candidate(text="平方 = 序号 ** 2", findings=(Finding(DEAD_STORE, ("平方",)),))
     shadow = Candidate(text="sum = 0", findings=(Finding(SHADOWS_BUILTIN, ("sum",)),))
     assert not dead.ok and not shadow.ok and dead.problems == shadow.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 2, [dead, shadow], qwen_engine, Needs())
-    bias = steered.logit_bias or {}
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 2, [dead, shadow], qwen_engine, Needs())
+    bias = request.logit_bias or {}
     assert bias.get(qwen_engine.tokenize("平方")[0]) == PUSH_DOWN
     assert bias.get(qwen_engine.tokenize("sum")[0]) == PUSH_DOWN
     # When every candidate fails, the one with the fewest problems is shown; a clean one wins.
@@ -331,74 +331,74 @@ def test_steering_pushes_down_a_dead_store_and_a_shadowed_builtin(qwen_engine: A
 def test_steering_pushes_down_the_first_word_of_a_line_that_left_a_loop_endless(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     endless = Candidate(text="奇数考拉兹.append(int(整数))", findings=(Finding(ENDLESS_LOOP, ("整数",)),))
     assert not endless.ok and endless.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [endless], qwen_engine, Needs())
-    assert (steered.logit_bias or {}).get(qwen_engine.tokenize("奇数考拉兹")[0]) == PUSH_DOWN
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 1, [endless], qwen_engine, Needs())
+    assert (request.logit_bias or {}).get(qwen_engine.tokenize("奇数考拉兹")[0]) == PUSH_DOWN
 
 
 def test_steering_pushes_down_a_literal_the_code_after_misuses(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     misused = Candidate(text="答案 = 0", findings=(Finding(MISUSED_LITERAL, ("0",)),))
     assert not misused.ok and misused.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [misused], qwen_engine, Needs())
-    assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 0")[0]) == PUSH_DOWN
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 1, [misused], qwen_engine, Needs())
+    assert (request.logit_bias or {}).get(qwen_engine.tokenize(" 0")[0]) == PUSH_DOWN
 
 
 def test_steering_pushes_down_the_word_of_a_repeated_string_key(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     repeated = Candidate(text="'zero': 0,", findings=(Finding(DUPLICATE_KEY, ("'zero'",)),))
     assert not repeated.ok and repeated.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [repeated], qwen_engine, Needs())
-    bias = steered.logit_bias or {}
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 1, [repeated], qwen_engine, Needs())
+    bias = request.logit_bias or {}
     assert bias.get(qwen_engine.tokenize("zero")[0]) == PUSH_DOWN
     assert qwen_engine.tokenize("'")[0] not in bias  # the quote itself stays free
     # A numeric key is not pushed down: that would push its digits everywhere in the line.
     number = Candidate(text="1: 'One',", findings=(Finding(DUPLICATE_KEY, ("1",)),))
     assert not (
-        _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [number], qwen_engine, Needs()).logit_bias
+        steered(GenerationRequest(prompt="…", max_tokens=16), 1, [number], qwen_engine, Needs()).logit_bias
     )
 
 
 def test_steering_pushes_down_a_reused_loop_variable(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     reused = Candidate(text="for 下标 in range(2, 整数):", findings=(Finding(REUSED_LOOP_NAME, ("下标",)),))
     assert not reused.ok and reused.problems == 1
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [reused], qwen_engine, Needs())
-    assert (steered.logit_bias or {}).get(qwen_engine.tokenize(" 下标")[0]) == PUSH_DOWN
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 1, [reused], qwen_engine, Needs())
+    assert (request.logit_bias or {}).get(qwen_engine.tokenize(" 下标")[0]) == PUSH_DOWN
 
 
 def test_steering_pushes_down_every_block_keyword_after_a_header_with_no_body(qwen_engine: Any) -> None:
     from daima.completion.candidates import PUSH_DOWN, Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     # `for 序号 in range(len(已排序数组)):` above a line of the same indentation was cut to nothing;
     # with only `for` pushed down the model wrote `if …:` next.
     header = Candidate(text="", uncut="for 序号 in range(len(已排序数组)):")
-    steered = _variant(GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, Needs())
-    bias = steered.logit_bias or {}
+    request = steered(GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, Needs())
+    bias = request.logit_bias or {}
     assert all(
         bias.get(qwen_engine.tokenize(word)[0]) == PUSH_DOWN for word in ("for", "if", "while", "else")
     )
     # Where the next line is indented deeper a header is what the line needs: only its word goes.
-    opens = _variant(
+    opens = steered(
         GenerationRequest(prompt="…", max_tokens=16), 1, [header], qwen_engine, Needs(opens_block=True)
     )
     assert (opens.logit_bias or {}).get(qwen_engine.tokenize("if")[0], 0) >= 0
@@ -457,21 +457,21 @@ def test_a_repeated_line_keeps_the_keyword_the_hole_needs_and_pushes_down_what_f
 ) -> None:
     from daima.completion.candidates import PUSH_DOWN_REPEAT, Candidate
     from daima.completion.needs import Needs
-    from daima.completion.pipeline import _variant
+    from daima.completion.steering import steered
     from daima.model.api import GenerationRequest
 
     request = GenerationRequest(prompt="…", max_tokens=16)
-    # `if num > 0:` copied from the line below where the line must open a block (HumanEval/99).
+    # `if num > 0:` copied from the line below, where the line must open a block.
     header = Candidate(text="if 数值 > 0:", findings=(Finding(REPEATS_SUFFIX),))
-    steered = _variant(request, 1, [header], qwen_engine, Needs(opens_block=True))
-    assert steered.forced_prefix == "if"
-    bias = steered.logit_bias or {}
+    kept = steered(request, 1, [header], qwen_engine, Needs(opens_block=True))
+    assert kept.forced_prefix == "if"
+    bias = kept.logit_bias or {}
     assert bias.get(qwen_engine.tokenize(" 数值")[0]) == PUSH_DOWN_REPEAT
     assert qwen_engine.tokenize("if")[0] not in bias
-    # `return y - 1` copied from the dedented line below, where the block ends (HumanEval/102).
+    # `return y - 1` copied from the dedented line below, where the block ends.
     returned = Candidate(text="return 乙 - 1", findings=(Finding(REPEATS_SUFFIX),))
-    assert _variant(request, 1, [returned], qwen_engine, Needs()).forced_prefix == "return"
+    assert steered(request, 1, [returned], qwen_engine, Needs()).forced_prefix == "return"
     # Where code follows in the block a `return` cannot be kept: its word is pushed down as before.
-    follows = _variant(request, 1, [returned], qwen_engine, Needs(code_follows=True))
+    follows = steered(request, 1, [returned], qwen_engine, Needs(code_follows=True))
     assert follows.forced_prefix == ""
     assert (follows.logit_bias or {}).get(qwen_engine.tokenize("return")[0]) == PUSH_DOWN_REPEAT
