@@ -195,6 +195,16 @@ async def _run_pipeline(
         log.exception("completion failed for %s", uri)
         return None
     ls.engine_host.record_latency((time.monotonic() - started) * 1000)
+    if suggestion is None:
+        log.debug("completion at %s:%d: superseded or failed after %.0f ms", uri, position.line + 1,
+                  (time.monotonic() - received) * 1000)  # fmt: skip
+    else:
+        log.debug(
+            "completion at %s:%d: %r from %s, %d prompt tokens (%d cached), %d generated, %s, %.0f ms%s",
+            uri, position.line + 1, suggestion.text[:40], suggestion.source, suggestion.prompt_tokens,
+            suggestion.cached_tokens, suggestion.generated_tokens, suggestion.finish_reason,
+            (time.monotonic() - received) * 1000, " (quick prompt)" if quick else "",
+        )  # fmt: skip
     if quick:
         task = asyncio.ensure_future(warm(ls, uri, position))
         _BACKGROUND.add(task)  # held until done (the loop keeps only weak references to tasks)

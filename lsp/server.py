@@ -216,9 +216,13 @@ class DaimaServer(LanguageServer):
 
     def apply_options(self, raw: Any) -> None:
         options, problems = parse_options(raw, self.options)
-        self.options = options
+        self.use_options(options)
         for problem in problems:
             self.show(problem)
+
+    def use_options(self, options: Options) -> None:
+        """Take `options` as the server's, the log level included."""
+        self.options = options
         logging.getLogger("daima").setLevel(options.log_level.upper() if options.log_level else "INFO")
 
 
@@ -229,7 +233,7 @@ def create_server() -> DaimaServer:
     def initialize(ls: DaimaServer, params: lsp.InitializeParams) -> None:
         ls.loop = asyncio.get_running_loop()
         options, ls.option_problems = parse_options(params.initialization_options)
-        ls.options = options
+        ls.use_options(options)
         ls.index.set_root(params)
 
     @server.feature(lsp.INITIALIZED)

@@ -49,3 +49,44 @@ def test_info_goes_to_the_client_as_info_and_not_to_stderr(tmp_path: Path) -> No
     assert ready["type"] == 3 and ready["message"].startswith("daima.")  # Info, with the logger's name
     assert "index ready" not in stderr, stderr
     assert " INFO " not in stderr.split("initialized", 1)[-1]
+
+
+def test_the_log_level_in_initialization_options_applies_from_the_start(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("总价 = 1\n", "utf-8")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, cwd=tmp_path,
+    )  # fmt: skip
+    assert server.stdin is not None and server.stdout is not None
+    options = {"model": {"name": "none"}, "index": {"watch": False}, "logLevel": "debug"}
+    uri = (tmp_path / "a.py").as_uri()
+    for message in (
+        {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": tmp_path.as_uri(),
+         "capabilities": {}, "initializationOptions": options}},
+        {"method": "initialized", "params": {}},
+        {"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": "总价 = 1\n总"}}},
+        {"id": 2, "method": "textDocument/inlineCompletion", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 1, "character": 1},
+            "context": {"triggerKind": 2}}},
+    ):  # fmt: skip
+        server.stdin.write(frame({"jsonrpc": "2.0", **message}))
+    server.stdin.flush()
+    reader = FrameReader(server.stdout)
+    logged: list[dict] = []
+    watchdog = threading.Timer(60, server.kill)
+    watchdog.start()
+    answered = False
+    while not answered:
+        item = reader.next()
+        assert item is not None, "the server ended"
+        if isinstance(item, dict) and item.get("method") == "window/logMessage":
+            logged.append(item["params"])
+        answered = isinstance(item, dict) and item.get("id") == 2
+    server.stdin.write(frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
+    server.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+    server.stdin.close()
+    server.wait(30)
+    watchdog.cancel()
+    # Debug records (type 4, Log) reach the client: each completion says what it answered.
+    assert any(m["type"] == 4 and "completion at" in m["message"] for m in logged), logged
