@@ -118,6 +118,11 @@ def complete(
         document, offset, engine=engine, index=index, options=options, path=path, language=language,
         recent_edits=recent_edits, anchors=anchors, quick=anchors is not None,
     )  # fmt: skip
+    log.debug(
+        "%s prompt of %d tokens, built %.0f ms after the request arrived",
+        "quick" if prepared.quick else "full", len(prepared.prompt.token_ids),
+        (time.monotonic() - started) * 1000,
+    )  # fmt: skip
     if prepared.quick and on_quick_prompt is not None:
         on_quick_prompt()
     if prepared.reading is None:
@@ -236,6 +241,11 @@ def _complete(
         variant = steered(request, attempt, tried, engine, needs)
         candidate = _generate(engine, variant, hole, cancel, shown_partial if attempt == 0 else None, stats)
         if candidate is None:
+            log.debug(
+                "candidate %d: no text (%s; %d prompt tokens, %d cached) %.0f ms after the request arrived",
+                attempt, stats.finish_reason, stats.prompt_tokens, stats.cached_tokens,
+                (time.monotonic() - job.started) * 1000,
+            )  # fmt: skip
             return None
         candidate = _check(candidate, checker, names, language, needs, hole.suffix, made_up)
         log.debug("candidate %d %r: %s", attempt, candidate.text, "; ".join(candidate.notes) or "ok")

@@ -4,8 +4,8 @@ Timing, the same for every completer: a key every `KEY_GAP_S`; after each key th
 once and, `DEBOUNCE_S` later, the editor asks for a suggestion (cancelling the last request). At a pause
 the person looks up for at most `PAUSE_WINDOW_S` from the last key: a suggestion that arrives within
 that window is shown, and the person reads it for `READ_S` before typing on. The first pause of an edit
-comes `ARRIVAL_S` after the file was opened and the cursor put there, as when someone opens a file and
-goes to the place they will change.
+comes `ARRIVAL_S` after the file was opened, an empty line opened where the edit goes and the cursor
+put on it, as when someone opens a file and goes to the place they will change.
 
 At each pause: was a suggestion shown, after how long, was it whole (its generation was not cut by the
 deadline), and how many of its characters match what the author typed next (counted up to the first
@@ -77,6 +77,7 @@ def replay(completer: Completer, edit: Edit, tree: Path, events: list[Event]) ->
     before = path.read_text("utf-8")
     start = insertion_offset(before, edit.line)
     completer.open(path, before, edit.language)
+    completer.edit(start, start, "\n")  # the person opens an empty line where the edit goes
     completer.focus(start)
     time.sleep(ARRIVAL_S)
     typed_text = ""

@@ -3,6 +3,8 @@
 The script is data (a list of events), made once per edit from a seeded generator, and replayed with
 the same timing against every completer, so the completers see exactly the same event stream.
 
+- The person first opens an empty line where the edit goes (Vim's `O`, Enter at the end of the line
+  above), so the line they type on has nothing after the cursor; the script starts on that line.
 - A new line's indentation arrives with the newline, as an editor's auto-indent puts it there.
 - The person pauses at the start of each line with code on it, and after each word boundary inside a
   line (after a space or one of `.([,=:`) when more of the line follows.
@@ -43,7 +45,8 @@ Event = Key | Backspace | Pause
 
 
 def script(added: str, seed: str) -> list[Event]:
-    """The events that type `added` (which ends with a newline) at a line start."""
+    """The events that type `added` (which ends with a newline) on an empty line opened for it: every
+    character but that last newline, which opening the line put there."""
     rng = random.Random(seed)
     events: list[Event] = []
     lines = added.split("\n")[:-1]
@@ -66,10 +69,11 @@ def script(added: str, seed: str) -> list[Event]:
             typed += 1
             if pause_next:
                 events.append(Pause(typed))
-        following = lines[number + 1] if number + 1 < len(lines) else ""
-        next_indent = len(following) - len(following.lstrip(" "))
-        events.append(Key("\n" + following[:next_indent]))
-        typed += 1
+        if number + 1 < len(lines):
+            following = lines[number + 1]
+            next_indent = len(following) - len(following.lstrip(" "))
+            events.append(Key("\n" + following[:next_indent]))
+            typed += 1
     return events
 
 

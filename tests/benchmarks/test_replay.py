@@ -33,7 +33,7 @@ def typed_at_each_pause(events: list) -> tuple[str, list[tuple[int, str]]]:
 def test_the_script_types_the_edit_exactly_and_pauses_on_what_the_author_wrote(seed: str) -> None:
     events = script(ADDED, seed)
     final, seen = typed_at_each_pause(events)
-    assert final == ADDED
+    assert final == ADDED[:-1]  # the last newline is the line the person opened before typing
     assert all(text == ADDED[:typed] for typed, text in seen)
 
 
@@ -174,3 +174,49 @@ def test_the_naive_plugin_shows_the_rest_of_a_cached_suggestion_the_user_types_t
 
 def test_the_naive_plugin_stops_at_a_line_indented_less_than_the_cursors() -> None:
     assert _cut_at_dedent("x = 1\n        y = 2\n    return y", 8) == "x = 1\n        y = 2"
+
+
+def test_the_person_opens_an_empty_line_and_types_the_edit_on_it(tmp_path: Path, monkeypatch) -> None:
+    from benchmarks.replay import run
+    from benchmarks.replay.edits import Edit
+    from daima.text import TextDocument
+
+    monkeypatch.setattr(run, "ARRIVAL_S", 0.0)
+    monkeypatch.setattr(run, "KEY_GAP_S", 0.0)
+    monkeypatch.setattr(run, "DEBOUNCE_S", 0.0)
+    monkeypatch.setattr(run, "PAUSE_WINDOW_S", 0.0)
+    before = "class 账本:\n    def 合计(self):\n        return 0\n"
+    (tmp_path / "a.py").write_text(before, "utf-8")
+    edit = Edit("o/r", "zh", "c" * 40, "p" * 40, "a.py", 1, ADDED)
+
+    class Recording:
+        name = "recording"
+
+        def __init__(self) -> None:
+            self.document = TextDocument("file:///a.py", "")
+            self.lines_at_pauses: list[str] = []
+
+        def open(self, path: Path, text: str, language_id: str) -> None:
+            self.document = TextDocument("file:///a.py", text)
+
+        def focus(self, offset: int) -> None:
+            pass
+
+        def edit(self, start: int, end: int, text: str) -> None:
+            self.document.replace(start, end, text)
+
+        def ask(self, offset: int) -> int:
+            return offset
+
+        def answer(self, handle: int, until: float) -> None:
+            line = self.document.line_of(handle)
+            self.lines_at_pauses.append(self.document.text[handle : self.document.line_end(line)])
+            return None
+
+        def close_document(self) -> None:
+            pass
+
+    recording = Recording()
+    records = run.replay(recording, edit, tmp_path, script(ADDED, "seed"))
+    assert records and all(rest == "" for rest in recording.lines_at_pauses)  # nothing after the cursor
+    assert recording.document.text == before.replace("\n    def", "\n" + ADDED + "    def", 1)
