@@ -112,6 +112,7 @@ def complete(
             return None
         shown = [Suggestion(text=word.text, start=offset, end=offset, source="words") for word in found]
         return replace(shown[0], alternatives=tuple(shown[1:]))
+    log.debug("completion started %.0f ms after the request arrived", (time.monotonic() - started) * 1000)
     language = language_for(language_id or document.language_id, path)
     job = _Job(engine, index, options, path, language, cancel, started, alternatives, trace=trace)
     prepared = prepare(

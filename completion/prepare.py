@@ -9,6 +9,7 @@ does the server's warm path, so a warmed prompt is exactly the one the next requ
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +25,8 @@ from .prompt import Prompt, build_prompt
 from .readings import Reading, english_reading
 from .syntax import SpliceChecker, language_for
 from .templates import FimTemplate, Snippet, match_template
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -173,10 +176,13 @@ def warm(
     so that request (or the next keystroke's, which shares all but its last line) finds the prompt in
     the KV cache. No deadline: `cancel` stops it between layers; the chunks done before stay cached."""
     language = language_for(language_id or document.language_id, path)
+    began = time.monotonic()
     prepared = prepare(
         document, offset, engine=engine, index=index, options=options, path=path, language=language,
         recent_edits=recent_edits, anchors=anchors,
     )  # fmt: skip
+    log.debug("warm prompt of %d tokens built in %.0f ms", len(prepared.prompt.token_ids),
+              (time.monotonic() - began) * 1000)  # fmt: skip
     template = match_template(engine.info, options.template)
     request = replace(
         request_for(prepared.prompt, options, time.monotonic(), template),

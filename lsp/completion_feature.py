@@ -243,12 +243,17 @@ async def warm(ls: DaimaServer, uri: str, position: lsp.Position) -> None:
             recent_edits=ls.recent_edits.edits, cancel=cancel, anchors=ls.prefix_anchors,
         )  # fmt: skip
 
+    began = time.monotonic()
     try:
         stats = await ls.scheduler.run_background(job)
     except Exception:
         log.exception("warming %s failed", uri)
         return
-    if stats is not None:
+    if stats is None:
+        log.debug(
+            "warming %s at line %d gave way after %.0f ms", uri, line + 1, (time.monotonic() - began) * 1000
+        )
+    else:
         log.info(
             "warmed %s at line %d: %d prompt tokens, %d of them computed (%s)",
             uri, line + 1, stats.prompt_tokens, stats.prompt_tokens - stats.cached_tokens,

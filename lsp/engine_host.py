@@ -83,6 +83,12 @@ class EngineHost:
             if callable(check):
                 self._stage(options, generation, f"connecting to {options.remote_url}")
                 check()  # a remote engine that is down is reported now, not at the first keystroke
+            warm = getattr(engine, "warm", None)
+            if callable(warm):
+                # Before "ready": the one-time costs run on the engine's worker, and a request queued
+                # behind them (the first pause in the file just opened) would miss its deadline.
+                self._stage(options, generation, "measuring the prefill speed")
+                warm()
         except Exception as error:
             log.exception("model failed to load")
             with self._lock:
@@ -103,9 +109,6 @@ class EngineHost:
         info = engine.info
         log.info("model %s ready on %s in %.1f s", info.name, info.device, time.monotonic() - started)
         self._set_status(EngineStatus("ready", model=info.name, device=info.device))
-        warm = getattr(engine, "warm", None)
-        if callable(warm):
-            warm()  # on this loading thread: the first keystroke that needs it does not wait
 
     def _stage(self, options: ModelOptions, generation: int, message: str) -> None:
         """A step of a load in progress (download, conversion, loading, preparing), as the status."""

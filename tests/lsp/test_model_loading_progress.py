@@ -50,6 +50,27 @@ def test_each_step_of_a_load_is_a_status(monkeypatch: pytest.MonkeyPatch) -> Non
     ]
 
 
+def test_the_engine_is_warmed_before_it_is_announced_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The warm-up runs on the engine's worker: a request queued behind it (the first pause in a file
+    # just opened, warmed on "ready") would wait seconds for it and miss its deadline.
+    seen: list[EngineStatus] = []
+
+    class _Warmed(_Engine):
+        def warm(self) -> None:
+            seen.append(EngineStatus("warming"))
+
+    monkeypatch.setattr("daima.model.loader.load_engine", lambda options, on_stage: _Warmed())
+    host = EngineHost(seen.append)
+    thread = host.load(ModelOptions(name="qwen2.5-coder-0.5b"))
+    assert thread is not None
+    thread.join(10)
+    assert [(s.state, s.message) for s in seen][-3:] == [
+        ("loading", "measuring the prefill speed"),
+        ("warming", ""),
+        ("ready", ""),
+    ]
+
+
 def test_a_superseded_load_reports_no_more_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
 
