@@ -42,6 +42,10 @@ class Syntax:
     wrappers: frozenset[str]  # nodes whose single named child is the value (parentheses)
     containers: frozenset[str]  # list / array literals: constant when every element is
     blocks: frozenset[str]  # statement sequences: an assignment directly in one that holds a use reaches it
+    # `name.METHOD(x)` adds x to the text or list bound to name (`sb.append(x)`, `parts.push(x)`)
+    mutators: frozenset[str] = frozenset()
+    # `new TYPE(args)` of a string builder: its text is its arguments (then what `mutators` add)
+    builders: frozenset[str] = frozenset()
     # Patterns over a callee's text for calls that escape or compose safely (rules.json "sanitizers").
     sanitizers: tuple[str, ...] = ()
 
@@ -60,6 +64,7 @@ SYNTAX = {
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"list", "tuple"}),
         blocks=frozenset({"block", "module"}),
+        mutators=frozenset({"append", "extend", "insert"}),
         sanitizers=tuple(rules_table()["sanitizers"]["python"]),
     ),
     "java": Syntax(
@@ -75,6 +80,8 @@ SYNTAX = {
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"array_initializer", "array_creation_expression"}),
         blocks=frozenset({"block", "constructor_body", "program"}),
+        mutators=frozenset({"append", "insert", "add", "addAll"}),
+        builders=frozenset({"StringBuilder", "StringBuffer", "StringJoiner", "ArrayList"}),
         sanitizers=tuple(rules_table()["sanitizers"]["java"]),
     ),
     "javascript": Syntax(
@@ -92,6 +99,7 @@ SYNTAX = {
         wrappers=frozenset({"parenthesized_expression"}),
         containers=frozenset({"array"}),
         blocks=frozenset({"statement_block", "program"}),
+        mutators=frozenset({"push", "unshift"}),
         sanitizers=tuple(rules_table()["sanitizers"]["javascript"]),
     ),
 }
@@ -133,6 +141,8 @@ def classify(node: Node, syntax: Syntax, depth: int = 0) -> Verdict:
         return _all_const(elements, syntax, depth)
     if kind == syntax.calls[0]:
         return _classify_call(node, syntax, depth)
+    if kind == "object_creation_expression":
+        return _classify_builder(node, syntax, depth)
     if kind == "identifier":
         return _classify_name(node, syntax, depth)
     return Verdict(Kind.UNKNOWN)
@@ -198,6 +208,45 @@ def _classify_call(node: Node, syntax: Syntax, depth: int) -> Verdict:
         parts.append(receiver)
     verdict = _all_const(parts, syntax, depth)
     return Verdict(Kind.CONST) if verdict.kind is Kind.CONST else Verdict(Kind.DYNAMIC, node)
+
+
+def _classify_builder(node: Node, syntax: Syntax, depth: int) -> Verdict:
+    """`new StringBuilder("…")`: a builder's text is its arguments (what is appended later is found
+    where the name is read, `_mutations`); any other object is not text we can see."""
+    type_node = node.child_by_field_name("type")
+    arguments = node.child_by_field_name("arguments")
+    type_name = (type_node.text or b"").decode().split("<", 1)[0] if type_node is not None else ""
+    if type_name not in syntax.builders or arguments is None:
+        return Verdict(Kind.UNKNOWN)
+    values = [c for c in arguments.named_children if c.type != "comment"]
+    return Verdict(Kind.CONST) if _all_const(values, syntax, depth).kind is Kind.CONST else Verdict(Kind.UNKNOWN)
+
+
+def _mutations(scope: Node, name: bytes | None, before: int, syntax: Syntax) -> list[Node]:
+    """The calls `name.MUTATOR(…)` in `scope` (not in nested functions) that end before `before`."""
+    call_type, callee_field, _ = syntax.calls
+    found: list[Node] = []
+    stack = list(reversed(scope.named_children))
+    while stack:
+        node = stack.pop()
+        if node.type in syntax.scopes or node.start_byte >= before:
+            continue
+        if node.type == call_type and node.end_byte <= before:
+            callee = node.child_by_field_name(callee_field)
+            if node.type == "method_invocation":  # Java: object and method name are the call's fields
+                receiver, method = node.child_by_field_name("object"), callee
+            else:
+                receiver = callee.child_by_field_name("object") if callee is not None else None
+                method = None
+                if callee is not None:
+                    method = callee.child_by_field_name("attribute") or callee.child_by_field_name("property")
+            if (
+                receiver is not None and receiver.type == "identifier" and receiver.text == name
+                and method is not None and (method.text or b"").decode() in syntax.mutators
+            ):  # fmt: skip
+                found.append(node)
+        stack.extend(reversed(node.named_children))
+    return found
 
 
 def _is_sanitizer(call: Node, callee: Node, syntax: Syntax) -> bool:
@@ -266,6 +315,16 @@ def _classify_name(node: Node, syntax: Syntax, depth: int) -> Verdict:
             verdicts.append(classify(value, syntax, depth + 1))
     if not verdicts:
         return Verdict(Kind.UNKNOWN)
+    # What was added to it in place since (`sb.append(x)`, `parts.append(x)`): part of its text.
+    since = reaching[last][0].start_byte if reaching else 0
+    _, _, args_field = syntax.calls
+    for call in _mutations(scope, name, use.start_byte, syntax):
+        arguments = call.child_by_field_name(args_field)
+        if call.start_byte < since or arguments is None:
+            continue
+        added = _all_const([_argument_value(c) for c in arguments.named_children if c.type != "comment"],
+                           syntax, depth)  # fmt: skip
+        verdicts.append(Verdict(Kind.CONST) if added.kind is Kind.CONST else Verdict(Kind.DYNAMIC, call))
     dynamic = [v for v in verdicts if v.kind is Kind.DYNAMIC]
     if dynamic:
         return dynamic[-1]
