@@ -219,7 +219,8 @@ def _classify_builder(node: Node, syntax: Syntax, depth: int) -> Verdict:
     if type_name not in syntax.builders or arguments is None:
         return Verdict(Kind.UNKNOWN)
     values = [c for c in arguments.named_children if c.type != "comment"]
-    return Verdict(Kind.CONST) if _all_const(values, syntax, depth).kind is Kind.CONST else Verdict(Kind.UNKNOWN)
+    constant = _all_const(values, syntax, depth).kind is Kind.CONST
+    return Verdict(Kind.CONST) if constant else Verdict(Kind.UNKNOWN)
 
 
 def _mutations(scope: Node, name: bytes | None, before: int, syntax: Syntax) -> list[Node]:
