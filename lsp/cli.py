@@ -40,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         host, _, port = args.tcp.rpartition(":")
         if not host or not port.isdigit():
             raise CliError(f"--tcp expects HOST:PORT, got '{args.tcp}'")
-        server.start_tcp(host, int(port))
+        from .tcp import serve_tcp
+
+        serve_tcp(server, host, int(port))
     else:
         server.start_io()
     return 0
