@@ -53,7 +53,8 @@ def test_a_second_client_is_refused_and_the_first_keeps_its_answers(tmp_path: Pa
     try:
         options = {"model": {"name": "none"}, "index": {"watch": False}}
         initialize = {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}, "initializationOptions": options,
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+            "initializationOptions": options,
         }  # fmt: skip
         first = _connect(port)
         first.sendall(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}))
