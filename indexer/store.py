@@ -69,6 +69,9 @@ def _busy(error: sqlite3.Error) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
+_MEMORY = ":memory:"
+
+
 def default_db_path(root: Path) -> Path:
     """Where the workspace's database lives: the user cache dir, keyed by the resolved root."""
     resolved = str(root.resolve())
@@ -82,11 +85,25 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock = threading.RLock()
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.rebuilt_reason = ""
+        # Why the database lives in memory for this session ("" when it is the file at `path`).
+        self.in_memory_reason = ""
         # Called (from the querying thread) after a query found the database damaged and it was rebuilt
         # empty: the owner fills it again.
         self.on_rebuilt: Callable[[], None] | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._open()
+        except (OSError, sqlite3.OperationalError) as error:
+            if isinstance(error, sqlite3.OperationalError) and _busy(error):
+                raise
+            # A read-only, full or missing cache folder costs the index its persistence, not its use.
+            self.in_memory_reason = f"the index database {path} cannot be written ({error})"
+            log.warning("%s; the index is kept in memory for this session", self.in_memory_reason)
+            self.path = Path(_MEMORY)
+            self.db = self._connect_checked()
+
+    def _open(self) -> None:
         for attempt in range(_OPEN_ATTEMPTS):
             try:
                 self.db = self._connect_checked()
@@ -173,6 +190,8 @@ class Store:
         return True
 
     def _delete_files(self) -> None:
+        if str(self.path) == _MEMORY:
+            return
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 

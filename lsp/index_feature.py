@@ -75,6 +75,12 @@ class IndexHost:
 
         try:
             index = WorkspaceIndex.open(root, options)
+            if index.store.in_memory_reason and self._server.loop is not None:
+                message = (
+                    f"{index.store.in_memory_reason}: the index is kept in memory and rebuilt at the "
+                    "next start (make the cache folder writable, or set XDG_CACHE_HOME)"
+                )
+                self._server.loop.call_soon_threadsafe(self._server.show, message)
             report = index.index_all(progress=files_done)
             self.index = index
             if options.watch:

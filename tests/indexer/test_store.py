@@ -218,3 +218,20 @@ def test_a_database_another_process_holds_is_waited_for_never_rebuilt(tmp_path: 
         store.Store(db)  # still busy after every wait: an error, and the files stay
     holder.join()
     assert "a.py" in store.Store(db).file_states()
+
+
+def test_a_cache_folder_that_cannot_be_written_keeps_the_index_in_memory(tmp_path: Path) -> None:
+    # A read-only or full cache folder (here: its path is a file, which fails for any user, root too).
+    blocker = tmp_path / "cache"
+    blocker.write_text("not a folder")
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "价格.py").write_text("def 计算总价(商品列表):\n    return 0\n", "utf-8")
+    index = WorkspaceIndex.open(root, db_path=blocker / "index.sqlite3")
+    try:
+        assert "cannot be written" in index.store.in_memory_reason
+        index.index_all()
+        assert [s.name for s in index.definitions("计算总价")] == ["计算总价"]
+        assert blocker.read_text() == "not a folder"  # nothing of the user's was touched
+    finally:
+        index.close()
