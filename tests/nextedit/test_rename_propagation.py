@@ -173,3 +173,29 @@ def test_a_reassigned_variable_renames_the_value_the_user_renamed() -> None:
     assert result == source.replace("    d = 解析", "    结果 = 解析").replace("d[0]", "结果[0]").replace(
         "    print(d)\n", "    print(结果)\n"
     ).replace("print(结果)\n\n", "print(d)\n\n")
+
+
+WORD_ELSEWHERE = """\
+def 计算总价(商品列表, 折扣):
+    总价 = 0
+    # 商品列表: what the caller bought
+    for 商品 in 商品列表:
+        总价 += 商品.单价
+    print("商品列表 ok", len(商品列表), 库存.商品列表, 打包(商品列表=[]))
+    return 总价 * 折扣
+
+def 其它(商品列表):
+    return 商品列表
+"""
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_a_parameter_rename_follows_the_value_not_the_word(typed: bool) -> None:
+    # The same word in a comment, a string, an attribute, another call's keyword and another function's
+    # parameter is another thing: only the two reads of this parameter are renamed.
+    proposal, result = rename(WORD_ELSEWHERE, "商品列表", "货物列表", typed=typed)
+    assert proposal is not None and len(proposal.edits) == 2
+    expected = WORD_ELSEWHERE.replace("def 计算总价(商品列表", "def 计算总价(货物列表", 1)
+    expected = expected.replace("for 商品 in 商品列表:", "for 商品 in 货物列表:")
+    expected = expected.replace("len(商品列表)", "len(货物列表)")
+    assert result == expected
