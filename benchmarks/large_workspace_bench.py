@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import tempfile
@@ -109,6 +110,16 @@ def run(files: int) -> dict[str, Any]:
             rss = _rss_kb(server.process.pid)
             peak = {k: max(peak.get(k, 0), v) for k, v in rss.items()}
             time.sleep(POLL_S)
+        report = next(
+            (
+                item["params"]["message"]
+                for item in server.notifications
+                if item.get("method") == "window/logMessage" and "index ready" in item["params"]["message"]
+            ),
+            "",
+        )
+        seen = re.search(r"files_seen=(\d+)", report)
+        parsed = re.search(r"files_parsed=(\d+)", report)
         symbols_began = time.monotonic()
         found = server.request("workspace/symbol", {"query": f"计算{_ZH[0]}"}) or []
         symbol_ms = (time.monotonic() - symbols_began) * 1000
@@ -131,6 +142,8 @@ def run(files: int) -> dict[str, Any]:
         "files": files,
         "workspace_made_s": round(made_s, 1),
         "first_index_s": round(ready, 1) if ready is not None else None,
+        "files_seen": int(seen.group(1)) if seen else None,
+        "files_parsed": int(parsed.group(1)) if parsed else None,
         "answers_while_indexing": {method: summary(values) for method, values in latencies.items()},
         "workspace_symbol_after_ms": round(symbol_ms, 1),
         "workspace_symbol_found": len(found),
