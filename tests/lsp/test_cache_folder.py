@@ -3,19 +3,13 @@ persistence, not its use: the user is told once, and definitions still answer.""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
+from stdio_server import frame, initialize, start_server
+
 from daima.lsp.framing import FrameReader
-
-
-def _frame(message: dict) -> bytes:
-    body = json.dumps(message).encode()
-    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
 
 
 def test_an_unwritable_cache_folder_is_reported_and_the_index_still_answers(tmp_path: Path) -> None:
@@ -25,16 +19,10 @@ def test_an_unwritable_cache_folder_is_reported_and_the_index_still_answers(tmp_
     blocker = tmp_path / "cache"
     blocker.write_text("not a folder")
     env = {**os.environ, "XDG_CACHE_HOME": str(blocker)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, cwd=root, env=env,
-    )  # fmt: skip
+    server = start_server(root, env)
     assert server.stdin is not None and server.stdout is not None
-    options = {"model": {"name": "none"}, "index": {"watch": False}}
-    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "processId": None, "rootUri": root.as_uri(), "capabilities": {},
-        "initializationOptions": options}}))  # fmt: skip
-    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+    server.stdin.write(frame(initialize(root, {"model": {"name": "none"}, "index": {"watch": False}})))
+    server.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
     server.stdin.flush()
     reader = FrameReader(server.stdout)
     watchdog = threading.Timer(60, server.kill)
@@ -50,15 +38,15 @@ def test_an_unwritable_cache_folder_is_reported_and_the_index_still_answers(tmp_
         if item.get("method") == "window/showMessage":
             shown.append(item["params"]["message"])
         if item.get("method") == "window/logMessage" and "index ready" in item["params"]["message"]:
-            server.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "workspace/symbol",
+            server.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "workspace/symbol",
                                        "params": {"query": "计算总价"}}))  # fmt: skip
             server.stdin.flush()
             asked = True
         if asked and item.get("id") == 2:
             symbols = item["result"]
     watchdog.cancel()
-    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
-    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit"}))
+    server.stdin.write(frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
+    server.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
     server.stdin.close()
     server.wait(30)
     assert any("cannot be written" in message and "in memory" in message for message in shown), shown

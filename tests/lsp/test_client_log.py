@@ -3,31 +3,19 @@ editors file under errors, keeps only warnings and errors once the client is the
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 from pathlib import Path
+
+from stdio_server import frame, initialize, start_server
 
 from daima.lsp.framing import FrameReader
 
 
-def frame(message: dict) -> bytes:
-    body = json.dumps(message).encode()
-    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
-
-
 def test_info_goes_to_the_client_as_info_and_not_to_stderr(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("def 计算():\n    return 1\n", "utf-8")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, cwd=tmp_path,
-    )  # fmt: skip
+    server = start_server(tmp_path)
     assert server.stdin is not None and server.stdout is not None and server.stderr is not None
-    options = {"model": {"name": "none"}, "index": {"watch": False}}
-    server.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
-        "initializationOptions": options}}))  # fmt: skip
+    server.stdin.write(frame(initialize(tmp_path, {"model": {"name": "none"}, "index": {"watch": False}})))
     server.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
     server.stdin.flush()
     reader = FrameReader(server.stdout)
@@ -53,16 +41,12 @@ def test_info_goes_to_the_client_as_info_and_not_to_stderr(tmp_path: Path) -> No
 
 def test_the_log_level_in_initialization_options_applies_from_the_start(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("总价 = 1\n", "utf-8")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, cwd=tmp_path,
-    )  # fmt: skip
+    server = start_server(tmp_path)
     assert server.stdin is not None and server.stdout is not None
     options = {"model": {"name": "none"}, "index": {"watch": False}, "logLevel": "debug"}
     uri = (tmp_path / "a.py").as_uri()
     for message in (
-        {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": tmp_path.as_uri(),
-         "capabilities": {}, "initializationOptions": options}},
+        initialize(tmp_path, options),
         {"method": "initialized", "params": {}},
         {"method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": uri, "languageId": "python", "version": 1, "text": "总价 = 1\n总"}}},

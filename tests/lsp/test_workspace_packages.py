@@ -3,34 +3,22 @@ pygls, markupsafe or jinja2) is code to index, never code the server imports, ho
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
+from stdio_server import frame, initialize, start_server
+
 from daima.lsp.framing import FrameReader
-
-
-def _frame(message: dict) -> bytes:
-    body = json.dumps(message).encode()
-    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
 
 
 def test_python_m_daima_serve_in_a_workspace_with_a_pygls_package(tmp_path: Path) -> None:
     for name in ("pygls", "lsprotocol", "markupsafe"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "__init__.py").write_text(f"raise ImportError('the workspace copy of {name}')\n")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daima", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, cwd=tmp_path,
-    )  # fmt: skip
+    server = start_server(tmp_path)
     assert server.stdin is not None and server.stdout is not None and server.stderr is not None
-    options = {"model": {"name": "none"}, "index": {"watch": False}}
-    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
-        "initializationOptions": options}}))  # fmt: skip
-    server.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
-    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit"}))
+    server.stdin.write(frame(initialize(tmp_path, {"model": {"name": "none"}, "index": {"watch": False}})))
+    server.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+    server.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
     server.stdin.close()
     reader = FrameReader(server.stdout)
     answers = []
