@@ -16,6 +16,11 @@ local function run(cmd)
   if not ok then
     return nil, tostring(obj)
   end
+  if obj == nil then
+    -- wait() can give up before the process reports anything when the timeout passes on a busy
+    -- machine: that is a probe that took the timeout, not a failure.
+    obj = { code = TIMED_OUT, signal = 0, stdout = "", stderr = "" }
+  end
   obj.elapsed_ms = (vim.uv.hrtime() - started) / 1e6
   return obj
 end
