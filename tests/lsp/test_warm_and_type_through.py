@@ -167,7 +167,9 @@ async def test_a_cursor_note_warms_the_prompt_that_a_request_there_then_finds_ca
     generations = asked["hits"] - warmed["hits"]
     assert generations >= 1 and asked["misses"] == 1, (warmed, asked)
     assert asked["computedTokens"] - warmed["computedTokens"] == generations, (warmed, asked)
-    assert asked["reusedTokens"] - warmed["reusedTokens"] >= generations * 1000, (warmed, asked)
+    # The first found all the warm computed but its last token (a later one, steered, may ask a shorter
+    # prompt: how many generations the checks ask for depends on what the model wrote).
+    assert asked["reusedTokens"] - warmed["reusedTokens"] >= warmed["computedTokens"] - 1, (warmed, asked)
 
 
 @pytest.mark.slow
