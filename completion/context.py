@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daima.indexer.api import CodeIndex
+from daima.indexer.extract import identifier_tokens
 from daima.indexer.model import Chunk, Symbol
 from daima.text import AppliedEdit, TextDocument
 
@@ -249,7 +250,7 @@ def _redefines(index: CodeIndex, chunk: Chunk, own: set[str]) -> bool:
     """The chunk defines a class or function that this file also defines: another file's `class 商品`
     with other fields, shown beside this file's, is code the model copies with the wrong fields
     (`商品.价格` where this 商品 has 单价)."""
-    for name in own.intersection(_IDENTIFIER.findall(chunk.text)):  # a chunk is a few lines: few queries
+    for name in own.intersection(identifier_tokens(chunk.text)):  # a chunk is a few lines: few queries
         for symbol in index.definitions(name):
             inside = chunk.start_line <= symbol.line < chunk.end_line
             if symbol.path == chunk.path and inside and symbol.kind in ("class", "function", "struct"):

@@ -44,8 +44,10 @@ class Syntax:
     blocks: frozenset[str]  # statement sequences: an assignment directly in one that holds a use reaches it
     # `name.METHOD(x)` adds x to the text or list bound to name (`sb.append(x)`, `parts.push(x)`)
     mutators: frozenset[str] = frozenset()
-    # `new TYPE(args)` of a string builder: its text is its arguments (then what `mutators` add)
+    # `new TYPE(args)` (a node of type `creation`) of a string builder: its text is its arguments (then
+    # what `mutators` add)
     builders: frozenset[str] = frozenset()
+    creation: str = ""
     # Patterns over a callee's text for calls that escape or compose safely (rules.json "sanitizers").
     sanitizers: tuple[str, ...] = ()
 
@@ -82,6 +84,7 @@ SYNTAX = {
         blocks=frozenset({"block", "constructor_body", "program"}),
         mutators=frozenset({"append", "insert", "add", "addAll"}),
         builders=frozenset({"StringBuilder", "StringBuffer", "StringJoiner", "ArrayList"}),
+        creation="object_creation_expression",
         sanitizers=tuple(rules_table()["sanitizers"]["java"]),
     ),
     "javascript": Syntax(
@@ -141,7 +144,7 @@ def classify(node: Node, syntax: Syntax, depth: int = 0) -> Verdict:
         return _all_const(elements, syntax, depth)
     if kind == syntax.calls[0]:
         return _classify_call(node, syntax, depth)
-    if kind == "object_creation_expression":
+    if syntax.creation and kind == syntax.creation:
         return _classify_builder(node, syntax, depth)
     if kind == "identifier":
         return _classify_name(node, syntax, depth)
