@@ -32,10 +32,11 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     def on_progress(params) -> None:
         lsp_client.daima_progress.append(params)  # type: ignore[attr-defined]
 
-    # A loaded 2-core CI machine is far slower than an editor user's; the deadline is generous here.
+    # A loaded 2-core CI machine is far slower than an editor user's; the deadlines are generous here
+    # (a pattern edit asks the model once a candidate: two prompts did not fit 8 s in a loaded CI run).
     options = {
         "model": {"name": "qwen2.5-coder-0.5b"},
-        "completion": {"maxTimeMs": 60000},
+        "completion": {"maxTimeMs": 60000, "nextEditTimeMs": 60000},
         "index": {"enabled": False},
     }
     await lsp_client.initialize_session(
