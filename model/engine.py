@@ -191,7 +191,7 @@ class LocalEngine:
                 return cancelled() or request.expired()
 
             try:
-                logits = self._device(self._prefill, ids, stats, stop, request.background)
+                logits = self._device(self._prefill, ids, stats, stop, request.background, request.expired)
             except Interrupted:  # a newer keystroke or the deadline: a long prefill must not make it wait
                 stats.finish_reason = "cancelled" if cancelled() else "deadline"
                 return
@@ -217,12 +217,19 @@ class LocalEngine:
         return ids
 
     def _prefill(
-        self, ids: list[int], stats: GenerationStats, stop: Callable[[], bool], background: bool = False
+        self,
+        ids: list[int],
+        stats: GenerationStats,
+        stop: Callable[[], bool],
+        background: bool = False,
+        expired: Callable[[], bool] | None = None,
     ) -> torch.Tensor:
         """Logits after `ids`, computing only what neither the KV buffer nor the prefix cache holds;
         raises Interrupted when `stop` says so (between chunks, or between layers inside one).
         `background`: every chunk may stop between layers (work ahead of a request gives way at once;
-        the chunk it was in is lost, the ones before stay cached)."""
+        the chunk it was in is lost, the ones before stay cached). `expired`: the request's deadline has
+        passed; a head chunk stops between layers then too (losing that chunk), because on a loaded CPU
+        one chunk can take longer than the whole deadline, and an answer that late helps nobody."""
         limit = len(ids) - 1  # at least one token is computed: its logits start the generation
         reuse = min(common_prefix(self._resident, ids), limit)
         blocks = self.cache.match(ids, limit)
@@ -250,8 +257,8 @@ class LocalEngine:
             self.cache.stats.misses += 1
         # The rest runs as head chunks, then the tail. The tail (the last PREFILL_TAIL tokens: the
         # cursor's line and the suffix, what the next keystroke changes) may stop between layers, as
-        # nothing of it would be reused. A head chunk runs whole, and a newer keystroke or the deadline
-        # stops the prefill only between chunks: ids[:done] are then valid in the KV buffer
+        # nothing of it would be reused. A head chunk runs whole unless the deadline passes inside it,
+        # and a newer keystroke stops the prefill only between chunks: ids[:done] are then valid in the KV buffer
         # (`_resident`), `_remember` caches them, and the next request, whose prompt shares that head,
         # continues from there. On a CPU a cold 1.5k-token prompt takes longer than the deadline; with
         # every keystroke starting it over, a user who keeps typing would never see a suggestion.
@@ -262,7 +269,7 @@ class LocalEngine:
             while True:
                 end = min(tail, done + self.prefill_chunk) if done < tail else len(ids)
                 last = end == len(ids)
-                interrupt = stop if last or background else None
+                interrupt = stop if last or background else expired
                 logits = self._run(ids[done:end], done, all_rows=False, interrupt=interrupt)[-1]
                 if logits.device.type == "cuda":
                     torch.cuda.synchronize(logits.device)  # the pass is queued, not done

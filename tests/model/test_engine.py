@@ -351,8 +351,10 @@ def test_the_deadline_stops_a_long_prefill(engine_like: Any) -> None:
     engine = engine_like()
     engine.prefill_chunk = 16
     prompt = CODE + "\n# " + "截止 " * 400
-    # Looks: the start, after chunk 1, after chunk 2: expired.
-    stream = engine.stream(ExpiresAtLook(prompt=prompt, max_tokens=8, at=3))
+    # Looks: the start; before each layer of a head chunk and after it; expired at the first layer of
+    # chunk 3.
+    looks_a_chunk = engine.lm.n_layers + 1
+    stream = engine.stream(ExpiresAtLook(prompt=prompt, max_tokens=8, at=1 + 2 * looks_a_chunk + 1))
     assert stream.text() == "" and stream.stats.finish_reason == "deadline"
     again = engine.stream(GenerationRequest(prompt=prompt, max_tokens=2))
     again.text()
@@ -385,3 +387,37 @@ def test_background_prefill_gives_way_between_layers_a_requests_after_whole_chun
 
     assert resident_after_stop(background=True) == 0  # stopped inside the first chunk
     assert resident_after_stop(background=False) == 2 * tiny_engine.prefill_chunk  # two whole chunks
+
+
+def test_the_deadline_stops_a_requests_head_chunk_between_layers(tiny_engine: Any) -> None:
+    """On a loaded CPU one head chunk can outlast the whole deadline: once the deadline has passed, the
+    chunk in progress stops at the next layer (and is lost) instead of answering a chunk late. A newer
+    keystroke alone still waits for the chunk, whose KV it reuses."""
+    from daima.model.api import GenerationStats
+    from daima.model.engine import Interrupted
+
+    ids = tiny_engine.tokenize(CODE * 50)
+    assert len(ids) > tiny_engine.prefill_chunk * 2 + tiny_engine.prefill_tail
+
+    def resident_after(expires_at_poll: int) -> tuple[int, int]:
+        tiny_engine.clear_cache()
+        polls: list[int] = []
+
+        def expired() -> bool:
+            polls.append(1)
+            return len(polls) >= expires_at_poll
+
+        def run() -> int:
+            with contextlib.suppress(Interrupted):
+                tiny_engine._prefill(ids, GenerationStats(), expired, False, expired)
+            return len(tiny_engine._resident)
+
+        return int(tiny_engine.worker.call(run)), len(polls)
+
+    layers = tiny_engine.lm.n_layers
+    # Polled before each layer of the first chunk: expired at the second poll, inside the first chunk.
+    resident, polls = resident_after(2)
+    assert resident == 0 and polls == 2
+    # Expired at the first poll of the second chunk: the first chunk is kept.
+    resident, _ = resident_after(layers + 2)
+    assert resident == tiny_engine.prefill_chunk
