@@ -10,7 +10,8 @@ budget free, so the lines typed next fit under the new anchor too.
 The cross-file context, which comes before the prefix, is part of the anchor for the same reason: it is
 gathered from the names near the cursor, so typing a new name would change it and, with it, every token
 after it. It is kept as it was while the anchor holds and gathered afresh when the prefix is cut afresh
-(the user went on for a fifth of the budget, or went elsewhere).
+(the user went on for a fifth of the budget, or went elsewhere). So is the suffix's cap, which comes
+from the engine's measured speed: that moves a little with every prefill, and the suffix's end with it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class PrefixAnchor:
     offset: int  # the prefix's first character (a line start) in the document
     probe: str  # the text from there, as it was
     snippets: tuple[Snippet, ...] = ()  # the cross-file context the prompt had, in prompt order
+    suffix_cap: int | None = None  # the suffix cap the prompt had (prompt.SectionTokens.suffix_cap)
 
     def holds_in(self, text: str, cursor: int) -> bool:
         """The anchored line is still at `offset` (nothing before it changed) and before the cursor."""
@@ -53,9 +55,13 @@ class PrefixAnchors:
             anchor = self._anchors.get(uri)
         return anchor if anchor is not None and anchor.holds_in(text, cursor) else None
 
-    def remember(self, uri: str, text: str, start: int, snippets: Sequence[Snippet]) -> None:
+    def remember(
+        self, uri: str, text: str, start: int, snippets: Sequence[Snippet], suffix_cap: int | None = None
+    ) -> None:
         with self._lock:
-            self._anchors[uri] = PrefixAnchor(start, text[start : start + _PROBE], tuple(snippets))
+            self._anchors[uri] = PrefixAnchor(
+                start, text[start : start + _PROBE], tuple(snippets), suffix_cap
+            )
 
     def forget(self, uri: str) -> None:
         with self._lock:

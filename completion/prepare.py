@@ -86,6 +86,7 @@ def prepare(
             shown, shown_offset, engine=engine, index=index, options=options, path=path,
             language_id=language, recent_edits=recent_edits, tree=checker.tree, snippets=given,
             anchor=start, headroom=headroom, keep_snippets=anchored is not None,
+            kept_suffix_cap=anchored.suffix_cap if anchored is not None else None,
         )  # fmt: skip
         kept = None
         if native is not None and given is not None:
@@ -99,7 +100,8 @@ def prepare(
         prompt, kept = build(None)
         start = reading.native_offset(prompt.prefix_start) if reading is not None else prompt.prefix_start
     if anchors is not None:
-        anchors.remember(document.uri, document.text, start, prompt.snippets if kept is None else kept)
+        snippets = prompt.snippets if kept is None else kept
+        anchors.remember(document.uri, document.text, start, snippets, prompt.tokens.suffix_cap)
     short = quick_budget(engine, options, prompt) if quick else None
     if short is not None:
         # The full prompt stays the anchored one (the caller warms it); this one is asked now.

@@ -82,6 +82,7 @@ def build_prompt(
     anchor: int | None = None,
     headroom: float = 0.0,
     keep_snippets: bool = False,
+    kept_suffix_cap: int | None = None,
 ) -> Prompt:
     """The FIM prompt for a completion at `offset` in `document`; never raises for a too-large input.
 
@@ -90,7 +91,8 @@ def build_prompt(
     line start where the prefix began at the previous keystroke, kept while the prefix from there fits;
     a fresh cut then leaves `headroom` of the prefix budget free for the lines typed next.
     `keep_snippets`: `snippets` is the context of the previous prompt at this anchor, kept whole (when it
-    fits its share) rather than chosen again."""
+    fits its share) rather than chosen again. `kept_suffix_cap`: the suffix cap the prompt at this anchor
+    had, used instead of one from the engine's speed now (None: measure it)."""
     options = options or CompletionOptions()
     info = engine.info
     template = match_template(info, options.template)
@@ -117,7 +119,13 @@ def build_prompt(
     need_prefix = _tokens_upto(document, 0, healing.cut, available, counter)
     need_suffix = _tokens_upto(document, offset, len(document.text), available, counter, forward=True)
     meter = getattr(engine, "prefill_meter", None)
-    cap = suffix_cap(meter.tokens_per_s if meter else None, options.max_time_ms, options.suffix_time_share)
+    cap = kept_suffix_cap
+    if cap is None:
+        # Measured once per anchor: the speed moves with every prefill (and with the machine's load), and a
+        # cap that followed it would move the suffix's end, so a warmed prompt would miss the cache there.
+        cap = suffix_cap(
+            meter.tokens_per_s if meter else None, options.max_time_ms, options.suffix_time_share
+        )
     split = split_budget(
         available,
         suffix_share=options.suffix_share,

@@ -216,3 +216,25 @@ def test_a_small_files_prompt_is_asked_whole_however_slow_the_engine(qwen_engine
         on_quick_prompt=lambda: quick.append(True),
     )  # fmt: skip
     assert quick == [] and b"def add(a, b):" in slow.detokenize(slow.prompts[0]).encode()
+
+
+def test_the_suffix_cap_stays_with_the_anchor_while_the_measured_speed_moves(qwen_engine) -> None:
+    """The warmed prompt and the request's at the same place are one prompt, though the warm's own
+    prefill moved the measured speed (enough to move the suffix's end: the CI run where a busy machine
+    moved it lost 40 of the warmed prompt's tokens)."""
+    text = BODY + "def 新函数():\n    " + "▮\n" + BODY
+    cursor = text.index("▮")
+    document = TextDocument("file:///w/a.py", text.replace("▮", ""), language_id="python")
+    engine = TimedEngine(qwen_engine, tokens_per_s=200, cached=lambda ids: len(ids))
+    anchors = PrefixAnchors()
+    prepare.warm(document, cursor, engine=engine, options=OPTIONS, language_id="python", anchors=anchors)
+    engine.prefill_meter.record(2000, 1.0)  # the other work stopped: 200 -> 740 tokens a second
+    prepare.warm(document, cursor, engine=engine, options=OPTIONS, language_id="python", anchors=anchors)
+    assert engine.prompts[0] == engine.prompts[1]
+    # Cut afresh (no anchors), the new speed would have lengthened the suffix.
+    fresh = TimedEngine(qwen_engine, tokens_per_s=200, cached=lambda ids: len(ids))
+    fresh.prefill_meter.record(2000, 1.0)
+    prepare.warm(
+        document, cursor, engine=fresh, options=OPTIONS, language_id="python", anchors=PrefixAnchors()
+    )
+    assert len(fresh.prompts[0]) > len(engine.prompts[0])
