@@ -121,7 +121,9 @@ async def _suggest(
         return now is not None and now.version == document.version and ls.documents.is_in_sync(uri)
 
     def on_partial(text: str) -> None:
-        if up_to_date():
+        # Nothing to draw yet (the English reading holds back a name until it is whole): an empty partial
+        # would only take the place of the answer in an editor that shows the first one it gets.
+        if text.strip() and up_to_date():
             ls.notify_threadsafe(
                 COMPLETION_PROGRESS, {**partial_head, "text": text, "done": False}, up_to_date
             )

@@ -9,7 +9,7 @@ import { InlineCompletions, ProgressParams } from "./inline";
 import { NextEdits } from "./nextEdit";
 import { crashHandler, createClient, resolveCommand, ServerNotFound } from "./server";
 import { enabledFor, readOptions, readServerSettings } from "./settings";
-import { DaimaStatus, StatusItem } from "./status";
+import { DaimaStatus, LoadErrorNotice, StatusItem } from "./status";
 
 const MAX_DEBOUNCE_MS = 250;
 
@@ -28,6 +28,7 @@ export interface DaimaApi {
 export async function activate(context: vscode.ExtensionContext): Promise<DaimaApi> {
   const output = vscode.window.createOutputChannel("daima");
   const status = new StatusItem();
+  const loadErrors = new LoadErrorNotice();
   const debounceMs = () => vscode.workspace.getConfiguration("daima").get<number>("completion.debounceMs", 75);
   const debounce = new AdaptiveDebounce(debounceMs(), MAX_DEBOUNCE_MS);
   let client: LanguageClient | undefined;
@@ -99,14 +100,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
         status.update({ state: "stopped", message: "the server stopped; it restarts on its own or with 'daima: Restart Server'" });
       }
     });
-    client.onNotification("daima/status", (params: DaimaStatus) => status.update(params));
+    client.onNotification("daima/status", (params: DaimaStatus) => showStatus(params));
     client.onNotification("daima/completionProgress", (params: ProgressParams) => inline.onProgress(params));
     client.onNotification("daima/resync", (params: { uri: string }) => resync(self, params.uri));
     try {
       await client.start();
       ready = true;
       started = `${command.command} ${command.args.join(" ")}`;
-      status.update(await client.sendRequest<DaimaStatus>("daima/status", {}));
+      showStatus(await client.sendRequest<DaimaStatus>("daima/status", {}));
     } catch (error) {
       const message =
         `daima's server (${command.command} ${command.args.join(" ")}) could not start: ${String(error)}. ` +
@@ -126,6 +127,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
       } catch (error) {
         output.appendLine(`stopping the server: ${String(error)}`);
       }
+    }
+  }
+
+  /** A status from the server: the status bar, and one message when the model cannot load. */
+  function showStatus(params: DaimaStatus): void {
+    status.update(params);
+    const notice = loadErrors.next(params);
+    if (notice !== undefined) void showModelError(notice);
+  }
+
+  async function showModelError(message: string): Promise<void> {
+    output.appendLine(message);
+    const choice = await vscode.window.showErrorMessage(message, "Open Settings", "Show Log");
+    if (choice === "Open Settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "daima.model");
+    } else if (choice === "Show Log") {
+      output.show();
     }
   }
 

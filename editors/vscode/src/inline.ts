@@ -95,6 +95,26 @@ function toRange(range: LspRange): vscode.Range {
   return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
 }
 
+/** The item VS Code will draw. It draws ghost text only where the item's range reaches the end of its
+ * line (text after the cursor, such as the `)` it closed itself after `print(`, otherwise hides an item
+ * that only inserts, and the user sees nothing), so the rest of the line joins the range and the text:
+ * accepting it gives the same line, and VS Code shows only what is new. */
+export function shownItem(
+  document: Pick<vscode.TextDocument, "lineAt" | "lineCount">,
+  text: string,
+  range: LspRange | undefined,
+): vscode.InlineCompletionItem {
+  if (!range || range.end.line >= document.lineCount) {
+    return new vscode.InlineCompletionItem(text, range ? toRange(range) : undefined);
+  }
+  const rest = document.lineAt(range.end.line).text.slice(range.end.character);
+  if (rest === "" || range.start.line !== range.end.line) {
+    return new vscode.InlineCompletionItem(text, toRange(range));
+  }
+  const end = { line: range.end.line, character: range.end.character + rest.length };
+  return new vscode.InlineCompletionItem(text + rest, toRange({ start: range.start, end }));
+}
+
 function itemsOf(result: unknown): LspItem[] {
   if (Array.isArray(result)) {
     return result as LspItem[];
@@ -111,6 +131,7 @@ export class InlineCompletions {
   snoozedUntil = 0;
   readonly stats = new Stats();
   private session: Session | undefined;
+  private requeried = false; // the next ask is the one `requery` made
 
   constructor(
     private readonly client: RequestClient,
@@ -127,6 +148,7 @@ export class InlineCompletions {
     if (!s || !this.matches(s, params.uri, params.version, params.position) || s.final || params.done) {
       return;
     }
+    if (params.text.trim() === "") return; // nothing to draw: it would stand in for the answer
     s.partial = params;
     s.partialAt = now();
     s.partialShown = false;
@@ -147,7 +169,10 @@ export class InlineCompletions {
     const uri = document.uri.toString();
     const here = { line: position.line, character: position.character };
     let s = this.session;
-    const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    // Our own ask for newer text (after a partial answer) reaches us as Invoke too: that is not the user.
+    const ours = this.requeried;
+    this.requeried = false;
+    const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke && !ours;
     // VS Code asks again with Invoke when the user cycles past the only item shown: ask the server
     // for alternatives then, instead of answering from the automatic request's single item.
     const wantsMore = invoked && s !== undefined && !s.invoked && (s.final?.length ?? 0) < 2;
@@ -158,7 +183,7 @@ export class InlineCompletions {
       }
       s = this.start(uri, document.version, here, token, called + delay, invoked);
     }
-    return this.answer(s, token);
+    return this.answer(s, token, document);
   }
 
   private start(
@@ -206,23 +231,28 @@ export class InlineCompletions {
     return s;
   }
 
-  private async answer(s: Session, token: vscode.CancellationToken): Promise<vscode.InlineCompletionItem[] | null> {
+  private async answer(
+    s: Session,
+    token: vscode.CancellationToken,
+    document: vscode.TextDocument,
+  ): Promise<vscode.InlineCompletionItem[] | null> {
     for (;;) {
       if (token.isCancellationRequested || this.session !== s || s.failed) {
         return null;
       }
       if (s.final) {
-        const items = s.final.map((item) => this.toItem(item));
+        const items = s.final.map((item) => this.toItem(document, item));
         this.stats.record("drawResponse", now() - (s.finalAt ?? now()));
         return items;
       }
       if (s.partial && !s.partialShown) {
         s.partialShown = true;
-        const item = new vscode.InlineCompletionItem(s.partial.text, toRange(s.partial.range));
+        const item = shownItem(document, s.partial.text, s.partial.range);
         this.stats.record("drawProgress", now() - (s.partialAt ?? now()));
         // Ask again when newer text (or the final answer) is there.
         void s.news.then(() => {
           if (this.session === s) {
+            this.requeried = true;
             this.requery();
           }
         });
@@ -233,9 +263,9 @@ export class InlineCompletions {
     }
   }
 
-  private toItem(item: LspItem): vscode.InlineCompletionItem {
+  private toItem(document: vscode.TextDocument, item: LspItem): vscode.InlineCompletionItem {
     const text = typeof item.insertText === "string" ? item.insertText : item.insertText.value;
-    const result = new vscode.InlineCompletionItem(text, item.range ? toRange(item.range) : undefined);
+    const result = shownItem(document, text, item.range);
     result.command = { title: "daima: accepted", command: "daima.accepted" };
     return result;
   }

@@ -74,6 +74,21 @@ export class StatusItem {
   }
 }
 
+/** The one message a model that cannot load deserves: once per distinct error, not at every status the
+ * server sends (a status bar alone is easy to miss; a message per status would be a flood). A model that
+ * became ready and then fails again is told again. */
+export class LoadErrorNotice {
+  private told: string | undefined;
+
+  /** The message to show for `status`, or undefined (not an error, or this error was told). */
+  next(status: DaimaStatus): string | undefined {
+    if (status.state === "ready") this.told = undefined;
+    if (status.state !== "error" || (status.message ?? "") === this.told) return undefined;
+    this.told = status.message ?? "";
+    return `daima: ${this.told || "the model could not be loaded"}. Check \`daima.model.name\` in the settings; the log has the details.`;
+  }
+}
+
 /** A status message cut to fit a status bar (the tooltip has it whole). */
 function short(message: string, width = 40): string {
   return message.length <= width ? message : `${message.slice(0, width - 1)}…`;

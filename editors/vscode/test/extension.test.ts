@@ -246,6 +246,21 @@ describe("VS Code extension against daima serve", () => {
     assert.ok(api.client()?.isRunning());
   });
 
+  it("tells once, with a message, that the model named cannot load", async () => {
+    stub.shown.length = 0;
+    stub.changeSettings({ "daima.model.name": "no-such-model" });
+    await waitFor("the model's error", () => stub.shown.some((m) => m.kind === "error"), 30000);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // statuses that follow tell nothing new
+    const errors = stub.shown.filter((m) => m.kind === "error");
+    assert.equal(errors.length, 1, JSON.stringify(stub.shown));
+    assert.match(errors[0].message, /no-such-model/);
+    assert.match(errors[0].message, /daima\.model\.name/);
+    assert.equal(api.status.last.state, "error");
+    stub.changeSettings({ "daima.model.name": "none" });
+    await api.ready();
+    await waitFor("the model back", () => api.status.last.state !== "error", 30000);
+  });
+
   it("reports client-side overhead", async () => {
     for (let i = 0; i < 20; i++) {
       const items = await typeAt(3, i % 2 ? " 计算总" : " 商");

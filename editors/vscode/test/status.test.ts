@@ -4,7 +4,7 @@ stub.install();
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { StatusItem } from "../src/status";
+import { LoadErrorNotice, StatusItem } from "../src/status";
 
 describe("status bar item", () => {
   it("shows the step of a model load, cut to fit, and the whole message in the tooltip", () => {
@@ -23,5 +23,17 @@ describe("status bar item", () => {
     } finally {
       status.dispose();
     }
+  });
+
+  it("tells a load error once, and again only after the model was ready", () => {
+    const notice = new LoadErrorNotice();
+    const failed = { state: "error" as const, model: "x", message: "the model failed to load (no such model 'x')" };
+    assert.match(notice.next(failed) ?? "", /no such model 'x'.*daima\.model\.name/);
+    assert.equal(notice.next(failed), undefined);
+    assert.equal(notice.next({ state: "loading", model: "x" }), undefined);
+    assert.equal(notice.next(failed), undefined);
+    assert.match(notice.next({ ...failed, message: "another problem" }) ?? "", /another problem/);
+    assert.equal(notice.next({ state: "ready", model: "y" }), undefined);
+    assert.match(notice.next(failed) ?? "", /no such model/);
   });
 });
