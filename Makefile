@@ -9,7 +9,7 @@ LOCK   := requirements.lock
 # alone (and .venv/bin/daima with it), so the test tools' own stamp is what tells make to finish the job.
 TESTENV := $(VENV)/.daima-test-tools
 
-.PHONY: help install editors model test test-fast lint bench eval demo lock clean
+.PHONY: help install editors model test test-fast e2e lint bench eval demo lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,11 @@ test: install editors model  ## install everything, then run the whole test suit
 
 test-fast: install  ## the tests that need neither the real model nor the editors
 	$(BIN)/python -m pytest -ra -m "not slow"
+
+e2e: install editors model  ## a real VS Code (code-server) in Chromium with the real model: installs into ~/.cache/daima-e2e once, then runs the scenarios
+	bash editors/vscode/e2e/install.sh
+	npm run --prefix editors/vscode --silent package >/dev/null
+	DAIMA_E2E=1 $(BIN)/python -m pytest -ra tests/e2e
 
 lint: install  ## ruff and mypy over the Python packages
 	$(BIN)/ruff check daima lsp completion indexer model review nextedit tests benchmarks

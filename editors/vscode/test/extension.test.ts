@@ -50,26 +50,6 @@ async function settle(): Promise<stub.InlineCompletionItem[]> {
   return stub.rendered.at(-1)!;
 }
 
-/** Writes what the editor shows (document, ghost text, status bar) for docs/editors/vscode.md. */
-function writeCapture(item: stub.InlineCompletionItem): void {
-  const target = process.env.DAIMA_CAPTURE_DIR;
-  if (!target) return;
-  const lines = document.text.split("\n").map((text, i) => {
-    const shown = i === item.range!.start.line ? `${text}\u2502${item.insertText}   <- ghost text after the cursor` : text;
-    return `${String(i + 1).padStart(3)}  ${shown}`;
-  });
-  const capture = [
-    "The extension under Node (stand-in vscode module) with the real `daima serve`, model \"none\":",
-    "",
-    ...lines.slice(0, 4),
-    "",
-    `inline completion item: insertText ${JSON.stringify(item.insertText)}, range ` +
-      `${item.range!.start.line}:${item.range!.start.character}-${item.range!.end.line}:${item.range!.end.character} (UTF-16)`,
-    `status bar: ${api.status.item.text}`,
-  ];
-  fs.writeFileSync(path.join(target, "vscode-capture.txt"), capture.join("\n") + "\n");
-}
-
 async function status(): Promise<{ state: string; options: { completion: { maxTokens: number } } }> {
   return (await api.client()!.sendRequest("daima/status", {})) as never;
 }
@@ -108,7 +88,6 @@ describe("VS Code extension against daima serve", () => {
     const after = document.text.slice(0, start) + item.insertText + document.text.slice(end);
     assert.equal(after.split("\n")[3], "    x = 😀 + 计算总价");
     assert.equal(item.command?.command, "daima.accepted");
-    writeCapture(item);
   });
 
   it("accepting inserts exactly the suggestion", async () => {
