@@ -258,9 +258,9 @@ class LocalEngine:
         # The rest runs as head chunks, then the tail. The tail (the last PREFILL_TAIL tokens: the
         # cursor's line and the suffix, what the next keystroke changes) may stop between layers, as
         # nothing of it would be reused. A head chunk runs whole unless the deadline passes inside it,
-        # and a newer keystroke stops the prefill only between chunks: ids[:done] are then valid in the KV buffer
-        # (`_resident`), `_remember` caches them, and the next request, whose prompt shares that head,
-        # continues from there. On a CPU a cold 1.5k-token prompt takes longer than the deadline; with
+        # and a newer keystroke stops the prefill only between chunks: ids[:done] are then valid in the KV
+        # buffer (`_resident`), `_remember` caches them, and the next request, whose prompt shares that
+        # head, continues from there. On a CPU a cold 1.5k-token prompt takes longer than the deadline; with
         # every keystroke starting it over, a user who keeps typing would never see a suggestion.
         began, done = time.monotonic(), reuse
         finished = began  # when the last whole piece ended: the meter counts whole pieces only
