@@ -34,7 +34,7 @@ test: install editors model  ## install everything, then run the whole test suit
 test-fast: install  ## the tests that need neither the real model nor the editors
 	$(BIN)/python -m pytest -ra -m "not slow"
 
-e2e: install editors model  ## a real VS Code (code-server) in Chromium with the real model: installs into ~/.cache/daima-e2e once, then runs the scenarios
+e2e: install editors model  ## a real VS Code (code-server, Chromium) and a real Neovim (tmux) with the real model: installs into ~/.cache/daima-e2e once, then runs the scenarios
 	bash editors/vscode/e2e/install.sh
 	npm run --prefix editors/vscode --silent package >/dev/null
 	DAIMA_E2E=1 $(BIN)/python -m pytest -ra tests/e2e

@@ -348,19 +348,51 @@ function M.toggle(on)
   return on
 end
 
+local function attach_all()
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and wants(vim.bo[bufnr].filetype) then
+      attach(bufnr)
+    end
+  end
+end
+
 --- Stops the server; the next FileType/attach starts a new one.
 function M.restart()
   M.dismiss()
   for _, client in ipairs(vim.lsp.get_clients({ name = lsp.NAME })) do
-    client:stop(true)
+    lsp.stop(client, true)
   end
-  vim.defer_fn(function()
-    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-      if vim.api.nvim_buf_is_loaded(bufnr) and wants(vim.bo[bufnr].filetype) then
-        attach(bufnr)
-      end
-    end
-  end, 100)
+  vim.defer_fn(attach_all, 100)
+end
+
+-- A server that stops on its own is started again, with a message: up to CRASH_RESTARTS times in
+-- CRASH_WINDOW_MS (as the VS Code extension does), then it stays stopped and the message says so.
+local CRASH_RESTARTS, CRASH_WINDOW_MS = 4, 180000
+local crashes = {}
+lsp.on_crash = function(code, signal)
+  local now = vim.uv.now()
+  crashes = vim.tbl_filter(function(at)
+    return now - at < CRASH_WINDOW_MS
+  end, crashes)
+  M.dismiss()
+  lsp.status = { state = "stopped" }
+  vim.cmd.redrawstatus()
+  if #crashes >= CRASH_RESTARTS then
+    vim.notify(
+      ("daima: the server stopped again (exit code %d, signal %d); it is left stopped: :DaimaRestart starts it, :DaimaLog says why"):format(
+        code,
+        signal
+      ),
+      vim.log.levels.ERROR
+    )
+    return
+  end
+  table.insert(crashes, now)
+  vim.notify(
+    ("daima: the server stopped (exit code %d, signal %d); starting it again"):format(code, signal),
+    vim.log.levels.WARN
+  )
+  vim.defer_fn(attach_all, 100)
 end
 
 --- Client-side overhead: for each measure, count, median and 95th percentile in milliseconds.

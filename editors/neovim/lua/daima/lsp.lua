@@ -104,6 +104,15 @@ local function on_progress(_, params)
   end
 end
 
+--- Client ids stopped on purpose: their exit is not a crash.
+M.stopping = {}
+
+--- Stops `client` on purpose (a restart): its exit is not reported as a crash.
+function M.stop(client, force)
+  M.stopping[client.id] = true
+  client:stop(force)
+end
+
 --- Starts (or reuses) the daima client for `bufnr`; returns the client id or nil.
 function M.attach(bufnr, config)
   local cmd = M.resolve_cmd(config)
@@ -124,6 +133,17 @@ function M.attach(bufnr, config)
       ["daima/status"] = on_status,
       ["daima/resync"] = on_resync,
     },
+    -- A server that exits on its own (a crash, a kill) is reported to `on_crash`; one stopped on purpose
+    -- (`stop`, Neovim quitting) exits with code 0 and no signal, or is in `stopping`.
+    on_exit = function(code, signal, client_id)
+      local expected = M.stopping[client_id]
+      M.stopping[client_id] = nil
+      if not expected and (code ~= 0 or signal ~= 0) and M.on_crash then
+        vim.schedule(function()
+          M.on_crash(code, signal)
+        end)
+      end
+    end,
     on_error = function(code, err)
       vim.notify(
         ("daima: the language server failed (%s: %s). Run :checkhealth daima"):format(code, vim.inspect(err)),
