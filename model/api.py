@@ -63,8 +63,10 @@ class GenerationRequest:
     # at once, between layers, instead of finishing the prefill chunk it is in.
     background: bool = False
 
-    def expired(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
+    def expired(self, ahead_s: float = 0.0) -> bool:
+        """The deadline has passed, or will have passed `ahead_s` from now (a step that long would end
+        after it)."""
+        return self.deadline is not None and time.monotonic() + ahead_s >= self.deadline
 
 
 @dataclass(kw_only=True)

@@ -82,6 +82,10 @@ class LocalEngine:
         small_chunks = int8 and KERNEL_ROWS >= SMALL_CHUNK
         self.prefill_chunk = 4096 if on_gpu else SMALL_CHUNK if small_chunks else 512
         self.prefill_tail = 0 if on_gpu else PREFILL_TAIL
+        # How long one decode step takes, a moving average: decoding stops before a step that would end
+        # after the deadline (on a busy machine one step is 100-150 ms, an answer that much late).
+        self.step_s = 0.0
+        self._step_began: float | None = None  # when the step being timed began (None: not yet)
         self.draft_proposed = 0  # prompt-lookup counters, for `daima bench`
         self.draft_accepted = 0
         config = hf_model.config
@@ -181,7 +185,8 @@ class LocalEngine:
         began = time.monotonic()
         ids: list[int] = []
         try:
-            if cancelled() or request.expired():
+            # Not even one step fits before the deadline: a generation started now would answer late.
+            if cancelled() or request.expired(ahead_s=self.step_s):
                 stats.finish_reason = "cancelled" if cancelled() else "deadline"
                 return
             ids = self._prompt_ids(request)
@@ -349,6 +354,7 @@ class LocalEngine:
             )
         lookup = PromptLookup(ids) if self.speculative and request.temperature <= 0 else None
         pos = len(ids)
+        self._step_began = None  # the first token came from the prefill: the clock starts at it
         while True:
             if bias is not None and not state.forced:  # the forced text is fixed: bias only what follows
                 logits = logits + bias
@@ -387,7 +393,7 @@ class LocalEngine:
                 delta, done = state.emit(extra, pos)
                 if delta:
                     yield delta
-                if done or self._interrupted(state, request, cancelled):
+                if done or self._interrupted(state, request, cancelled, timed=False):
                     break
             if state.finish_reason:
                 break
@@ -397,15 +403,27 @@ class LocalEngine:
             yield tail
         stats.finish_reason = state.finish_reason
 
-    def _interrupted(self, state: Any, request: GenerationRequest, cancelled: Callable[[], bool]) -> bool:
+    def _interrupted(
+        self, state: Any, request: GenerationRequest, cancelled: Callable[[], bool], timed: bool = True
+    ) -> bool:
+        """Whether decoding stops here, after a token was emitted. `timed`: a step ended here (not a draft
+        token accepted within the step before)."""
+        if timed:
+            now = time.monotonic()
+            if self._step_began is not None:
+                step, last = now - self._step_began, self.step_s
+                self.step_s = step if last == 0.0 else last + _STEP_WEIGHT * (step - last)
+            self._step_began = now
         if state.finish_reason:
             return True
         if cancelled():
             state.finish_reason = "cancelled"
-        elif request.expired():
+        elif request.expired(ahead_s=self.step_s):
             state.finish_reason = "deadline"
         return bool(state.finish_reason)
 
+
+_STEP_WEIGHT = 0.3  # of the newest decode step in the engine's moving average of a step's time
 
 # The end of a prompt that the next keystroke changes (the cursor's line and a suffix cut to the
 # engine's speed, see completion.budget.suffix_cap): its prefill may stop between layers.

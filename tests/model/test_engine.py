@@ -342,9 +342,41 @@ class ExpiresAtLook(GenerationRequest):
     at: int = 0
     looks: list[int] = field(default_factory=lambda: [0])
 
-    def expired(self) -> bool:
+    def expired(self, ahead_s: float = 0.0) -> bool:
         self.looks[0] += 1
         return self.looks[0] >= self.at
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordsLookahead(GenerationRequest):
+    """A request that never expires and keeps how far ahead the engine asked about its deadline."""
+
+    aheads: list[float] = field(default_factory=list)
+
+    def expired(self, ahead_s: float = 0.0) -> bool:
+        self.aheads.append(ahead_s)
+        return False
+
+
+def test_decoding_stops_before_a_step_that_would_end_after_the_deadline(tiny_engine: Any) -> None:
+    """An answer comes by the deadline, not one step after it: on a busy machine a step is 100-150 ms."""
+    import time
+
+    request = RecordsLookahead(prompt=CODE, max_tokens=8)
+    tiny_engine.stream(request).text()
+    # Between steps the engine asks whether one more step (its measured time) would end past the deadline.
+    assert tiny_engine.step_s > 0 and request.aheads[-1] == tiny_engine.step_s
+    assert GenerationRequest(prompt="", deadline=time.monotonic() + 5).expired(ahead_s=10)
+    assert not GenerationRequest(prompt="", deadline=time.monotonic() + 5).expired()
+    measured, tiny_engine.step_s = tiny_engine.step_s, 30.0  # as if a step took 30 s
+    try:
+        # With less than a step left, no generation starts: it could only answer late.
+        late = tiny_engine.stream(
+            GenerationRequest(prompt=CODE, max_tokens=16, deadline=time.monotonic() + 10)
+        )
+        assert late.text() == "" and late.stats.finish_reason == "deadline" and late.stats.prompt_tokens == 0
+    finally:
+        tiny_engine.step_s = measured
 
 
 def test_the_deadline_stops_a_long_prefill(engine_like: Any) -> None:
