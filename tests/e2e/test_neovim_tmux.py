@@ -160,6 +160,58 @@ def test_accept_whole_with_tab(nvim: Session) -> None:
     assert line == f"    总价 = {ghost}", (ghost, line)
 
 
+def test_accept_word_with_ctrl_right(nvim: Session) -> None:
+    nvim.restore()
+    nvim.keys("14G", "A")
+    nvim.type("for ")
+    ok, screen, _ = nvim.wait(lambda s: _ghost_after(s, "    for ") != "", GHOST_S)
+    assert ok, f"no ghost text within {GHOST_S} s after typing 'for ':\n{screen}"
+    ghost = _ghost_after(screen, "    for ")
+    nvim.keys("C-Right")
+    time.sleep(0.3)
+    line = nvim.saved()[13]
+    nvim.keep("accept_word_with_ctrl_right")
+    accepted = line.removeprefix("    for ")
+    # One word: a non-empty start of the ghost text, shorter than it when the ghost text has more.
+    assert accepted and ghost.startswith(accepted.rstrip()) and len(accepted.strip()) < len(ghost.strip()), (
+        ghost,
+        line,
+    )
+
+
+def test_cycle_with_alt_n_and_alt_p(nvim: Session) -> None:
+    nvim.restore()
+    nvim.keys("14G", "A")
+    nvim.type("总价 = ")
+    ok, screen, _ = nvim.wait(lambda s: _ghost_after(s, "总价 = ") != "", GHOST_S)
+    assert ok, f"no ghost text within {GHOST_S} s:\n{screen}"
+    first = _ghost_after(screen, "总价 = ")
+    nvim.keys("M-n")  # with one shown, the server is asked for alternatives
+    moved, screen, _ = nvim.wait(lambda s: _ghost_after(s, "总价 = ") not in ("", first), GHOST_S)
+    second = _ghost_after(screen, "总价 = ")
+    nvim.keys("M-p")
+    back, screen, _ = nvim.wait(lambda s: _ghost_after(s, "总价 = ") == first, 5)
+    nvim.keep("cycle_with_alt_n_and_alt_p")
+    assert moved and back, (first, second, _ghost_after(screen, "总价 = "))
+
+
+def test_next_edit_rename_then_alt_j(nvim: Session) -> None:
+    """Renaming 购物车 where it is assigned (line 19) calls for the same rename where it is used (line 20)."""
+    nvim.restore()
+    nvim.keys("19G", "^", "3l", "i")
+    nvim.type("们")
+    nvim.keys("Escape")
+    drawn, screen, _ = nvim.wait(lambda s: "购物车们, discount" in s or "购物车们购物车" in s, GHOST_S)
+    nvim.keep("next_edit_rename_then_alt_j")
+    assert drawn, f"no next-edit proposal drawn within {GHOST_S} s of the rename:\n{screen}"
+    nvim.keys("M-j")  # to the proposal
+    time.sleep(0.5)
+    nvim.keys("M-j")  # on it: applies it
+    time.sleep(0.8)
+    line = nvim.saved()[19]
+    assert "计算总价(购物车们," in line, (line, nvim.screen())
+
+
 def test_dismiss_with_ctrl_e(nvim: Session) -> None:
     nvim.restore()
     nvim.keys("14G", "A")
