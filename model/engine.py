@@ -60,9 +60,10 @@ class LocalEngine:
         int8: bool = False,
         packed: Mapping[str, Any] | None = None,
         worker: EngineWorker | None = None,
+        int4: bool = False,
     ) -> None:
         self.tokenizer = tokenizer
-        self.lm = DecoderLM(hf_model, max_seq_len, int8=int8, packed=packed)
+        self.lm = DecoderLM(hf_model, max_seq_len, int8=int8 or int4, packed=packed, int4=int4)
         self.token_bytes = TokenBytes.of(tokenizer)
         self.speculative = speculative
         block_bytes = self.lm.kv_bytes_per_token * block_size
@@ -99,7 +100,11 @@ class LocalEngine:
             context_length=min(max_seq_len, context_limit(config, max_seq_len)),
             special_tokens=specials,
             device=str(self.lm.device),
-            weights="int8" if int8 else str(self.lm.dtype).removeprefix("torch."),
+            weights="int4"
+            if self.lm.int4
+            else "int8"
+            if self.lm.int8
+            else str(self.lm.dtype).removeprefix("torch."),
         )
         self.graphs: Any = None
         self.warmup_s = 0.0

@@ -51,22 +51,25 @@ def pick_dtype(dtype: str, device: str) -> Any:
     return getattr(torch, _DTYPES[dtype])
 
 
-def pick_int8(quantize: str, device: str) -> bool:
-    """Whether the local engine multiplies with int8 weights: model.quantize 'int8' (on a CPU only), or
-    'auto' on a CPU whose torch build has the kernel."""
-    from daima.model.linear import int8_kernel_available
+def pick_quantized(quantize: str, device: str) -> str:
+    """How the local engine holds its matrices: "int8" for model.quantize 'int8', or 'auto' on a CPU whose
+    torch build has the kernel; "int4" for 'int4' (4-bit groups in the decoder layers, the output head
+    int8); "" for the weights as loaded. int8 and int4 run on a CPU only."""
+    from daima.model.linear import int4_kernel_available, int8_kernel_available
 
     if quantize == "none":
-        return False
+        return ""
     if quantize == "auto":
-        return device == "cpu" and int8_kernel_available()
-    if quantize != "int8":
-        raise EngineError(f"unknown model.quantize '{quantize}' (use auto, none or int8)")
+        return "int8" if device == "cpu" and int8_kernel_available() else ""
+    if quantize not in ("int8", "int4"):
+        raise EngineError(f"unknown model.quantize '{quantize}' (use auto, none, int8 or int4)")
     if device != "cpu":
-        raise EngineError(f"model.quantize 'int8' runs on the CPU only, and the device is '{device}'")
+        raise EngineError(f"model.quantize '{quantize}' runs on the CPU only, and the device is '{device}'")
     if not int8_kernel_available():
-        raise EngineError("model.quantize is 'int8' but this torch build has no CPU int8 kernel")
-    return True
+        raise EngineError(f"model.quantize is '{quantize}' but this torch build has no CPU int8 kernel")
+    if quantize == "int4" and not int4_kernel_available():
+        raise EngineError("model.quantize is 'int4' but this torch build has no CPU int4 kernel")
+    return quantize
 
 
 def resolve_name(name: str, device: str) -> str:
@@ -101,7 +104,8 @@ def _build_local(options: ModelOptions, stage: Callable[[str], None], worker: An
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
     name = resolve_name(options.name, device)
-    int8 = pick_int8(options.quantize, device)
+    quantized = pick_quantized(options.quantize, device)
+    int8 = quantized != ""  # int4 keeps the built-in models' matrices packed as int8 does
     began = time.monotonic()
     model, tokenizer, packed = load_weights(name, device, dtype, stage, int8=int8)
     from daima.model.engine import LocalEngine
@@ -119,6 +123,7 @@ def _build_local(options: ModelOptions, stage: Callable[[str], None], worker: An
             use_graphs=options.compile and device.startswith("cuda"),
             speculative=options.speculative,
             int8=int8,
+            int4=quantized == "int4",
             packed=packed,
             worker=worker,
         )

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from daima.model.api import EngineError
-from daima.model.linear import FloatLinear, Int8Linear, quantise_rows
+from daima.model.linear import FloatLinear, Int4Linear, Int8Linear, quantise_groups4, quantise_rows
 
 SUPPORTED = ("qwen2", "llama", "mistral", "qwen3", "qwen3_moe")
 
@@ -48,12 +48,18 @@ class DecoderLM:
     """Explicit prefill/decode over an HF causal LM's weights and a static KV cache [L, Hkv, T, D]."""
 
     def __init__(
-        self, hf_model: Any, max_seq_len: int, int8: bool = False, packed: Mapping[str, Any] | None = None
+        self,
+        hf_model: Any,
+        max_seq_len: int,
+        int8: bool = False,
+        packed: Mapping[str, Any] | None = None,
+        int4: bool = False,
     ) -> None:
         """`int8`: weight-only int8 matrices (`linear.Int8Linear`) in place of the model's float weights,
-        which are then freed: the HF modules can no longer run a forward of their own. `packed`: the
-        matrices the loader left as GGUF codes (`packed.PackedMatrix` by parameter name, int8 only); the
-        model holds placeholders for them."""
+        which are then freed: the HF modules can no longer run a forward of their own. `int4` (with
+        `int8`): the decoder layers' matrices in 4-bit groups (`linear.Int4Linear`), the output head and
+        embedding int8. `packed`: the matrices the loader left as GGUF codes (`packed.PackedMatrix` by
+        parameter name, int8 only); the model holds placeholders for them."""
         config = hf_model.config
         if config.model_type not in SUPPORTED:
             known = ", ".join(SUPPORTED)
@@ -74,16 +80,17 @@ class DecoderLM:
         self.v_cache = torch.zeros(shape, device=self.device, dtype=self.dtype)  # [L, Hkv, T, D]
         self.cos, self.sin = self._rope_tables()  # [T, D] each
         self.positions = torch.arange(max_seq_len, device=self.device)  # [T], for decode masks
-        int8_of = _Int8Layers(hf_model, packed or {}) if int8 else None
+        int8_of = _Int8Layers(hf_model, packed or {}, int4=int4) if int8 else None
         self.fused = [_fuse(layer, int8_of) for layer in self.layers]
         self.int8 = int8
         head, embed = hf_model.lm_head, hf_model.model.embed_tokens
         self.lm_head: FloatLinear | Int8Linear = FloatLinear(head.weight, head.bias)
+        self.int4 = int4 and int8
         self._embed_rows: Any = None  # an object with rows_of(ids), in place of the HF embedding
         if int8_of is not None:
             tied = embed.weight.data_ptr() == head.weight.data_ptr()
             embed_codes = None if tied else int8_of.packed_of(embed)
-            self.lm_head = int8_of(head)
+            self.lm_head = int8_of.int8(head)
             if tied:  # look rows up in the int8 head
                 self._embed_rows = self.lm_head
                 _free(embed)
@@ -98,7 +105,7 @@ class DecoderLM:
         return not any(isinstance(f.mlp, _Experts) for f in self.fused)
 
     @property
-    def linears(self) -> list[FloatLinear | Int8Linear]:
+    def linears(self) -> list[Linear]:
         """Every matrix product of a forward pass, in order (for tests and memory figures)."""
         return [m for f in self.fused for m in (f.qkv, f.o, *f.mlp.linears)] + [self.lm_head]
 
@@ -236,8 +243,8 @@ class DecoderLM:
 ALL_ROWS = 16  # up to this many tokens (decode, verification) attention keeps the grouped KV heads
 
 
-Linear: TypeAlias = FloatLinear | Int8Linear
-LinearFactory: TypeAlias = Callable[..., Linear]  # FloatLinear or Int8Linear, (weight, bias=None)
+Linear: TypeAlias = FloatLinear | Int8Linear | Int4Linear
+LinearFactory: TypeAlias = Callable[..., FloatLinear | Int8Linear]  # (weight, bias=None)
 
 
 @dataclass
@@ -362,22 +369,47 @@ def _float_stacked(modules: tuple[Any, ...]) -> FloatLinear:
 
 
 class _Int8Layers:
-    """Int8 layers for an HF model's linear modules, each module's float weight freed once it is read.
+    """Int8 layers for an HF model's linear modules, each module's float weight freed once it is read;
+    with `int4`, a call gives 4-bit group layers (`int8` still gives int8: the output head).
 
     A matrix the loader left packed (`packed.PackedMatrix`, the built-in models) is quantised from its
     GGUF rows a block at a time; any other from the module's float weight. Both give the same codes."""
 
-    def __init__(self, hf_model: Any, packed: Mapping[str, Any]) -> None:
+    def __init__(self, hf_model: Any, packed: Mapping[str, Any], int4: bool = False) -> None:
         self.packed = packed
+        self.int4 = int4
         # Every name of each parameter: a tied lm_head is the embedding's matrix under a second name.
         self.names: dict[int, list[str]] = {}
         for name, parameter in hf_model.named_parameters(remove_duplicate=False):
             self.names.setdefault(id(parameter), []).append(name)
 
-    def __call__(self, *modules: Any) -> Int8Linear:
+    def __call__(self, *modules: Any) -> Int8Linear | Int4Linear:
         """One layer over the modules' outputs side by side."""
+        if not self.int4:
+            return self.int8(*modules)
+        return Int4Linear.stacked([(*quantise_groups4(*self._rows(m)), self._done(m)) for m in modules])
+
+    def int8(self, *modules: Any) -> Int8Linear:
+        """One int8 layer over the modules' outputs side by side."""
         layers = [self._one(module) for module in modules]
         return layers[0] if len(layers) == 1 else Int8Linear.stacked(layers)
+
+    def _rows(self, module: Any) -> tuple[Callable[[slice], torch.Tensor], torch.Size]:
+        """The module's weight, a block of fp32 rows at a time, and its shape."""
+        matrix = self.packed_of(module)
+        if matrix is not None:
+            return matrix.rows, matrix.shape
+        if 0 in module.weight.stride():  # a placeholder (fetch.load_packed_matrices) with no codes
+            names = ", ".join(self.names.get(id(module.weight), ["?"]))
+            raise EngineError(f"the model's packed weights have no codes for {names}")
+        weight = module.weight.detach()
+        return (lambda rows: weight[rows].float()), weight.shape
+
+    def _done(self, module: Any) -> torch.Tensor | None:
+        """The module's bias, its float weight freed (call after its rows were read)."""
+        bias = module.bias
+        _free(module)
+        return bias
 
     def packed_of(self, module: Any) -> Any:
         """The packed matrix behind a module's weight, or None."""

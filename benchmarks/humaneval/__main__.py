@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quantize",
         default="auto",
-        choices=("auto", "none", "int8"),
+        choices=("auto", "none", "int8", "int4"),
         help="model.quantize (auto: int8 on a CPU)",
     )
     parser.add_argument(

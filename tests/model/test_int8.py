@@ -14,7 +14,7 @@ import daima.model.linear as linear_module
 from daima.config import ModelOptions
 from daima.model.api import EngineError, GenerationRequest
 from daima.model.linear import Int8Linear, int8_kernel_available
-from daima.model.loader import load_engine, pick_int8
+from daima.model.loader import load_engine, pick_quantized
 from daima.model.testing import tiny_engine
 from daima.model.transformer import DecoderLM
 
@@ -111,17 +111,19 @@ def test_greedy_on_int8_departs_from_the_reference_only_at_near_ties() -> None:
 
 
 def test_auto_is_int8_on_a_cpu_with_the_kernel_and_the_weights_as_loaded_on_a_gpu() -> None:
-    assert pick_int8("auto", "cpu") is int8_kernel_available()
-    assert pick_int8("auto", "cuda") is False and pick_int8("auto", "cuda:1") is False
+    assert pick_quantized("auto", "cpu") == ("int8" if int8_kernel_available() else "")
+    assert pick_quantized("auto", "cuda") == "" and pick_quantized("auto", "cuda:1") == ""
     assert ModelOptions().quantize == "auto"
 
 
 def test_int8_is_refused_clearly_where_it_cannot_run() -> None:
-    assert pick_int8("none", "cuda") is False
+    assert pick_quantized("none", "cuda") == ""
     with pytest.raises(EngineError, match="CPU only"):
-        pick_int8("int8", "cuda")
+        pick_quantized("int8", "cuda")
+    with pytest.raises(EngineError, match="CPU only"):
+        pick_quantized("int4", "cuda")
     with pytest.raises(EngineError, match=r"unknown model\.quantize"):
-        pick_int8("int4", "cpu")
+        pick_quantized("int3", "cpu")
     with pytest.raises(EngineError, match=r"unknown model\.quantize"):
         load_engine(ModelOptions(name="qwen2.5-coder-0.5b", device="cpu", quantize="fp8"))
 

@@ -53,7 +53,7 @@ M.defaults = {
       contextTokens = 8192, -- KV buffer of the local engine (prompt + suggestion), capped by the model
       compile = true,
       speculative = false,
-      quantize = "auto", -- int8 matrices on a CPU, the weights as loaded on a GPU (see model.quantize)
+      quantize = "auto", -- int8 matrices on a CPU, the weights as loaded on a GPU; "int4": 4-bit layers (see model.quantize)
     },
     completion = {
       enabled = true,
