@@ -76,6 +76,28 @@ class Session:
         (self.workspace / FILE).write_text(self.original, encoding="utf-8")
         self.command("e!")
 
+    def settled_ghost(self, after: str, quiet_s: float = 1.0) -> str:
+        """The ghost text after `after` once it has not changed for `quiet_s` (a suggestion streams in: a
+        key pressed while it grows takes the part shown then)."""
+        shown, since = _ghost_after(self.screen(), after), time.monotonic()
+        while time.monotonic() - since < quiet_s:
+            time.sleep(0.1)
+            now = _ghost_after(self.screen(), after)
+            if now != shown:
+                shown, since = now, time.monotonic()
+        return shown
+
+    def ghost_after_typing(self, line: int, typed: str, seen_after: str = "") -> str:
+        """The file as shipped; `typed` appended to `line` (1-based) as a person types; the ghost text drawn
+        after `seen_after` (default: `typed`) once it shows. Fails when none shows within GHOST_S."""
+        self.restore()
+        self.keys(f"{line}G", "A")
+        self.type(typed)
+        after = seen_after or typed
+        ok, screen, _ = self.wait(lambda s: _ghost_after(s, after) != "", GHOST_S)
+        assert ok, f"no ghost text within {GHOST_S} s after typing {typed!r}:\n{screen}"
+        return self.settled_ghost(after)
+
     def notifications(self) -> list[str]:
         log = self.workspace.parent / "notify.jsonl"
         if not log.exists():
@@ -151,7 +173,7 @@ def test_ghost_text_at_default_settings(nvim: Session) -> None:
 
 
 def test_accept_whole_with_tab(nvim: Session) -> None:
-    ghost = _ghost_after(nvim.screen(), "总价 = ")
+    ghost = nvim.settled_ghost("总价 = ")
     assert ghost, "no ghost text to accept"
     nvim.keys("Tab")
     time.sleep(0.3)
@@ -161,12 +183,7 @@ def test_accept_whole_with_tab(nvim: Session) -> None:
 
 
 def test_accept_word_with_ctrl_right(nvim: Session) -> None:
-    nvim.restore()
-    nvim.keys("14G", "A")
-    nvim.type("for ")
-    ok, screen, _ = nvim.wait(lambda s: _ghost_after(s, "    for ") != "", GHOST_S)
-    assert ok, f"no ghost text within {GHOST_S} s after typing 'for ':\n{screen}"
-    ghost = _ghost_after(screen, "    for ")
+    ghost = nvim.ghost_after_typing(14, "for ", seen_after="    for ")
     nvim.keys("C-Right")
     time.sleep(0.3)
     line = nvim.saved()[13]
@@ -180,12 +197,7 @@ def test_accept_word_with_ctrl_right(nvim: Session) -> None:
 
 
 def test_cycle_with_alt_n_and_alt_p(nvim: Session) -> None:
-    nvim.restore()
-    nvim.keys("14G", "A")
-    nvim.type("总价 = ")
-    ok, screen, _ = nvim.wait(lambda s: _ghost_after(s, "总价 = ") != "", GHOST_S)
-    assert ok, f"no ghost text within {GHOST_S} s:\n{screen}"
-    first = _ghost_after(screen, "总价 = ")
+    first = nvim.ghost_after_typing(14, "总价 = ")
     nvim.keys("M-n")  # with one shown, the server is asked for alternatives
     moved, screen, _ = nvim.wait(lambda s: _ghost_after(s, "总价 = ") not in ("", first), GHOST_S)
     second = _ghost_after(screen, "总价 = ")
@@ -213,11 +225,7 @@ def test_next_edit_rename_then_alt_j(nvim: Session) -> None:
 
 
 def test_dismiss_with_ctrl_e(nvim: Session) -> None:
-    nvim.restore()
-    nvim.keys("14G", "A")
-    nvim.type("总价 = ")
-    ok, screen, _ = nvim.wait(lambda s: _ghost_after(s, "总价 = ") != "", GHOST_S)
-    assert ok, f"no ghost text within {GHOST_S} s:\n{screen}"
+    nvim.ghost_after_typing(14, "总价 = ")
     nvim.keys("C-e")
     gone, screen, _ = nvim.wait(lambda s: _ghost_after(s, "总价 = ") == "", 5)
     nvim.keep("dismiss_with_ctrl_e")

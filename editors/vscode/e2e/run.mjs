@@ -152,6 +152,22 @@ async function waitGhost(seconds = GHOST_S) {
   return { text: "", ms: Date.now() - began };
 }
 
+/** The ghost text once it has not changed for `quietMs` (a suggestion streams in: a key pressed while it
+ * grows takes the part shown then). */
+async function settledGhost(quietMs = 1000) {
+  let shown = await waitGhost();
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    await sleep(100);
+    const now = await ghost();
+    if (now.text !== shown.text) {
+      shown = now;
+      since = Date.now();
+    }
+  }
+  return shown;
+}
+
 async function waitNoGhost(seconds = 5) {
   const began = Date.now();
   while (Date.now() - began < seconds * 1000) {
@@ -308,7 +324,7 @@ async function main() {
   });
 
   await scenario("accept_whole_with_tab", async () => {
-    const shown = (await ghost()).text.trim() ? await ghost() : await waitGhost();
+    const shown = await settledGhost();
     if (!shown.text.trim()) return { ok: false, detail: "no ghost text to accept" };
     await page.keyboard.press("Tab");
     await sleep(300);
@@ -322,7 +338,7 @@ async function main() {
   await scenario("accept_word_with_ctrl_right", async () => {
     await restoreFile();
     await typeAt(14, "for ");
-    const shown = await waitGhost();
+    const shown = await settledGhost();
     if (!shown.text.trim()) return { ok: false, detail: `no ghost text within ${GHOST_S} s after typing "for "` };
     await page.keyboard.press("Control+ArrowRight");
     await sleep(300);
@@ -338,7 +354,7 @@ async function main() {
   await scenario("cycle_with_alt_brackets", async () => {
     await restoreFile();
     await typeAt(14, "总价 = ");
-    const first = await waitGhost();
+    const first = await settledGhost();
     if (!first.text.trim()) return { ok: false, detail: `no ghost text within ${GHOST_S} s` };
     await page.keyboard.press("Alt+BracketRight");
     const began = Date.now();

@@ -72,7 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
     } catch (error) {
       const message = error instanceof ServerNotFound ? error.message : String(error);
       status.update({ state: "error", message });
-      void showStartError(message);
+      void showError(message, "daima.server");
       return;
     }
     output.appendLine(`starting ${command.command} ${command.args.join(" ")}`);
@@ -89,7 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
         () => {
           const message = "daima's server crashed 5 times in 3 minutes; see 'daima: Show Log', then 'daima: Restart Server'.";
           status.update({ state: "error", message });
-          void showStartError(message);
+          void showError(message, "daima.server");
         },
         () => ready,
       ),
@@ -113,7 +113,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
         `daima's server (${command.command} ${command.args.join(" ")}) could not start: ${String(error)}. ` +
         "Run it in a terminal to see why, check `daima.server.path`, or reinstall daima (`pip install -e .`).";
       status.update({ state: "error", message });
-      void showStartError(message);
+      void showError(message, "daima.server");
     }
   }
 
@@ -134,24 +134,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<DaimaA
   function showStatus(params: DaimaStatus): void {
     status.update(params);
     const notice = loadErrors.next(params);
-    if (notice !== undefined) void showModelError(notice);
+    if (notice !== undefined) void showError(notice, "daima.model");
   }
 
-  async function showModelError(message: string): Promise<void> {
+  /** An error the user must act on: in the log and in a message, with the settings it concerns. */
+  async function showError(message: string, settings: string): Promise<void> {
     output.appendLine(message);
     const choice = await vscode.window.showErrorMessage(message, "Open Settings", "Show Log");
     if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "daima.model");
-    } else if (choice === "Show Log") {
-      output.show();
-    }
-  }
-
-  async function showStartError(message: string): Promise<void> {
-    output.appendLine(message);
-    const choice = await vscode.window.showErrorMessage(message, "Open Settings", "Show Log");
-    if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "daima.server");
+      await vscode.commands.executeCommand("workbench.action.openSettings", settings);
     } else if (choice === "Show Log") {
       output.show();
     }
