@@ -417,16 +417,8 @@ class _Int8Layers:
         return found[0] if found else None
 
     def _one(self, module: Any) -> Int8Linear:
-        matrix = self.packed_of(module)
-        if matrix is not None:
-            layer = Int8Linear.of_codes(*quantise_rows(matrix.rows, matrix.shape), module.bias)
-        elif 0 in module.weight.stride():  # a placeholder (fetch.load_packed_matrices) with no codes
-            names = ", ".join(self.names.get(id(module.weight), ["?"]))
-            raise EngineError(f"the model's packed weights have no codes for {names}")
-        else:
-            layer = Int8Linear(module.weight, module.bias)
-        _free(module)
-        return layer
+        # The codes are made before `_done` frees the weight they are read from.
+        return Int8Linear.of_codes(*quantise_rows(*self._rows(module)), self._done(module))
 
 
 def _experts(block: Any, linear: LinearFactory) -> _Experts:
