@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         if args.find is not None:
             return _print_definitions(index.definitions(args.find), args.json)
         _print_report(index, report, args.json)
+        if index.store.in_memory_reason:  # what `daima index` is for, keeping the index, did not happen
+            print(f"error: {index.store.in_memory_reason}; the index was not kept", file=sys.stderr)
+            return 1
     finally:
         index.close()
     return 0

@@ -12,9 +12,10 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, Protocol
 
 import platformdirs
 
@@ -70,6 +71,69 @@ def _busy(error: sqlite3.Error) -> bool:
 
 
 _MEMORY = ":memory:"
+# Primary result codes of a database whose file can no longer be written: SQLITE_READONLY, SQLITE_IOERR,
+# SQLITE_FULL, SQLITE_CANTOPEN. A full or read-only cache folder costs the index its persistence, never
+# the index itself.
+_UNWRITABLE_CODES = frozenset({8, 10, 13, 14})
+
+
+def _unwritable(error: sqlite3.Error) -> bool:
+    return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _UNWRITABLE_CODES
+
+
+class Writer(Protocol):
+    """What a write transaction's body uses of its connection."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> sqlite3.Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> sqlite3.Cursor: ...
+
+
+class _Transaction:
+    """One write transaction that outlives a disk refusing it: each statement is remembered, and when the
+    disk refuses one (or the commit), the store moves to an in-memory copy of what the file holds, the
+    statements so far are run again there and the body goes on, not knowing (it is never run twice).
+    Replaying from the same committed state gives the same row ids, so what the body read stays true."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.statements: list[tuple[str, str, Any]] = []
+        store.db.execute("BEGIN IMMEDIATE")
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> sqlite3.Cursor:
+        return self._run("execute", sql, tuple(parameters))
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> sqlite3.Cursor:
+        return self._run("executemany", sql, [tuple(row) for row in parameters])
+
+    def _run(self, method: str, sql: str, parameters: Any) -> sqlite3.Cursor:
+        self.statements.append((method, sql, parameters))
+        try:
+            return getattr(self.store.db, method)(sql, parameters)
+        except sqlite3.Error as error:
+            return self._again_in_memory(error)
+
+    def commit(self) -> None:
+        try:
+            self.store.db.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._again_in_memory(error)
+            self.store.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.store.db.in_transaction:
+            self.store.db.execute("ROLLBACK")
+
+    def _again_in_memory(self, error: sqlite3.Error) -> sqlite3.Cursor:
+        if str(self.store.path) == _MEMORY or not _unwritable(error):
+            raise error
+        self.store.move_to_memory(error)
+        db = self.store.db
+        db.execute("BEGIN IMMEDIATE")
+        cursor = db.cursor()
+        for method, sql, parameters in self.statements:
+            cursor = getattr(db, method)(sql, parameters)
+        return cursor
 
 
 def default_db_path(root: Path) -> Path:
@@ -91,6 +155,9 @@ class Store:
         # Called (from the querying thread) after a query found the database damaged and it was rebuilt
         # empty: the owner fills it again.
         self.on_rebuilt: Callable[[], None] | None = None
+        # Called once, with `in_memory_reason`, when a write found the disk full or read-only and the
+        # database moved to memory: the owner tells the user.
+        self.on_moved_to_memory: Callable[[str], None] | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._open()
@@ -201,10 +268,36 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: waits for another process's writer, then locks)."""
-        with self.lock, _immediate(self.db):
-            yield self.db
+    def transaction(self) -> Iterator[Writer]:
+        """One write transaction (BEGIN IMMEDIATE: waits for another process's writer, then locks).
+
+        When the disk refuses it (the cache folder filled up or became read-only while the session ran),
+        the transaction goes on in an in-memory copy of the database (`_Transaction`)."""
+        with self.lock:
+            transaction = _Transaction(self)
+            try:
+                yield transaction
+            except BaseException:
+                transaction.rollback()
+                raise
+            transaction.commit()
+
+    def move_to_memory(self, error: sqlite3.Error) -> None:
+        """Go on with an in-memory copy of what the file holds (its last commit); the file stays as it was."""
+        with suppress(sqlite3.Error):
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        memory = sqlite3.connect(_MEMORY, check_same_thread=False, isolation_level=None)
+        self.db.backup(memory)
+        memory.execute("PRAGMA foreign_keys = ON")
+        with suppress(sqlite3.Error):
+            self.db.close()
+        self.db = memory
+        self.in_memory_reason = f"the index database {self.path} cannot be written ({error})"
+        log.warning("%s; the index is kept in memory for this session", self.in_memory_reason)
+        self.path = Path(_MEMORY)
+        if self.on_moved_to_memory is not None:
+            self.on_moved_to_memory(self.in_memory_reason)
 
     def file_states(self, recheck_skipped: bool = False) -> dict[str, tuple[int, int, str]]:
         """path -> (mtime_ns, size, hash) of every stored file; skipped ones get mtime -2 to re-check them."""
@@ -225,7 +318,7 @@ class Store:
 
     @staticmethod
     def put_file(
-        db: sqlite3.Connection,
+        db: Writer,
         path: str,
         language: str,
         mtime_ns: int,
@@ -263,7 +356,7 @@ class Store:
         )
 
     @staticmethod
-    def put_chunks(db: sqlite3.Connection, file_id: int, facts: FileFacts) -> None:
+    def put_chunks(db: Writer, file_id: int, facts: FileFacts) -> None:
         """Replace one file's similarity chunks."""
         first = file_id << CHUNK_ID_BITS
         db.execute(
@@ -275,12 +368,12 @@ class Store:
         )
 
     @staticmethod
-    def touch_file(db: sqlite3.Connection, path: str, mtime_ns: int, size: int) -> None:
+    def touch_file(db: Writer, path: str, mtime_ns: int, size: int) -> None:
         """Record a new mtime for a file whose content hash did not change."""
         db.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?", (mtime_ns, size, path))
 
     @staticmethod
-    def delete_file(db: sqlite3.Connection, path: str) -> bool:
+    def delete_file(db: Writer, path: str) -> bool:
         row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
         if row is None:
             return False

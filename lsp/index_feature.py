@@ -75,12 +75,9 @@ class IndexHost:
 
         try:
             index = WorkspaceIndex.open(root, options)
-            if index.store.in_memory_reason and self._server.loop is not None:
-                message = (
-                    f"{index.store.in_memory_reason}: the index is kept in memory and rebuilt at the "
-                    "next start (make the cache folder writable, or set XDG_CACHE_HOME)"
-                )
-                self._server.loop.call_soon_threadsafe(self._server.show, message)
+            if index.store.in_memory_reason:
+                self._tell_in_memory(index.store.in_memory_reason)
+            index.store.on_moved_to_memory = self._tell_in_memory  # the disk may fill up later
             report = index.index_all(progress=files_done)
             self.index = index
             if options.watch:
@@ -91,6 +88,16 @@ class IndexHost:
         finally:
             progress.end("index ready")
             self._ready.set()
+
+    def _tell_in_memory(self, reason: str) -> None:
+        """Say once why the index lives in memory (from any thread)."""
+        if self._server.loop is None:
+            return
+        message = (
+            f"{reason}: the index is kept in memory and rebuilt at the next start "
+            "(make room in the cache folder or make it writable, or set XDG_CACHE_HOME)"
+        )
+        self._server.loop.call_soon_threadsafe(self._server.show, message)
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
