@@ -71,10 +71,14 @@ def common_prefix(a: str, b: str) -> int:
     return n
 
 
-def replay(completer: Completer, edit: Edit, tree: Path, events: list[Event]) -> list[PauseRecord]:
-    """Type `edit` into its file in `tree` (the parent commit's) through `completer`."""
+def replay(
+    completer: Completer, edit: Edit, tree: Path, events: list[Event], before: str | None = None
+) -> list[PauseRecord]:
+    """Type `edit` into its file in `tree` (the parent commit's) through `completer`; `before`: the
+    buffer's text when it is not the file's on disk (the soak types every edit in one newer tree)."""
     path = tree / edit.path
-    before = path.read_text("utf-8")
+    if before is None:
+        before = path.read_text("utf-8")
     start = insertion_offset(before, edit.line)
     completer.open(path, before, edit.language)
     completer.edit(start, start, "\n")  # the person opens an empty line where the edit goes
