@@ -19,7 +19,7 @@ from lsprotocol import types as lsp
 from daima.completion import pipeline, prepare
 from daima.completion.context import RecentEdits
 from daima.completion.type_through import Shown, continue_shown
-from daima.model.api import CancelToken
+from daima.model.api import CancelToken, EngineError
 from daima.nextedit.rename import widen
 from daima.text import AppliedEdit, PositionError, TextDocument
 
@@ -171,12 +171,13 @@ async def _run_pipeline(
     """The pipeline's suggestion on the worker (None when superseded or failed). When the pipeline had
     to ask with a quick prompt (the full one would not prefill in time), the full one is warmed next."""
     quick: list[bool] = []
+    engine = ls.engine_host.engine
 
     def job(cancel: CancelToken):
         return pipeline.complete(
             document,
             offset,
-            engine=ls.engine_host.engine,
+            engine=engine,
             index=ls.index.index,
             options=ls.options.completion,
             path=convert.uri_to_path(uri),
@@ -192,7 +193,16 @@ async def _run_pipeline(
 
     started = time.monotonic()
     try:
-        suggestion = await ls.scheduler.run(uri, job)
+        try:
+            suggestion = await ls.scheduler.run(uri, job)
+        except EngineError as error:
+            # The model failed mid-answer (a remote server's HTTP 500, a stall, a broken stream): the
+            # status says so (clients show it once), and this pause gets identifier completion, as
+            # while a model loads. The next answer from the model sets the status back.
+            ls.engine_host.request_failed(error)
+            engine = None
+            suggestion = await ls.scheduler.run(uri, job)
+            return suggestion
     except Exception:
         log.exception("completion failed for %s", uri)
         return None

@@ -27,6 +27,7 @@ class EngineStatus:
     device: str = ""
     message: str = ""
     last_latency_ms: float | None = None
+    failed: str = ""  # with "error": what failed, "load" or "request" (clients give different advice)
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -36,6 +37,7 @@ class EngineStatus:
             "device": data["device"],
             "message": data["message"],
             "lastLatencyMs": data["last_latency_ms"],
+            "failed": data["failed"],
         }
 
 
@@ -99,6 +101,7 @@ class EngineHost:
                     "error",
                     model=options.name,
                     message=f"the model failed to load ({error}); using identifier completion",
+                    failed="load",
                 )
             )
             return
@@ -118,13 +121,34 @@ class EngineHost:
         self._set_status(EngineStatus("loading", model=options.remote_url or options.name, message=message))
 
     def record_latency(self, milliseconds: float) -> None:
-        status = self.status
+        """A request answered: its time goes in the status, and a model that had failed a request
+        (`request_failed`) is ready again."""
+        status, engine = self.status, self._engine
         if status.state == "ready":
             self._set_status(
                 EngineStatus(
                     status.state, status.model, status.device, status.message, round(milliseconds, 1)
                 )
             )
+        elif status.state == "error" and engine is not None:
+            info = engine.info
+            log.info("model %s answers again", info.name)
+            self._set_status(EngineStatus("ready", info.name, info.device, "", round(milliseconds, 1)))
+
+    def request_failed(self, error: Exception) -> None:
+        """A loaded model failed a request (a remote server's error or stall): the status says so until
+        the next answer. One status per distinct failure, so a server that is down is not reported
+        again at every keystroke."""
+        engine = self._engine
+        if engine is None:
+            return
+        message = f"the model failed a request ({error}); using identifier completion until it answers"
+        if self.status.state == "error" and self.status.message == message:
+            return
+        log.warning("%s", message)
+        self._set_status(
+            EngineStatus("error", model=engine.info.name, device=engine.info.device, message=message)
+        )
 
     def _set_status(self, status: EngineStatus) -> None:
         self.status = status

@@ -74,6 +74,17 @@ test("an opened project's .venv/bin/daima runs only with project_venv = true", f
   assert(ok, err)
 end)
 
+test("an error status says what failed and what to check", function()
+  local load = lsp.error_notice({ state = "error", message = "no such model 'x'", failed = "load" })
+  assert(load:find("could not be loaded: no such model 'x'", 1, true) and load:find("server.model.name", 1, true), load)
+  local request = lsp.error_notice({
+    state = "error", failed = "request",
+    message = "the model failed a request (remote engine at http://gpu:8000 answered HTTP 500)",
+  })
+  assert(request:find("HTTP 500", 1, true) and request:find("remoteUrl", 1, true), request)
+  assert(not request:find("could not be loaded", 1, true) and not request:find("model.name", 1, true), request)
+end)
+
 test("setup validates its options and says what is wrong", function()
   local ok, err = pcall(daima.setup, { keymaps = { accept = 5 } })
   assert(not ok and tostring(err):match("keymaps.accept"), "bad keymap accepted: " .. tostring(err))

@@ -7,6 +7,8 @@ export interface DaimaStatus {
   device?: string;
   message?: string;
   lastLatencyMs?: number | null;
+  /** With "error": what failed, the model's load or a request to a loaded model. */
+  failed?: "load" | "request" | "";
 }
 
 const ICONS: Record<DaimaStatus["state"], string> = {
@@ -85,7 +87,11 @@ export class LoadErrorNotice {
     if (status.state === "ready") this.told = undefined;
     if (status.state !== "error" || (status.message ?? "") === this.told) return undefined;
     this.told = status.message ?? "";
-    return `daima: ${this.told || "the model could not be loaded"}. Check \`daima.model.name\` in the settings; the log has the details.`;
+    const advice =
+      status.failed === "request"
+        ? "Check the model server (`daima.model.remoteUrl`)"
+        : "Check `daima.model.name` in the settings";
+    return `daima: ${this.told || "the model could not be loaded"}. ${advice}; the log has the details.`;
   }
 }
 

@@ -36,4 +36,12 @@ describe("status bar item", () => {
     assert.equal(notice.next({ state: "ready", model: "y" }), undefined);
     assert.match(notice.next(failed) ?? "", /no such model/);
   });
+
+  it("sends a request that failed on a loaded model to the model server, not the model's name", () => {
+    const notice = new LoadErrorNotice();
+    const message = "the model failed a request (remote engine at http://gpu:8000 answered HTTP 500)";
+    const told = notice.next({ state: "error", model: "m", message, failed: "request" }) ?? "";
+    assert.match(told, /HTTP 500.*daima\.model\.remoteUrl/);
+    assert.doesNotMatch(told, /daima\.model\.name/);
+  });
 });

@@ -60,16 +60,23 @@ function M.describe(status)
   return state .. ": " .. (status.message or "")
 end
 
+--- The message an error status deserves: a model that failed to load, or a loaded one (a remote server)
+--- that failed a request; each with what to check.
+function M.error_notice(status)
+  if status.failed == "request" then
+    return "daima: " .. (status.message or "")
+      .. "\nCheck the model server (server.model.remoteUrl in setup()); :DaimaLog has the details."
+  end
+  return "daima: the model could not be loaded: " .. (status.message or "")
+    .. "\nCheck server.model.name in setup(), then :DaimaRestart (:DaimaLog has the details)."
+end
+
 local function on_status(_, params)
   M.status = params
   vim.schedule(function()
     if params.state == "error" and params.message ~= told then
       told = params.message
-      vim.notify(
-        "daima: the model could not be loaded: " .. (params.message or "")
-          .. "\nCheck server.model.name in setup(), then :DaimaRestart (:DaimaLog has the details).",
-        vim.log.levels.ERROR
-      )
+      vim.notify(M.error_notice(params), vim.log.levels.ERROR)
     elseif params.state == "ready" then
       told = nil
     end
