@@ -133,6 +133,12 @@ class EngineError(RuntimeError):
     """A generation failed in a way the caller should show (engine down, out of memory, bad output)."""
 
 
+def error_line(error: BaseException) -> str:
+    """The first line of an error's message (torch's errors go on for a page), for a user's message."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
 @runtime_checkable
 class Engine(Protocol):
     """What completion/ needs from a model: tokenize, and stream text for a prompt.

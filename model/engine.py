@@ -23,9 +23,11 @@ from daima.model.api import (
     GenerationStats,
     PrefillMeter,
     TextStream,
+    error_line,
 )
 from daima.model.detok import TokenBytes
 from daima.model.linear import KERNEL_ROWS
+from daima.model.memory import out_of_memory, release_freed_memory
 from daima.model.prefix_cache import PrefixCache
 from daima.model.sampling import PromptLookup, bias_vector, restrict, sample
 from daima.model.transformer import DecoderLM, Interrupted, context_limit
@@ -308,18 +310,34 @@ class LocalEngine:
         """Run device work; on out-of-memory evict the prefix cache and retry once, then explain."""
         try:
             return work(*args)
-        except torch.OutOfMemoryError:
-            log.warning("out of memory; evicting the prefix cache and retrying")
-            self.cache.clear()
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
+        except Exception as error:
+            if not out_of_memory(error):
+                raise
+            self._free_memory()
             try:
                 return work(*args)
-            except torch.OutOfMemoryError as error:
+            except Exception as again:
+                if not out_of_memory(again):
+                    raise
                 raise EngineError(
                     f"the model ran out of memory on {self.lm.device} even after the prefix cache was "
-                    "evicted; use a smaller model, a shorter prompt budget or a smaller cacheBudgetMb"
-                ) from error
+                    "emptied; close other programs, or use a smaller model, a shorter prompt budget or a "
+                    f"smaller model.cacheBudgetMb ({error_line(again)})"
+                ) from again
+
+    def _free_memory(self) -> None:
+        """Out of memory: empty the prefix cache, and let it hold half of what it held from now on, so
+        that it does not fill up to the same failure again (a laptop with other programs open)."""
+        held = len(self.cache)
+        self.cache.capacity_blocks = max(_MIN_CACHE_BLOCKS, min(self.cache.capacity_blocks, held // 2))
+        log.warning(
+            "out of memory: emptied the prefix cache (%d blocks) and lowered its capacity to %d blocks",
+            held, self.cache.capacity_blocks,
+        )  # fmt: skip
+        self.cache.clear()
+        release_freed_memory()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
     def _remember(self, ids: list[int]) -> None:
         valid = common_prefix(self._resident, ids)
@@ -334,9 +352,10 @@ class LocalEngine:
 
         try:
             self.cache.insert(ids[:valid], payload)
-        except torch.OutOfMemoryError:
-            log.warning("out of memory while caching a prompt; evicting the prefix cache")
-            self.cache.clear()
+        except Exception as error:
+            if not out_of_memory(error):
+                raise
+            self._free_memory()
 
     def _decode(
         self,
@@ -428,6 +447,7 @@ class LocalEngine:
         return bool(state.finish_reason)
 
 
+_MIN_CACHE_BLOCKS = 8  # what the prefix cache keeps after out-of-memory halvings: a prompt or two
 _STEP_WEIGHT = 0.3  # of the newest decode step in the engine's moving average of a step's time
 
 # The end of a prompt that the next keystroke changes (the cursor's line and a suffix cut to the

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from daima.model.api import Engine, EngineError
+from daima.model.api import Engine, EngineError, error_line
 
 if TYPE_CHECKING:
     from daima.config import ModelOptions
@@ -93,11 +93,22 @@ def load_engine(options: ModelOptions, on_stage: Callable[[str], None] | None = 
         raise EngineError(
             f"model.contextTokens is {options.context_tokens}; it must be at least {MIN_CONTEXT_TOKENS}"
         )
+    from daima.model.memory import out_of_memory
     from daima.model.worker import built_on_worker
 
-    # Built on the thread that will run its generations (worker.py says why that almost doubles the
-    # decode speed on a small CPU).
-    return built_on_worker(lambda worker: _build_local(options, stage, worker))
+    try:
+        # Built on the thread that will run its generations (worker.py says why that almost doubles the
+        # decode speed on a small CPU).
+        return built_on_worker(lambda worker: _build_local(options, stage, worker))
+    except Exception as error:
+        if not out_of_memory(error):
+            raise
+        cause = error.__cause__ if isinstance(error, EngineError) and error.__cause__ else error
+        raise EngineError(
+            f"not enough memory to load the model '{resolve_name(options.name, 'cpu')}' "
+            f"({error_line(cause)}); close other programs, or choose a smaller model or "
+            "model.quantize 'int4'"
+        ) from error
 
 
 def _build_local(options: ModelOptions, stage: Callable[[str], None], worker: Any) -> Engine:
@@ -193,15 +204,15 @@ def load_weights(
         raise
     except OSError as error:
         raise EngineError(
-            f"could not load model '{name}'{_from(source, name)}: {_first_line(error)}"
+            f"could not load model '{name}'{_from(source, name)}: {error_line(error)}"
         ) from error
     except (ValueError, KeyError, ImportError) as error:
-        raise EngineError(f"could not load model '{name}': {_first_line(error)}") from error
+        raise EngineError(f"could not load model '{name}': {error_line(error)}") from error
     try:
         model = model.to(device=device, dtype=dtype)
         model.eval()
     except RuntimeError as error:
-        raise EngineError(f"could not move model '{name}' to {device}: {_first_line(error)}") from error
+        raise EngineError(f"could not move model '{name}' to {device}: {error_line(error)}") from error
     return Loaded(model, tokenizer, packed)
 
 
@@ -232,8 +243,3 @@ def _from_packed(directory: Path, dtype: Any, keep_packed: bool) -> tuple[Any, d
 def _from(source: str | Path, name: str) -> str:
     """' from HUB_ID' when a checkpoint name stood for a hub id, so the error names both."""
     return f" from {source}" if isinstance(source, str) and source != name else ""
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
