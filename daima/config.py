@@ -38,7 +38,9 @@ class ModelOptions:
     remote_timeout_ms: int = 10000
     # Local tokenizer (model directory or .gguf file) for a remote server without /tokenize endpoints.
     remote_tokenizer: str = ""
-    cache_budget_mb: int = 2048  # memory the KV prefix cache may keep
+    # Memory the KV prefix cache may keep; 0: 512 MB on a CPU (beside a laptop's other programs; about ten
+    # files' prompts of the 0.5B model), 2048 MB on a GPU.
+    cache_budget_mb: int = 0
     # Longest sequence (prompt + suggestion) the local engine holds: the size of its KV buffer, capped
     # by the model's own limit. Lower it to save GPU memory; the prompt budget is cut to fit.
     context_tokens: int = 8192

@@ -129,3 +129,12 @@ def test_a_failed_build_stops_its_worker_thread(tmp_path: Path) -> None:
         load_engine(ModelOptions(name=str(tmp_path), device="cpu"))
     after = {thread for thread in threading.enumerate() if thread.name == "daima-engine"}
     assert after <= before
+
+
+def test_the_prefix_cache_budget_is_smaller_on_a_cpu_unless_set() -> None:
+    from daima.model.loader import pick_cache_budget
+
+    assert pick_cache_budget(0, "cpu") == 512 and pick_cache_budget(0, "cuda:0") == 2048
+    assert pick_cache_budget(3000, "cpu") == 3000
+    with pytest.raises(EngineError, match="cacheBudgetMb is -1"):
+        pick_cache_budget(-1, "cpu")
