@@ -50,6 +50,13 @@ class Syntax:
     creation: str = ""
     # Patterns over a callee's text for calls that escape or compose safely (rules.json "sanitizers").
     sanitizers: tuple[str, ...] = ()
+    # `c ? "a" : "b"` / `"a" if c else "b"`: node type and the fields of its two values (Python's has none:
+    # its values are the first and last named children)
+    conditional: tuple[str, str, str] = ("", "", "")
+    # `Type.NAME`: node type, object field, member field. A class's UPPER_SNAKE member is a constant by
+    # every style guide of these languages (`Queries.FIND_BY_NAME`); a lower-case object's is not
+    # (`request.GET` is the request's data).
+    member: tuple[str, str, str] = ("", "", "")
 
 
 SYNTAX = {
@@ -68,6 +75,8 @@ SYNTAX = {
         blocks=frozenset({"block", "module"}),
         mutators=frozenset({"append", "extend", "insert"}),
         sanitizers=tuple(rules_table()["sanitizers"]["python"]),
+        conditional=("conditional_expression", "", ""),
+        member=("attribute", "object", "attribute"),
     ),
     "java": Syntax(
         scopes=frozenset({"method_declaration", "constructor_declaration", "lambda_expression", "program"}),
@@ -86,6 +95,8 @@ SYNTAX = {
         builders=frozenset({"StringBuilder", "StringBuffer", "StringJoiner", "ArrayList"}),
         creation="object_creation_expression",
         sanitizers=tuple(rules_table()["sanitizers"]["java"]),
+        conditional=("ternary_expression", "consequence", "alternative"),
+        member=("field_access", "object", "field"),
     ),
     "javascript": Syntax(
         scopes=frozenset(
@@ -104,6 +115,8 @@ SYNTAX = {
         blocks=frozenset({"statement_block", "program"}),
         mutators=frozenset({"push", "unshift"}),
         sanitizers=tuple(rules_table()["sanitizers"]["javascript"]),
+        conditional=("ternary_expression", "consequence", "alternative"),
+        member=("member_expression", "object", "property"),
     ),
 }
 
@@ -148,7 +161,45 @@ def classify(node: Node, syntax: Syntax, depth: int = 0) -> Verdict:
         return _classify_builder(node, syntax, depth)
     if kind == "identifier":
         return _classify_name(node, syntax, depth)
+    if kind == syntax.conditional[0]:
+        return _classify_conditional(node, syntax, depth)
+    if kind == syntax.member[0] and _class_constant(node, syntax):
+        return Verdict(Kind.CONST)
     return Verdict(Kind.UNKNOWN)
+
+
+def _classify_conditional(node: Node, syntax: Syntax, depth: int) -> Verdict:
+    """A choice between two values: constant when both are; built from data when either is."""
+    _, first_field, second_field = syntax.conditional
+    if first_field:
+        values = [node.child_by_field_name(first_field), node.child_by_field_name(second_field)]
+    else:  # Python: value if condition else value
+        named = [c for c in node.named_children if c.type != "comment"]
+        values = [named[0], named[-1]] if len(named) == 3 else []
+    if len(values) != 2 or any(v is None for v in values):
+        return Verdict(Kind.UNKNOWN)
+    verdicts = [classify(v, syntax, depth + 1) for v in values if v is not None]
+    if all(v.kind is Kind.CONST for v in verdicts):
+        return Verdict(Kind.CONST)
+    dynamic = next((v for v in verdicts if v.kind is Kind.DYNAMIC), None)
+    return dynamic or Verdict(Kind.UNKNOWN)
+
+
+_UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+
+
+def _class_constant(node: Node, syntax: Syntax) -> bool:
+    """`Queries.FIND_BY_NAME`: an UPPER_SNAKE member of a capitalised name (a class)."""
+    _, object_field, member_field = syntax.member
+    owner, member = node.child_by_field_name(object_field), node.child_by_field_name(member_field)
+    if owner is None or member is None or owner.type != "identifier":
+        return False
+    owner_text, member_text = (owner.text or b"").decode(), (member.text or b"").decode()
+    return (
+        owner_text[:1].isupper()
+        and not owner_text.isupper()  # `DB.SQL`: maybe an object named in capitals; `Queries` is a class
+        and _UPPER_SNAKE.fullmatch(member_text) is not None
+    )
 
 
 def _classify_string(node: Node, syntax: Syntax, depth: int) -> Verdict:
