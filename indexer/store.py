@@ -12,14 +12,14 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Protocol
 
 import platformdirs
 
 from .extract import FileFacts
+from .transaction import MEMORY, Transaction, Writer
 
 log = logging.getLogger(__name__)
 
@@ -70,72 +70,6 @@ def _busy(error: sqlite3.Error) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
-_MEMORY = ":memory:"
-# Primary result codes of a database whose file can no longer be written: SQLITE_READONLY, SQLITE_IOERR,
-# SQLITE_FULL, SQLITE_CANTOPEN. A full or read-only cache folder costs the index its persistence, never
-# the index itself.
-_UNWRITABLE_CODES = frozenset({8, 10, 13, 14})
-
-
-def _unwritable(error: sqlite3.Error) -> bool:
-    return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _UNWRITABLE_CODES
-
-
-class Writer(Protocol):
-    """What a write transaction's body uses of its connection."""
-
-    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> sqlite3.Cursor: ...
-
-    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> sqlite3.Cursor: ...
-
-
-class _Transaction:
-    """One write transaction that outlives a disk refusing it: each statement is remembered, and when the
-    disk refuses one (or the commit), the store moves to an in-memory copy of what the file holds, the
-    statements so far are run again there and the body goes on, not knowing (it is never run twice).
-    Replaying from the same committed state gives the same row ids, so what the body read stays true."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.statements: list[tuple[str, str, Any]] = []
-        store.db.execute("BEGIN IMMEDIATE")
-
-    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> sqlite3.Cursor:
-        return self._run("execute", sql, tuple(parameters))
-
-    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> sqlite3.Cursor:
-        return self._run("executemany", sql, [tuple(row) for row in parameters])
-
-    def _run(self, method: str, sql: str, parameters: Any) -> sqlite3.Cursor:
-        self.statements.append((method, sql, parameters))
-        try:
-            return getattr(self.store.db, method)(sql, parameters)
-        except sqlite3.Error as error:
-            return self._again_in_memory(error)
-
-    def commit(self) -> None:
-        try:
-            self.store.db.execute("COMMIT")
-        except sqlite3.Error as error:
-            self._again_in_memory(error)
-            self.store.db.execute("COMMIT")
-
-    def rollback(self) -> None:
-        if self.store.db.in_transaction:
-            self.store.db.execute("ROLLBACK")
-
-    def _again_in_memory(self, error: sqlite3.Error) -> sqlite3.Cursor:
-        if str(self.store.path) == _MEMORY or not _unwritable(error):
-            raise error
-        self.store.move_to_memory(error)
-        db = self.store.db
-        db.execute("BEGIN IMMEDIATE")
-        cursor = db.cursor()
-        for method, sql, parameters in self.statements:
-            cursor = getattr(db, method)(sql, parameters)
-        return cursor
-
-
 def default_db_path(root: Path) -> Path:
     """Where the workspace's database lives: the user cache dir, keyed by the resolved root."""
     resolved = str(root.resolve())
@@ -167,7 +101,7 @@ class Store:
             # A read-only, full or missing cache folder costs the index its persistence, not its use.
             self.in_memory_reason = f"the index database {path} cannot be written ({error})"
             log.warning("%s; the index is kept in memory for this session", self.in_memory_reason)
-            self.path = Path(_MEMORY)
+            self.path = Path(MEMORY)
             self.db = self._connect_checked()
 
     def _open(self) -> None:
@@ -257,7 +191,7 @@ class Store:
         return True
 
     def _delete_files(self) -> None:
-        if str(self.path) == _MEMORY:
+        if str(self.path) == MEMORY:
             return
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -274,7 +208,7 @@ class Store:
         When the disk refuses it (the cache folder filled up or became read-only while the session ran),
         the transaction goes on in an in-memory copy of the database (`_Transaction`)."""
         with self.lock:
-            transaction = _Transaction(self)
+            transaction = Transaction(self)
             try:
                 yield transaction
             except BaseException:
@@ -287,7 +221,7 @@ class Store:
         with suppress(sqlite3.Error):
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-        memory = sqlite3.connect(_MEMORY, check_same_thread=False, isolation_level=None)
+        memory = sqlite3.connect(MEMORY, check_same_thread=False, isolation_level=None)
         self.db.backup(memory)
         memory.execute("PRAGMA foreign_keys = ON")
         with suppress(sqlite3.Error):
@@ -295,7 +229,7 @@ class Store:
         self.db = memory
         self.in_memory_reason = f"the index database {self.path} cannot be written ({error})"
         log.warning("%s; the index is kept in memory for this session", self.in_memory_reason)
-        self.path = Path(_MEMORY)
+        self.path = Path(MEMORY)
         if self.on_moved_to_memory is not None:
             self.on_moved_to_memory(self.in_memory_reason)
 

@@ -18,10 +18,11 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from daima.indexer.languages import language_for_id, language_for_path, language_named
-from daima.review.dataflow import SYNTAX, Kind, Syntax, classify
+from daima.review.dataflow import Kind, classify
 from daima.review.findings import Finding, Severity
 from daima.review.fixes import make_fix
 from daima.review.rules import query_source, rules_table
+from daima.review.syntax import SYNTAX, Syntax
 from daima.review.wrappers import SinkUse, Wrapper, wrapper_uses
 from daima.text import TextDocument
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from daima.review.dataflow import Kind, Syntax, classify, enclosing_scope
+from daima.review.dataflow import Kind, classify, enclosing_scope
+from daima.review.syntax import Syntax
 
 # Parameter node shapes per language: (node type, field holding the name, or "" for the node itself).
 _PARAMETERS: dict[str, dict[str, str]] = {
