@@ -22,12 +22,11 @@ from pathlib import Path
 
 import tree_sitter as ts
 
-from daima.indexer.languages import line_comment
+from daima.indexer.languages import language_for_id, line_comment
 
 from .syntax import parser_for
 
 _DATA = Path(__file__).with_name("block_nodes.json")
-_ALIASES = {"javascriptreact": "javascript", "typescriptreact": "typescript"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,8 @@ class _Kinds:
 @cache
 def _kinds(language: str) -> _Kinds | None:
     table = json.loads(_DATA.read_text(encoding="utf-8"))
-    entry = table.get(_ALIASES.get(language, language))
+    known = language_for_id(language)
+    entry = table.get(known.table_key if known is not None else language)
     if entry is None:
         return None
     return _Kinds(frozenset(entry["bodies"]), frozenset(entry["statements"]), frozenset(entry["roots"]))

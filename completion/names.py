@@ -45,7 +45,7 @@ from daima.indexer.bindings import Binding, Occurrence, ScopeTable, scope_table,
 from daima.indexer.languages import Language, language_for_id
 from daima.text import TextDocument
 
-from .script_names import SCRIPT_LANGUAGES, script_globals
+from .script_names import script_globals
 from .syntax import SpliceChecker
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,8 @@ def environment_names(language_id: str) -> frozenset[str]:
     JavaScript environments."""
     if language_id == "python":
         return PYTHON_BUILTINS
-    if language_id in SCRIPT_LANGUAGES:
+    language = language_for_id(language_id)
+    if language is not None and language.script:
         return script_globals()
     return frozenset()
 

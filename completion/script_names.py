@@ -8,8 +8,6 @@ import json
 from functools import cache
 from pathlib import Path
 
-SCRIPT_LANGUAGES = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
-
 
 @cache
 def script_globals() -> frozenset[str]:

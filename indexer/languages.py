@@ -32,7 +32,17 @@ class Language:
     line_comment: str = "//"
     # The reviewer's rules for this language (review/rules/<reviewed_as>*), "" when it has none.
     reviewed_as: str = ""
+    # JavaScript or TypeScript: ES modules and require(), exports, the globals of browsers and Node.
+    script: bool = False
+    # The language whose per-language tables (completion/block_nodes.json, ...) this one reads when it
+    # has no row of its own: TSX is TypeScript's grammar with JSX.
+    shares: str = ""
     _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
+
+    @property
+    def table_key(self) -> str:
+        """The key of this language's rows in per-language data tables."""
+        return self.shares or self.name
 
     @property
     def ts_language(self) -> ts.Language:
@@ -81,6 +91,7 @@ LANGUAGES: tuple[Language, ...] = (
         (".js", ".jsx", ".mjs", ".cjs"),
         ("javascript", "javascriptreact"),
         reviewed_as="javascript",
+        script=True,
     ),
     Language(
         "typescript",
@@ -88,8 +99,17 @@ LANGUAGES: tuple[Language, ...] = (
         "language_typescript",
         (".ts", ".mts", ".cts"),
         ("typescript",),
+        script=True,
     ),
-    Language("tsx", "tree_sitter_typescript", "language_tsx", (".tsx",), ("typescriptreact",)),
+    Language(
+        "tsx",
+        "tree_sitter_typescript",
+        "language_tsx",
+        (".tsx",),
+        ("typescriptreact",),
+        script=True,
+        shares="typescript",
+    ),
     Language("java", "tree_sitter_java", "language", (".java",), ("java",), reviewed_as="java"),
     Language("go", "tree_sitter_go", "language", (".go",), ("go",)),
     Language("rust", "tree_sitter_rust", "language", (".rs",), ("rust",)),

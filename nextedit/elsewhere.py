@@ -31,7 +31,6 @@ from daima.indexer.modules import normalize_module, strip_script_extension
 from .edits import Analysis, Proposal, ProposedEdit, analyse, apply_edits, still_parses
 
 MAX_RENAMES = 8
-_SCRIPT_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def importer_edits(text: str, language: Language, rel: str, renames: list[Module
     renamed in its module, or None."""
     if not renames:
         return None
-    if language.name in _SCRIPT_LANGUAGES:
+    if language.script:
         return _script_importer_edits(analyse(language, text), rel, renames)
     if language.name != "python":
         return None

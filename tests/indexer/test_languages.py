@@ -80,3 +80,15 @@ def test_syntax_errors_still_yield_the_valid_parts() -> None:
     assert tree.root_node.has_error
     names = [s[0] for s in extract(language, TextDocument("a", text), tree).symbols]
     assert names == ["before", "broken", "After", "ok"]
+
+
+def test_one_row_says_which_languages_are_scripts_and_whose_tables_tsx_reads() -> None:
+    from daima.completion.block_tree import _kinds
+    from daima.indexer.languages import LANGUAGES, language_for_id
+
+    assert {lang.name for lang in LANGUAGES if lang.script} == {"javascript", "typescript", "tsx"}
+    assert all(lang.shares in {other.name for other in LANGUAGES} for lang in LANGUAGES if lang.shares)
+    tsx = language_for_id("typescriptreact")
+    assert tsx is not None and tsx.table_key == "typescript"
+    assert _kinds("typescriptreact") == _kinds("typescript") is not None
+    assert _kinds("javascriptreact") == _kinds("javascript") is not None
