@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from daima.review.dataflow import Kind, classify, enclosing_scope
+from daima.review.rules import rules_table
 from daima.review.syntax import Syntax
 
 # Parameter node shapes per language: (node type, field holding the name, or "" for the node itself).
@@ -179,6 +180,48 @@ def wrappers_in(uses: Iterable[SinkUse], syntax: Syntax, language: str, path: st
     return list(found.values())
 
 
+def aliases_in(root: Node, language: str, path: str) -> list[Wrapper]:
+    """Names bound to a sink function (rules.json "aliases"): `const run = util.promisify(cp.exec)`
+    makes `run(cmd)` the sink, so a helper that hands its parameter to `run` is a wrapper too."""
+    table = rules_table()["aliases"].get(language)
+    if not table:
+        return []
+    through, sinks, receivers = set(table["through"]), table["sinks"], re.compile(table["receivers"])
+    found: list[Wrapper] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if node.type != "variable_declarator" or name is None or value is None or name.type != "identifier":
+            continue
+        if value.type == "call_expression" and _last_name(value.child_by_field_name("function")) in through:
+            arguments = value.child_by_field_name("arguments")
+            value = (
+                arguments.named_children[0] if arguments is not None and arguments.named_children else None
+            )
+        sink = _sink_named(value, sinks, receivers)
+        if sink and value is not None:
+            line = node.start_point[0] + 1
+            found.append(Wrapper(_text(name), 0, "", sinks[sink], _text(value), path, line))
+    return found
+
+
+def _sink_named(value: Node | None, sinks: dict[str, str], receivers: re.Pattern[str]) -> str:
+    """The sink function `value` names: a bare (destructured) sink name, or one read on a receiver the
+    rules know (`cp.exec`, `require("child_process").exec`)."""
+    if value is None:
+        return ""
+    if value.type == "identifier":
+        return _text(value) if _text(value) in sinks else ""
+    owner, member = value.child_by_field_name("object"), _last_name(value)
+    if value.type != "member_expression" or owner is None or member not in sinks:
+        return ""
+    if owner.type == "call_expression":
+        owner = owner.child_by_field_name("function")
+    return member if owner is not None and receivers.fullmatch(_text(owner)) else ""
+
+
 def calls_of(root: Node, wrappers: list[Wrapper], syntax: Syntax) -> Iterator[SinkUse]:
     """Every call in the tree of one of `wrappers`, as a use of the sink it reaches."""
     by_name: dict[str, list[Wrapper]] = {}
@@ -218,7 +261,7 @@ def wrapper_uses(
 ) -> tuple[list[SinkUse], list[Wrapper]]:
     """Calls in `root` of the wrappers defined in it (wrappers of wrappers included) and of `known`
     ones defined elsewhere; with the wrappers this tree defines."""
-    defined = wrappers_in(uses, syntax, language, path)
+    defined = wrappers_in(uses, syntax, language, path) + aliases_in(root, language, path)
     found: list[SinkUse] = []
     seen: set[tuple[int, int]] = set()
     for _ in range(MAX_ROUNDS):

@@ -88,3 +88,31 @@ def test_helpers_of_helpers_and_where_they_are() -> None:
         ("打包", 0, "shell-injection", 8),
         ("发布", 0, "shell-injection", 12),
     }
+
+
+PROMISIFIED_JS = (
+    'const util = require("util");\n'
+    'const execAsync = util.promisify(require("child_process").exec);\n'
+    'const readAsync = util.promisify(require("fs").readFile);\n'
+    "exports.exec = async (cmd) => execAsync(cmd);\n"
+    "exports.read = async (file) => readAsync(file);\n"
+)
+
+
+def test_a_promisified_sink_is_the_sink_and_its_helper_a_wrapper(tmp_path: Path) -> None:
+    from daima.review.checks import check_file
+
+    # In its own file: the alias called with a built command is the sink; the fs alias is not one.
+    own = PROMISIFIED_JS + 'exports.log = (ref) => execAsync("git log " + ref);\nreadAsync("a" + 1);\n'
+    assert [(f.line, f.rule_id) for f in check_file("utils.js", own, set(range(1, 9)))] == [
+        (6, "shell-injection")
+    ]
+    # In a file that requires it: the helper around the alias is a wrapper of exec.
+    app_before = 'const utils = require("./utils");\n\nfunction log(req) {\n  return null;\n}\n'
+    app_after = (
+        'const utils = require("./utils");\n\nfunction log(req) {\n'
+        '  utils.read("notes/" + req.query.name);\n'
+        '  return utils.exec("git log " + req.query.ref);\n}\n'
+    )
+    found = _review(tmp_path, {"utils.js": PROMISIFIED_JS, "app.js": app_before}, {"app.js": app_after})
+    assert found == [("app.js", 5, "shell-injection")]
