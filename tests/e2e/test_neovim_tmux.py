@@ -248,6 +248,23 @@ def test_ghost_text_in_place_after_chinese_and_emoji(nvim: Session) -> None:
     assert row.startswith("    " + typed) and not _ghost_after(screen, "    " + typed).startswith(" "), row
 
 
+def test_checkhealth_daima(nvim: Session) -> None:
+    """`:checkhealth daima` with the server running the default model: every check OK or a warning that
+    says what to do, none an error."""
+    nvim.restore()
+    report = nvim.workspace.parent / "health.txt"
+    nvim.command("checkhealth daima")
+    ok, screen, _ = nvim.wait(lambda s: "daima" in s and ("OK" in s or "ERROR" in s), 60)
+    nvim.keep("checkhealth_daima")
+    assert ok, f"no health report within 60 s:\n{screen}"
+    nvim.command(f"lua vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), [[{report}]])")
+    nvim.command("if tabpagenr('$') > 1 | tabclose | else | bwipeout | endif")
+    lines = report.read_text("utf-8").splitlines()
+    assert any("OK" in line for line in lines), lines
+    assert not [line for line in lines if "ERROR" in line], lines
+    assert any("ready" in line for line in lines), lines  # the model's state, as the server reports it
+
+
 def test_wrong_model_name_one_message_then_setting_applies(nvim: Session) -> None:
     nvim.restore()
     before = len(nvim.notifications())

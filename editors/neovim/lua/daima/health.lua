@@ -151,6 +151,10 @@ function M.check()
     health.info(("model %s is loading; suggestions come from the identifier completer until then"):format(status.model))
   elseif status.state == "disabled" then
     health.info("no model: identifier completion only. Set server.model.name to use one.")
+  elseif status.failed == "request" then
+    health.error(("model %s failed its last request: %s"):format(status.model, status.message), {
+      "Check the model server (model.remoteUrl) and :DaimaLog; the status is ready again at its next answer.",
+    })
   else
     health.error(("model %s failed: %s"):format(status.model, status.message), {
       "Check model.name / model.device, run `daima model fetch qwen2.5-coder-0.5b`, or see :LspLog.",
