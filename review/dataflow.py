@@ -70,6 +70,36 @@ def classify(node: Node, syntax: Syntax, depth: int = 0) -> Verdict:
         return _classify_conditional(node, syntax, depth)
     if kind == syntax.member[0] and _class_constant(node, syntax):
         return Verdict(Kind.CONST)
+    if kind == syntax.loop[0]:  # the value a loop target takes (see `_assignments`)
+        return _classify_elements(node.child_by_field_name(syntax.loop[2]), syntax, depth + 1)
+    return Verdict(Kind.UNKNOWN)
+
+
+def _classify_elements(node: Node | None, syntax: Syntax, depth: int) -> Verdict:
+    """What each element of a collection is: `[f"… {n}" for n in names]` holds text built from data,
+    `["SELECT 1", "SELECT 2"]` only literals; a name is followed to the collection last assigned to it."""
+    if node is None or depth > MAX_DEPTH:
+        return Verdict(Kind.UNKNOWN)
+    if node.type in syntax.wrappers and node.named_child_count == 1:
+        return _classify_elements(node.named_children[0], syntax, depth + 1)
+    if node.type in syntax.comprehensions:
+        return classify(node.child_by_field_name("body") or node, syntax, depth + 1)
+    if node.type in syntax.containers:
+        elements = [
+            c for c in node.named_children if c.type not in ("comment", "dimensions", "type_identifier")
+        ]
+        verdicts = [classify(c, syntax, depth + 1) for c in elements]
+        dynamic = next((v for v in verdicts if v.kind is Kind.DYNAMIC), None)
+        if dynamic is not None:
+            return dynamic
+        return Verdict(Kind.CONST) if all(v.kind is Kind.CONST for v in verdicts) else Verdict(Kind.UNKNOWN)
+    if node.type == "identifier":
+        values = [
+            value
+            for target, value, augmented in _assignments(enclosing_scope(node, syntax), syntax)
+            if target.text == node.text and target.start_byte < node.start_byte and not augmented
+        ]
+        return _classify_elements(values[-1], syntax, depth + 1) if values else Verdict(Kind.UNKNOWN)
     return Verdict(Kind.UNKNOWN)
 
 
@@ -309,7 +339,9 @@ def _binds_parameter(scope: Node, name: bytes | None) -> bool:
 
 
 def _assignments(scope: Node, syntax: Syntax) -> list[tuple[Node, Node, bool]]:
-    """(target, value, is_augmented) for simple-name assignments in `scope`, not in nested functions."""
+    """(target, value, is_augmented) for simple-name assignments in `scope`, not in nested functions. A
+    loop's target is assigned the loop itself as its value: `classify` reads it as an element of what
+    the loop goes over."""
     found: list[tuple[Node, Node, bool]] = []
     shapes = {kind: (t, v) for kind, t, v in syntax.assignments}
     stack = list(reversed(scope.named_children))
@@ -320,6 +352,10 @@ def _assignments(scope: Node, syntax: Syntax) -> list[tuple[Node, Node, bool]]:
         fields = shapes.get(node.type)
         if node.type in syntax.augmented:
             fields = ("left", "right")
+        if node.type == syntax.loop[0]:
+            target = node.child_by_field_name(syntax.loop[1])
+            if target is not None and target.type == "identifier":
+                found.append((target, node, False))
         if fields:
             target, value = node.child_by_field_name(fields[0]), node.child_by_field_name(fields[1])
             if target is not None and value is not None and target.type == "identifier":

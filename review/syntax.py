@@ -39,6 +39,10 @@ class Syntax:
     # every style guide of these languages (`Queries.FIND_BY_NAME`); a lower-case object's is not
     # (`request.GET` is the request's data).
     member: tuple[str, str, str] = ("", "", "")
+    # `for q in queries`: loop node type, target field, iterable field; q holds an element of queries
+    loop: tuple[str, str, str] = ("", "", "")
+    # `[f"... {n}" for n in names]`: comprehension node types, each element is the `body` field
+    comprehensions: frozenset[str] = frozenset()
 
 
 SYNTAX = {
@@ -59,6 +63,8 @@ SYNTAX = {
         sanitizers=tuple(rules_table()["sanitizers"]["python"]),
         conditional=("conditional_expression", "", ""),
         member=("attribute", "object", "attribute"),
+        loop=("for_statement", "left", "right"),
+        comprehensions=frozenset({"list_comprehension", "set_comprehension", "generator_expression"}),
     ),
     "java": Syntax(
         scopes=frozenset({"method_declaration", "constructor_declaration", "lambda_expression", "program"}),
@@ -79,6 +85,7 @@ SYNTAX = {
         sanitizers=tuple(rules_table()["sanitizers"]["java"]),
         conditional=("ternary_expression", "consequence", "alternative"),
         member=("field_access", "object", "field"),
+        loop=("enhanced_for_statement", "name", "value"),
     ),
     "javascript": Syntax(
         scopes=frozenset(
@@ -99,5 +106,6 @@ SYNTAX = {
         sanitizers=tuple(rules_table()["sanitizers"]["javascript"]),
         conditional=("ternary_expression", "consequence", "alternative"),
         member=("member_expression", "object", "property"),
+        loop=("for_in_statement", "left", "right"),
     ),
 }
