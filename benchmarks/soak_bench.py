@@ -26,12 +26,13 @@ from typing import Any
 
 import psutil
 
+from benchmarks.index_bench import cpu_model
 from benchmarks.replay.__main__ import SOURCES, split
 from benchmarks.replay.completers import ServerCompleter
 from benchmarks.replay.edits import edits_of, file_at
 from benchmarks.replay.run import PauseRecord, replay
 from benchmarks.replay.typing import script
-from benchmarks.repo_eval.sources import Source, SourceUnavailable, bring, load_sources, mirror_with
+from benchmarks.repo_eval.sources import SourceUnavailable, bring, load_sources, mirror_with
 
 RESULTS = Path("benchmarks/results")
 SAMPLE_S = 5.0
@@ -60,7 +61,10 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def windows(
-    records: list[tuple[float, PauseRecord]], memory: list[tuple[float, float]], window_s: float, span_s: float
+    records: list[tuple[float, PauseRecord]],
+    memory: list[tuple[float, float]],
+    window_s: float,
+    span_s: float,
 ) -> list[dict[str, Any]]:
     """Per window: the pauses that ended in it and the memory read last in it."""
     rows = []
@@ -164,12 +168,19 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
-            "cpu": platform.processor() or _cpu_model(),
+            "cpu": cpu_model(),
             "python": sys.version.split()[0],
         },
         "how": __doc__.split("\n\n")[1].replace("\n", " "),
-        "config": {"repo": source.repo, "commit": source.commit, "model": args.model, "seed": args.seed,
-                   "minutes": args.minutes, "window_minutes": args.window, "server_options": options},  # fmt: skip
+        "config": {
+            "repo": source.repo,
+            "commit": source.commit,
+            "model": args.model,
+            "seed": args.seed,
+            "minutes": args.minutes,
+            "window_minutes": args.window,
+            "server_options": options,
+        },
         "server_start_s": round(started_s, 1),
         "server_alive_at_end": alive,
         "edits_typed": typed,
@@ -186,16 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps({k: summary[k] for k in ("windows", "rss_growth_mb", "p99_drift", "goals")}, indent=1))
     return 0
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
 
 
 if __name__ == "__main__":
