@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from daima.indexer.bindings import ScopeTable
+from daima.text import utf8_length
 
 from .dict_keys import duplicate_keys
 from .loops import endless_loops, reused_loop_names
@@ -36,7 +37,7 @@ def behaviour(checker: SpliceChecker, completion: str, language: str, scopes: Sc
         return Behaviour()
     tree = checker.spliced_tree(completion)
     start = checker.hole_byte
-    end = start + len(completion.encode("utf-8", "surrogatepass"))
+    end = start + utf8_length(completion)
     return Behaviour(
         endless=tuple(endless_loops(tree, start, end, scopes)),
         misused=tuple(misused_values(tree, start, end, scopes)),

@@ -23,6 +23,7 @@ from pathlib import Path
 import tree_sitter as ts
 
 from daima.indexer.languages import language_for_id, line_comment
+from daima.text import utf8_length
 
 from .syntax import parser_for
 
@@ -97,7 +98,7 @@ class BlockTree:
         if block is None:
             return None
         indent = len(line) - len(line.lstrip())
-        line_start = cursor + len(head) + len(line[:indent].encode("utf-8"))
+        line_start = cursor + len(head) + utf8_length(line[:indent])
         return line_start >= block.end_byte
 
     def _block_at(self, tree: ts.Tree, cursor: int) -> ts.Node | None:

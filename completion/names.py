@@ -43,7 +43,7 @@ import tree_sitter as ts
 from daima.indexer.api import CodeIndex
 from daima.indexer.bindings import Binding, Occurrence, ScopeTable, scope_table, scopes_around
 from daima.indexer.languages import Language, language_for_id
-from daima.text import TextDocument
+from daima.text import TextDocument, utf8_length
 
 from .script_names import script_globals
 from .syntax import SpliceChecker
@@ -125,8 +125,8 @@ def candidate_table(
     tree = checker.spliced_tree(completion)
     if tree is None:
         return None
-    start = checker.hole_byte - len(line_before.encode("utf-8", "surrogatepass"))
-    end = checker.hole_byte + len(completion.encode("utf-8", "surrogatepass"))
+    start = checker.hole_byte - utf8_length(line_before)
+    end = checker.hole_byte + utf8_length(completion)
     return scope_table(tree, scope.language, _window(tree, scope.language, start, end))
 
 
@@ -144,8 +144,8 @@ def candidate_reads(
     if table is None:
         return NameReads()
     start = checker.hole_byte
-    end = start + len(completion.encode("utf-8", "surrogatepass"))
-    line_start = start - len(line_before.encode("utf-8", "surrogatepass"))
+    end = start + utf8_length(completion)
+    line_start = start - utf8_length(line_before)
     unresolved: list[str] = []
     early: list[str] = []
     reads: set[str] = set()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from daima.indexer.bindings import ScopeTable
+from daima.text import utf8_length
 
 from .behaviour import Behaviour, behaviour
 from .fields import unknown_attributes
@@ -102,7 +103,7 @@ def _unknown_attributes(checked: Checked) -> list[Finding]:
         return []
     tree = checked.checker.spliced_tree(checked.text)
     start = checked.checker.hole_byte
-    found = unknown_attributes(tree, start, start + len(checked.text.encode("utf-8", "surrogatepass")))
+    found = unknown_attributes(tree, start, start + utf8_length(checked.text))
     note = "reads attributes its class does not have: " + ", ".join(found)
     fields = tuple(sorted({field for have in found.values() for field in have if not field.startswith("_")}))
     return [Finding(UNKNOWN_ATTRIBUTE, tuple(found), note, instead=fields)] if found else []

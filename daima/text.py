@@ -103,6 +103,12 @@ def _char_units(ch: str, encoding: PositionEncoding) -> int:
     return 1
 
 
+def utf8_length(text: str) -> int:
+    """How many UTF-8 bytes `text` takes: the unit of tree-sitter's offsets. The one place outside
+    TextDocument that measures text in bytes."""
+    return _utf8_len(text)
+
+
 def _utf8_len(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from daima.text import AppliedEdit, TextDocument
+from daima.text import AppliedEdit, TextDocument, utf8_length
 
 from .extract import FileFacts, ImportRow, SymbolRow, extract, extract_range
 from .languages import Language
@@ -138,7 +138,7 @@ def _container(symbols: list[SymbolRow], low: int, high: int, strict: bool = Fal
     best = None
     for symbol in symbols:
         start, end, signature = symbol[4], symbol[5], symbol[6]
-        head_end = start + len(signature.encode("utf-8"))
+        head_end = start + utf8_length(signature)
         inside = start < low and high <= end if strict else head_end <= low and high <= end
         if inside and (best is None or end - start < best[5] - best[4]):
             best = symbol

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +164,18 @@ def test_no_product_module_is_over_400_lines() -> None:
         if len(path.read_text("utf-8").splitlines()) > 400
     }
     assert long <= still_over, sorted(long - still_over)
+
+
+def test_text_is_measured_in_utf8_bytes_only_by_the_position_owner() -> None:
+    # Tree-sitter counts UTF-8 bytes; a `len(s.encode(...))` elsewhere is an offset computed by hand, the
+    # kind that once put ghost text a column off after a Chinese name. `daima.text.utf8_length` it is.
+    owner = ROOT / "daima" / "text.py"
+    measuring = re.compile(r"len\([^()]*\.encode\(")
+    by_hand = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in MODULES.values()
+        if path != owner
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if measuring.search(line)
+    ]
+    assert by_hand == []
