@@ -34,6 +34,8 @@ class Language:
     reviewed_as: str = ""
     # JavaScript or TypeScript: ES modules and require(), exports, the globals of browsers and Node.
     script: bool = False
+    # A `# -*- coding: gbk -*-` line in a file's first two lines names its encoding (PEP 263).
+    coding_cookie: bool = False
     # The language whose per-language tables (completion/block_nodes.json, ...) this one reads when it
     # has no row of its own: TSX is TypeScript's grammar with JSX.
     shares: str = ""
@@ -83,6 +85,7 @@ LANGUAGES: tuple[Language, ...] = (
         ("python",),
         line_comment="#",
         reviewed_as="python",
+        coding_cookie=True,
     ),
     Language(
         "javascript",

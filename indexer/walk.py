@@ -198,10 +198,10 @@ def coding_cookie(data: bytes) -> str | None:
 
 
 def decode_source(
-    data: bytes, max_bytes: int, encodings: Sequence[str] = DEFAULT_ENCODINGS, *, python: bool = False
+    data: bytes, max_bytes: int, encodings: Sequence[str] = DEFAULT_ENCODINGS, *, cookie: bool = False
 ) -> str:
     """The text of a source file, or SkipFile saying why it is left out (rules in the module doc).
-    `python`: the file is Python, whose coding cookie decides its encoding."""
+    `cookie`: the file's language reads a coding cookie (Python's PEP 263), which decides its encoding."""
     if len(data) > max_bytes:
         raise SkipFile(f"larger than {max_bytes // 1024} KiB")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -216,9 +216,9 @@ def decode_source(
         raise SkipFile("minified or generated (very long lines)")
     if data.startswith(codecs.BOM_UTF8):
         return _decode(data[len(codecs.BOM_UTF8) :], "utf-8")
-    cookie = coding_cookie(data) if python else None
-    if cookie is not None:
-        return _decode(data, cookie)
+    named = coding_cookie(data) if cookie else None
+    if named is not None:
+        return _decode(data, named)
     first_error = ""
     for encoding in encodings:
         try:

@@ -50,7 +50,7 @@ def index_file(
     try:
         if language is None:
             raise SkipFile("no language for this extension")
-        text = decode_source(data, max_bytes, encodings, python=language.name == "python")
+        text = decode_source(data, max_bytes, encodings, cookie=language.coding_cookie)
     except SkipFile as reason:
         return ("skip", rel, str(reason), mtime_ns, size, digest)
     try:

@@ -349,9 +349,9 @@ class WorkspaceIndex:
         except OSError:
             return None
         language = language_for_path(path)
-        python = language is not None and language.name == "python"
+        cookie = language is not None and language.coding_cookie
         try:  # the index's own reader: coding cookies and index.encodings
-            return decode_source(data, self.max_bytes, self.options.encodings, python=python)
+            return decode_source(data, self.max_bytes, self.options.encodings, cookie=cookie)
         except SkipFile:
             return data[: self.max_bytes].decode("utf-8", errors="replace")
 
