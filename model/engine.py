@@ -27,7 +27,7 @@ from daima.model.api import (
 )
 from daima.model.detok import TokenBytes
 from daima.model.linear import KERNEL_ROWS
-from daima.model.memory import keep_large_allocations_returnable, out_of_memory, release_freed_memory
+from daima.model.memory import out_of_memory, release_freed_memory
 from daima.model.prefix_cache import PrefixCache
 from daima.model.sampling import PromptLookup, bias_vector, restrict, sample
 from daima.model.transformer import DecoderLM, Interrupted, context_limit
@@ -69,7 +69,6 @@ class LocalEngine:
         self.token_bytes = TokenBytes.of(tokenizer)
         self.speculative = speculative
         block_bytes = self.lm.kv_bytes_per_token * block_size
-        keep_large_allocations_returnable()  # evicted KV blocks go back to the system, not a heap hole
         self.cache = PrefixCache(block_size, max(1, cache_budget_mb * 2**20 // block_bytes))
         self._resident: list[int] = []  # tokens whose KV is valid at positions 0..len-1 of the buffer
         self.prefill_meter = PrefillMeter()  # read by the prompt builder to size the suffix

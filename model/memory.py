@@ -46,20 +46,3 @@ def release_freed_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
-
-
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
-_MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's own starting value, kept from now on
-
-
-def keep_large_allocations_returnable() -> None:
-    """Have glibc give every allocation over 128 KiB its own pages, returned to the system when freed.
-
-    By default glibc raises that threshold each time such a block is freed, so from then on the prefix
-    cache's KV blocks (a few hundred KB each, allocated and evicted all day) come from its heap, whose
-    holes it keeps: a server whose cache stays within its budget grew past it for as long as it ran. A
-    synthetic cache of 1,365 such blocks: RSS 744 MB and creeping with the default, 617 MB flat with the
-    threshold fixed (the live data is about 600 MB). glibc only; elsewhere nothing."""
-    libc = _libc()
-    if libc is not None and hasattr(libc, "mallopt"):
-        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
